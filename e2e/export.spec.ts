@@ -1,0 +1,184 @@
+/**
+ * The prompt leaves the browser and comes back: a run trained on MNIST is kept in the saved
+ * prompts (also after a reload), downloads as .safetensors / PNG / .npy / report / charts, loads
+ * back (picked and dropped) and predicts exactly what the original predicts, evaluates to the
+ * test accuracy the run reported, continues training, and tampered or foreign files are refused
+ * with nothing stored. Image fixtures are written at run time from the MNIST test split.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import { PNG } from 'pngjs';
+import { decodeSafetensors, encodeSafetensors } from '../src/engine/export/safetensors';
+import { expect, setNumber, test } from './fixtures';
+
+const workdir = mkdtempSync(join(tmpdir(), 'autovp-export-'));
+test.afterAll(() => rmSync(workdir, { recursive: true, force: true }));
+
+/** The first n MNIST test digits as 28×28 PNG files. */
+function digitFiles(n: number): string[] {
+  const pixels = readFileSync(new URL('../public/generated/datasets/mnist/test-images.u8', import.meta.url));
+  return Array.from({ length: n }, (_, i) => {
+    const p = new PNG({ width: 28, height: 28 });
+    for (let k = 0; k < 28 * 28; k++) p.data.set([pixels[i * 784 + k]!, pixels[i * 784 + k]!, pixels[i * 784 + k]!, 255], k * 4);
+    const file = join(workdir, `digit-${i}.png`);
+    writeFileSync(file, PNG.sync.write(p));
+    return file;
+  });
+}
+
+const clickDownload = async (page: Page, row: Locator, label: string) => {
+  await row.locator('.downloads summary').click();
+  const waiting = page.waitForEvent('download');
+  await row.getByRole('button', { name: label }).click();
+  const d = await waiting;
+  const path = join(workdir, d.suggestedFilename());
+  await d.saveAs(path);
+  await row.locator('.downloads summary').click();
+  return { name: d.suggestedFilename(), path };
+};
+
+/** Top-1 class and its probability text of every prediction shown. */
+async function topOnes(page: Page): Promise<string[]> {
+  return page.getByTestId('prediction').evaluateAll((items) =>
+    items.map((li) => {
+      const first = li.querySelector('.top-k li');
+      return `${li.querySelector('.path')?.textContent} → ${first?.querySelector('.top-name')?.textContent} ${first?.querySelector('.top-prob')?.textContent}`;
+    }),
+  );
+}
+
+async function dropFile(page: Page, file: string, x: number, y: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const data = { items: [], files: [file], dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
+}
+
+test('a trained prompt downloads, loads back, predicts the same, and refuses tampered files', async ({ page }) => {
+  test.setTimeout(10 * 60_000);
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
+  await setNumber(page, 'Training images', 40);
+  await setNumber(page, 'Validation images', 20);
+  await setNumber(page, 'Test images', 30);
+  await setNumber(page, 'Epochs', 2);
+  await setNumber(page, 'Batch size', 10);
+  await setNumber(page, 'Learning rate', 0.01);
+  await page.getByLabel('Compare with linear probing').uncheck();
+
+  await page.getByTestId('train').click();
+  await expect(page.getByTestId('run-result')).toBeVisible({ timeout: 300_000 });
+  const reportedTest = (await page.getByTestId('test-accuracy').textContent())!;
+  const runs = page.getByTestId('runs');
+  const rows = runs.getByTestId('run-row');
+  await expect(rows).toHaveCount(1);
+  const trained = rows.first();
+  await expect(trained).toHaveAttribute('data-status', 'done');
+  await expect(trained).toContainText('2 epochs saved');
+  await expect(trained).toContainText(`test ${reportedTest}`);
+
+  // Kept across a reload.
+  await page.reload();
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(rows).toHaveCount(1);
+  await expect(trained).toHaveAttribute('data-status', 'done');
+
+  // Every download.
+  const file = await clickDownload(page, trained, 'Prompt (.safetensors)');
+  expect(file.name).toMatch(/^MNIST-FullyMap-.*\.safetensors$/);
+  const st = decodeSafetensors(new Uint8Array(readFileSync(file.path)));
+  expect([...st.tensors.keys()].sort()).toEqual(['mapping_bias', 'mapping_weight', 'mask', 'prompt']);
+  expect(st.tensors.get('prompt')!.shape).toEqual([224, 224, 3]);
+  expect(st.tensors.get('mapping_weight')!.shape).toEqual([5, 10]);
+  const manifest = JSON.parse(st.metadata.autovp!) as Record<string, unknown>;
+  expect(manifest).toMatchObject({ format: 'autovp-prompt', version: 1, imageSize: 128, promptActivation: 'sigmoid', labelMapping: { kind: 'fully', k: null } });
+  expect((manifest.model as { source: unknown }).source).toMatchObject({ kind: 'bundled', package: 'nsfwjs@4.4.0' });
+  expect((manifest.metrics as { test: { count: number } }).test.count).toBe(30);
+
+  const png = await clickDownload(page, trained, 'Prompt picture (PNG)');
+  const sample = await clickDownload(page, trained, 'Prompt on a sample image (PNG)');
+  for (const f of [png, sample]) {
+    const img = PNG.sync.read(readFileSync(f.path));
+    expect([img.width, img.height]).toEqual([224, 224]);
+  }
+  const npy = await clickDownload(page, trained, 'Raw prompt δ (.npy)');
+  expect(readFileSync(npy.path).subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
+  const report = await clickDownload(page, trained, 'Run report (JSON)');
+  expect(JSON.parse(readFileSync(report.path, 'utf8'))).toMatchObject({ format: 'autovp-run-report', prompt: { format: 'autovp-prompt' } });
+  const svg = await clickDownload(page, trained, 'Training curves (SVG)');
+  expect(readFileSync(svg.path, 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+
+  // Predict with the trained prompt.
+  const digits = digitFiles(6);
+  const notImage = join(workdir, 'notes.txt');
+  writeFileSync(notImage, 'not an image');
+  await trained.getByRole('button', { name: 'Use' }).click();
+  const use = page.getByTestId('use-prompt');
+  await expect(use).toBeVisible();
+  await use.getByTestId('predict-input').setInputFiles([...digits, notImage]);
+  await expect(use.getByTestId('prediction')).toHaveCount(7, { timeout: 120_000 });
+  await expect(use.getByTestId('prediction').last()).toContainText('not an image the app reads');
+  const original = await topOnes(page);
+  expect(original[0]).toMatch(/^digit-0\.png → \d [\d.]+%$/);
+  await expect(use.locator('.top-k').first().locator('li')).toHaveCount(5);
+  await use.screenshot({ path: test.info().outputPath('predict.png') });
+  await runs.screenshot({ path: test.info().outputPath('runs.png') });
+
+  // Tampered and foreign files are refused; nothing is stored.
+  const bytes = new Uint8Array(readFileSync(file.path));
+  const tampered = bytes.slice();
+  tampered[tampered.length - 3]! ^= 0x40;
+  writeFileSync(join(workdir, 'tampered.safetensors'), tampered);
+  writeFileSync(join(workdir, 'foreign.safetensors'), encodeSafetensors({ 'model.weight': { dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) } }));
+  const picker = runs.getByTestId('prompt-input');
+  await picker.setInputFiles([join(workdir, 'tampered.safetensors'), join(workdir, 'foreign.safetensors')]);
+  const refusals = runs.getByTestId('prompt-refused');
+  await expect(refusals).toHaveCount(2);
+  await expect(refusals.first()).toContainText('changed or damaged after export');
+  await expect(refusals.last()).toContainText('not an AutoVP prompt');
+  await expect(rows).toHaveCount(1);
+
+  // The exported file loads back (picked) and predicts exactly the same.
+  await picker.setInputFiles(file.path);
+  await expect(runs.getByTestId('prompt-imports')).toContainText('Loaded');
+  await expect(rows).toHaveCount(2);
+  const imported = runs.locator('[data-status="imported"]');
+  await expect(imported).toHaveCount(1);
+  await expect(imported.getByRole('button', { name: 'In use' })).toBeVisible();
+  await use.getByTestId('predict-input').setInputFiles(digits);
+  await expect(use.getByTestId('prediction')).toHaveCount(6, { timeout: 120_000 });
+  expect(await topOnes(page)).toEqual(original.slice(0, 6));
+
+  // Evaluated on MNIST it gives the test accuracy the run reported (same images, same seed).
+  await use.getByRole('button', { name: 'Evaluate on MNIST' }).click();
+  await expect(use.getByTestId('evaluation-accuracy')).toHaveText(reportedTest, { timeout: 120_000 });
+  await expect(use).toContainText('30 test images of MNIST');
+
+  // Dropped on the page, the same file loads too.
+  await dropFile(page, file.path, 900, 300);
+  await expect(runs.locator('[data-status="imported"]')).toHaveCount(2);
+
+  // Images dropped on the predict area are predicted, not imported as a dataset.
+  await use.getByRole('button', { name: 'Clear predictions' }).click();
+  const box = (await use.getByTestId('predict-drop').boundingBox())!;
+  await dropFile(page, digits[0]!, box.x + box.width / 2, box.y + box.height / 2);
+  await expect(use.getByTestId('prediction')).toHaveCount(1, { timeout: 60_000 });
+  expect((await topOnes(page))[0]).toBe(original[0]);
+
+  // Continue training the loaded prompt: a new run, the original kept.
+  await use.getByRole('button', { name: 'Continue training' }).click();
+  await expect(runs.locator('.tag', { hasText: 'continued' })).toHaveCount(1, { timeout: 300_000 });
+  await expect(page.getByTestId('run-status')).toContainText('Done', { timeout: 300_000 });
+  await expect(rows).toHaveCount(4);
+  const continued = rows.filter({ has: page.locator('.tag', { hasText: 'continued' }) });
+  await expect(continued).toHaveAttribute('data-status', 'done');
+
+  // Delete one.
+  await continued.getByRole('button', { name: /^Delete/ }).click();
+  await continued.getByRole('group', { name: 'Confirm deletion' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(rows).toHaveCount(3);
+  await page.reload();
+  await expect(rows).toHaveCount(3);
+});

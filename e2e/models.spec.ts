@@ -1,0 +1,154 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, setNumber, test } from './fixtures';
+
+/** darknet-tiny's local copy (../shared, never part of the app), served in place of its public URLs. */
+const DARKNET = resolve(import.meta.dirname, '../../shared/models/darknet-tiny');
+const manifest = JSON.parse(readFileSync(resolve(import.meta.dirname, '../models/darknet-tiny.json'), 'utf8')) as {
+  weights: { url: string };
+  sourceClasses: { url: string };
+};
+const MODEL_BASE = manifest.weights.url.slice(0, manifest.weights.url.lastIndexOf('/') + 1);
+/** A made-up address for "your own model from a URL", answered from the same local copy. */
+const USER_URL_BASE = 'https://models.example.test/darknet/';
+const CORS = { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' };
+const SHOTS = 'test-results/models';
+
+/**
+ * The public hub URLs answered from the local copy; every other request off this machine is
+ * refused, so nothing here touches the network. Returns the hub URLs that were requested.
+ */
+async function mirrorHub(context: BrowserContext): Promise<string[]> {
+  const requested: string[] = [];
+  await context.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, async (route) => {
+    const url = route.request().url();
+    requested.push(url);
+    let file: string | null = null;
+    if (url.startsWith(MODEL_BASE)) file = join(DARKNET, url.slice(MODEL_BASE.length).replace(/\?.*$/, ''));
+    if (url === manifest.sourceClasses.url) file = join(DARKNET, 'classes.json');
+    if (url.startsWith(USER_URL_BASE)) file = join(DARKNET, url.slice(USER_URL_BASE.length));
+    if (file && existsSync(file)) {
+      await route.fulfill({ status: 200, body: readFileSync(file), headers: { ...CORS, 'content-type': 'application/octet-stream' } });
+    } else {
+      await route.abort('internetdisconnected');
+    }
+  });
+  return requested;
+}
+
+const picker = (page: Page) => page.getByRole('combobox', { name: 'Model', exact: true });
+
+async function ready(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
+}
+
+/** A tiny run: enough to show the model trains, not to learn much. */
+async function trainTiny(page: Page) {
+  await setNumber(page, 'Training images', 20);
+  await setNumber(page, 'Validation images', 10);
+  await setNumber(page, 'Test images', 10);
+  await setNumber(page, 'Epochs', 1);
+  await setNumber(page, 'Batch size', 10);
+  const lp = page.getByLabel('Compare with linear probing');
+  if (await lp.isChecked()) await lp.uncheck();
+  await page.getByTestId('train').click();
+  await expect(page.getByTestId('run-result')).toBeVisible({ timeout: 240_000 });
+  await expect(page.getByTestId('run-status')).not.toContainText(/error|failed/i);
+}
+
+test.skip(!existsSync(join(DARKNET, 'model.json')), `needs the local darknet-tiny copy at ${DARKNET}`);
+
+test('picks a hub model, downloads it with progress into the cache, trains on it, and removes it', async ({ page, context, errors }) => {
+  const requested = await mirrorHub(context);
+  await ready(page);
+  const options = await picker(page).locator('optgroup').evaluateAll((groups) => groups.map((g) => (g as HTMLOptGroupElement).label));
+  expect(options).toEqual(['Offline (bundled with the app)', 'From the web (downloaded once, then cached)']);
+  await expect(page.getByTestId('model-stored')).toHaveText('Offline: served by this app');
+  await page.locator('section[aria-labelledby="model-title"]').screenshot({ path: `${SHOTS}/bundled.png` });
+
+  await picker(page).selectOption('darknet-tiny');
+  await expect(page.getByTestId('model-stored')).toHaveText('Not downloaded yet: fetched on first use');
+  await page.getByRole('button', { name: 'Download now' }).click();
+  await expect(page.getByTestId('model-stored')).toHaveText('Cached in this browser: works offline', { timeout: 60_000 });
+  expect(requested.filter((u) => u.startsWith(MODEL_BASE))).toHaveLength(32);
+  expect(requested).toContain(manifest.sourceClasses.url);
+
+  // Class names in the model's own order.
+  await page.getByText(/1,000 source classes/).click();
+  await expect(page.locator('.model-class-list li').first()).toHaveText('kit fox');
+  await page.locator('section[aria-labelledby="model-title"]').screenshot({ path: `${SHOTS}/hub-cached.png` });
+
+  // Second use is offline: after a reload the cache answers, the network is never asked again.
+  const before = requested.length;
+  await ready(page);
+  await picker(page).selectOption('darknet-tiny');
+  await expect(page.getByTestId('model-stored')).toHaveText('Cached in this browser: works offline');
+  await trainTiny(page);
+  expect(requested.slice(before), 'requests after the model was cached').toEqual([]);
+
+  await page.getByRole('button', { name: 'Remove from cache' }).click();
+  await expect(page.getByTestId('model-stored')).toHaveText('Not downloaded yet: fetched on first use');
+  expect(errors).toEqual([]);
+});
+
+test('adds your own model from files, keeps it across reloads, trains on it, and deletes it', async ({ page, context, errors }) => {
+  await mirrorHub(context);
+  await ready(page);
+  const files = ['model.json', 'classes.json', ...readdirSync(DARKNET).filter((f) => f.startsWith('group'))].map((f) => join(DARKNET, f));
+
+  // Without its weight files the model is refused, with the files named.
+  await page.getByText('Add your own model').click();
+  await page.getByLabel('Model files').setInputFiles([join(DARKNET, 'model.json')]);
+  await expect(page.getByRole('alert')).toContainText('model.json lists 31 weight files; 31 are missing: group1-shard1of1');
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+
+  await page.getByLabel('Model files').setInputFiles(files);
+  const review = page.getByRole('form', { name: 'Review your model' });
+  await expect(review).toBeVisible({ timeout: 60_000 });
+  await expect(review.getByLabel('Source output (class scores, before any softmax)')).toHaveValue('global_average_pooling2d_1');
+  await expect(review).toContainText('class names from the file beside the model (kit fox, English setter, Siberian husky, …)');
+  await review.getByLabel('Name').fill('My darknet');
+  await page.locator('section[aria-labelledby="model-title"]').screenshot({ path: `${SHOTS}/user-review.png` });
+  await review.getByRole('button', { name: 'Add this model' }).click();
+  await expect(review).toBeHidden({ timeout: 60_000 });
+  await expect(picker(page).locator('option:checked')).toHaveText(/^My darknet — 224², 1000 classes/);
+  await expect(page.getByTestId('model-stored')).toHaveText('Stored in this browser');
+
+  await ready(page);
+  const userOption = picker(page).locator('optgroup[label="Your models"] option');
+  await expect(userOption).toHaveCount(1);
+  await picker(page).selectOption({ label: (await userOption.textContent()) ?? '' });
+  await page.locator('section[aria-labelledby="model-title"]').screenshot({ path: `${SHOTS}/user-model.png` });
+  await trainTiny(page);
+
+  await page.getByRole('button', { name: 'Delete this model' }).click();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(userOption).toHaveCount(0);
+  await expect(picker(page)).toHaveValue('nsfwjs-mobilenet-v2');
+  expect(errors).toEqual([]);
+});
+
+test('inspects a model given by URL and says why one without its weights cannot be used', async ({ page, context, errors }) => {
+  await mirrorHub(context);
+  await ready(page);
+  await page.getByText('Add your own model').click();
+  const urlField = page.getByLabel('or model.json URL');
+  await urlField.fill(`${USER_URL_BASE}model.json`);
+  await page.getByRole('button', { name: 'Inspect' }).click();
+  const review = page.getByRole('form', { name: 'Review your model' });
+  await expect(review).toBeVisible({ timeout: 60_000 });
+  await expect(review).toContainText('a layers model, 224×224 RGB input, 1.05 M weights (4.0 MB)');
+  await expect(review.getByLabel('Name')).toHaveValue('darknet');
+  await review.getByRole('button', { name: 'Cancel' }).click();
+  await expect(review).toBeHidden();
+
+  await urlField.fill('https://models.example.test/nowhere/model.json');
+  await page.getByRole('button', { name: 'Inspect' }).click();
+  await expect(page.getByRole('alert')).toContainText('cannot be used');
+  await expect(page.getByRole('alert')).toContainText('Could not fetch https://models.example.test/nowhere/model.json');
+  expect(errors.filter((e) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(e))).toEqual([]);
+  errors.length = 0;
+});

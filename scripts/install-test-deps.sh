@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond npm packages, on Debian (this project's CI and dev machines):
+# Debian's Chromium for Playwright, and PyTorch + NumPy for the parity tests against a reference.
+# Idempotent: does nothing when everything is already there.
+set -euo pipefail
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+/usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || need+=(python3-torch python3-numpy)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "install-test-deps: Chromium, PyTorch and NumPy are present."
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "install-test-deps: need root (or sudo) to install: ${need[*]}" >&2
+    exit 1
+  fi
+fi
+if ! command -v apt-get >/dev/null; then
+  echo "install-test-deps: no apt-get here; install ${need[*]} by hand (see README)." >&2
+  exit 1
+fi
+echo "install-test-deps: installing ${need[*]} from Debian…"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "install-test-deps: done."

@@ -1,0 +1,85 @@
+import type { EvaluationSummary } from '../../worker/api';
+import { duration, percent } from '../format';
+import { useApp } from '../store';
+
+function Accuracy({ e, testId }: { e: EvaluationSummary | null | undefined; testId?: string }) {
+  if (!e) return <td className="muted">–</td>;
+  return (
+    <td>
+      <strong data-testid={testId}>{percent(e.accuracy)}</strong> <span className="muted">({e.count} images)</span>
+    </td>
+  );
+}
+
+export function RunResult() {
+  const run = useApp((s) => s.run);
+  const dataset = useApp((s) => s.dataset);
+  const summary = run.summary;
+  if (!summary || !dataset) return null;
+  const chance = 1 / dataset.classes.length;
+  const v = summary.validation;
+  const b = summary.baseline;
+  return (
+    <section className="card" aria-labelledby="result-title" data-testid="run-result">
+      <h2 id="result-title">Result</h2>
+      {!v ? (
+        <p className="muted">Stopped before the first step: nothing to evaluate.</p>
+      ) : (
+        <>
+          <table className="results-table">
+            <caption className="muted">
+              {summary.steps} steps on {summary.trainCount} training images in {duration(summary.seconds)} on{' '}
+              {summary.backend.name.toUpperCase()} · chance is {percent(chance)}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Method</th>
+                <th scope="col">Trainable parameters</th>
+                <th scope="col">Validation accuracy</th>
+                <th scope="col">Test accuracy</th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <th scope="row">Visual prompt (this run)</th>
+                <td>{summary.parameters.toLocaleString()}</td>
+                <Accuracy e={v} testId="val-accuracy" />
+                <Accuracy e={summary.test} testId="test-accuracy" />
+              </tr>
+              {b && (
+                <tr>
+                  <th scope="row">Linear probing on {b.featureDim}-d features</th>
+                  <td>{b.parameters.toLocaleString()}</td>
+                  <Accuracy e={b.validation} testId="lp-val-accuracy" />
+                  <Accuracy e={b.test} />
+                </tr>
+              )}
+            </tbody>
+          </table>
+          <table className="per-class">
+            <caption>Validation accuracy per class</caption>
+            <thead>
+              <tr>
+                <th scope="col">Class</th>
+                <th scope="col">Accuracy</th>
+              </tr>
+            </thead>
+            <tbody>
+              {dataset.classes.map((name, c) => (
+                <tr key={c}>
+                  <th scope="row">{name}</th>
+                  <td>
+                    <span className="acc-bar" aria-hidden="true">
+                      <span style={{ width: `${(v.perClass[c] ?? 0) * 100}%` }} />
+                    </span>
+                    {percent(v.perClass[c])}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

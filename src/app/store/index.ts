@@ -1,0 +1,27 @@
+import { create } from 'zustand';
+import { createBackendSlice } from './backendSlice';
+import { createDatasetSlice } from './datasetSlice';
+import { createDesignSlice } from './designSlice';
+import { createModelsSlice } from './modelsSlice';
+import { createRunSlice } from './runSlice';
+import { createRunsSlice } from './runsSlice';
+import type { AppState } from './types';
+
+export const useApp = create<AppState>()((...a) => ({
+  ...createBackendSlice(...a),
+  ...createDatasetSlice(...a),
+  ...createDesignSlice(...a),
+  ...createRunSlice(...a),
+  ...createRunsSlice(...a),
+  ...createModelsSlice(...a),
+  async start() {
+    const [, get] = a;
+    await get().setBackendPreference(get().backendPreference);
+    void get().refreshModels();
+    await get().selectDataset(get().datasetId);
+  },
+}));
+
+export { BUILTIN_DATASETS } from './datasetSlice';
+export { isBusy } from './runSlice';
+export type { AppState } from './types';

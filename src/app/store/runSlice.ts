@@ -1,0 +1,71 @@
+import { proxy } from 'comlink';
+import type { BatchMetrics, EpochMetrics, MappingState, RunSummary, TrainEvent, TrainPhase } from '../../worker/api';
+import { engine } from '../engine';
+import { errorMessage, type Slice } from './types';
+
+export type RunStatus = 'idle' | 'running' | 'stopping' | 'done' | 'stopped' | 'error';
+
+export interface RunState {
+  status: RunStatus;
+  phase: TrainPhase | null;
+  batches: BatchMetrics[];
+  epochs: EpochMetrics[];
+  mapping: MappingState | null;
+  modelProgress: { loadedBytes: number; totalBytes: number } | null;
+  summary: RunSummary | null;
+  error: string | null;
+}
+
+export interface RunSlice {
+  run: RunState;
+  train(): Promise<void>;
+  stop(): void;
+}
+
+const idleRun: RunState = {
+  status: 'idle',
+  phase: null,
+  batches: [],
+  epochs: [],
+  mapping: null,
+  modelProgress: null,
+  summary: null,
+  error: null,
+};
+
+export const isBusy = (run: RunState) => run.status === 'running' || run.status === 'stopping';
+
+export const createRunSlice: Slice<RunSlice> = (set, get) => ({
+  run: idleRun,
+  async train() {
+    const { datasetId, modelId, design, data, baseline, resumeFrom } = get();
+    set({ run: { ...idleRun, status: 'running' } });
+    const onEvent = (event: TrainEvent) => set((s) => ({ run: applyEvent(s.run, event) }));
+    try {
+      const summary = await engine.api().train({ datasetId, modelId, design, data, baseline, ...(resumeFrom ? { resumeFrom } : {}) }, proxy(onEvent));
+      set((s) => ({ run: { ...s.run, summary, status: summary.stopped ? 'stopped' : 'done', phase: null } }));
+    } catch (e) {
+      set((s) => ({ run: { ...s.run, status: 'error', error: errorMessage(e), phase: null } }));
+    }
+  },
+  stop() {
+    if (get().run.status !== 'running') return;
+    set((s) => ({ run: { ...s.run, status: 'stopping' } }));
+    void engine.api().stop();
+  },
+});
+
+function applyEvent(run: RunState, event: TrainEvent): RunState {
+  switch (event.type) {
+    case 'phase':
+      return { ...run, phase: event.phase };
+    case 'model-progress':
+      return { ...run, modelProgress: { loadedBytes: event.loadedBytes, totalBytes: event.totalBytes } };
+    case 'batch':
+      return { ...run, batches: [...run.batches, event.metrics] };
+    case 'epoch':
+      return { ...run, epochs: [...run.epochs, event.metrics] };
+    case 'mapping':
+      return { ...run, mapping: event.state };
+  }
+}

@@ -1,0 +1,107 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../util/rng';
+import { epochBatches, toBatchTensor } from './batches';
+import type { ImageSet } from './imageSet';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Half-pixel-centre bilinear weights for upsampling 2 → 4 along one axis: out[j] = Σ w[j][r]·in[r]. */
+const W: number[][] = [
+  [1, 0],
+  [0.75, 0.25],
+  [0.25, 0.75],
+  [0, 1],
+];
+
+function resize2to4(img: number[][]): number[][] {
+  return W.map((wr) => W.map((wc) => wr.reduce((acc, a, r) => acc + wc.reduce((s, b, c) => s + a * b * img[r]![c]!, 0), 0)));
+}
+
+describe('toBatchTensor', () => {
+  // two 2×2 grayscale images
+  const img0 = [
+    [0, 51],
+    [102, 255],
+  ];
+  const img1 = [
+    [255, 0],
+    [0, 255],
+  ];
+  const gray: ImageSet = {
+    height: 2,
+    width: 2,
+    channels: 1,
+    pixels: Uint8Array.from([...img0.flat(), ...img1.flat()]),
+    labels: Int32Array.from([0, 1]),
+  };
+
+  it('gathers, scales to [0,1], resizes with half-pixel centres and repeats gray to RGB', async () => {
+    const before = tf.memory().numTensors;
+    const x = toBatchTensor(gray, [1, 0], 4);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(x.shape).toEqual([2, 4, 4, 3]);
+    expect(x.dtype).toBe('float32');
+    const got = (await x.array()) as number[][][][];
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    [img1, img0].forEach((img, b) => {
+      const want = resize2to4(img.map((row) => row.map((v) => v / 255)));
+      for (let i = 0; i < 4; i++) {
+        for (let j = 0; j < 4; j++) {
+          for (let c = 0; c < 3; c++) expect(got[b]![i]![j]![c]).toBeCloseTo(want[i]![j]!, 6);
+        }
+      }
+    });
+    // a spot value by hand: img0 at (1,1) = 0.75·0.75·0 + 0.75·0.25·51 + 0.25·0.75·102 + 0.25·0.25·255 = 44.625
+    expect(got[1]![1]![1]![0]).toBeCloseTo(44.625 / 255, 6);
+  });
+
+  it('keeps RGB channels apart and skips the resize at native size', async () => {
+    const rgb: ImageSet = {
+      height: 2,
+      width: 2,
+      channels: 3,
+      pixels: Uint8Array.from({ length: 12 }, (_, i) => i * 20),
+      labels: Int32Array.from([3]),
+    };
+    const before = tf.memory().numTensors;
+    const x = toBatchTensor(rgb, [0], 2);
+    expect(x.shape).toEqual([1, 2, 2, 3]);
+    expect(Array.from(await x.data())).toEqual(Array.from(rgb.pixels, (v) => Math.fround(v / 255)));
+    x.dispose();
+    const y = toBatchTensor(rgb, [0, 0], 4);
+    const v = (await y.array()) as number[][][][];
+    y.dispose();
+    // channel 1 of the top-left output pixel is channel 1 of the top-left input pixel
+    expect(v[0]![0]![0]![1]).toBeCloseTo(20 / 255, 6);
+    expect(v[1]![3]![3]![2]).toBeCloseTo(220 / 255, 6);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('handles an empty batch and rejects bad indices without leaking', () => {
+    const before = tf.memory().numTensors;
+    const e = toBatchTensor(gray, [], 8);
+    expect(e.shape).toEqual([0, 8, 8, 3]);
+    e.dispose();
+    expect(() => toBatchTensor(gray, [2], 4)).toThrow(/outside/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('epochBatches', () => {
+  it('shuffles by seed, keeps the last partial batch and covers every index once', () => {
+    const idx = Int32Array.from({ length: 10 }, (_, i) => i * 3);
+    const b = epochBatches(idx, 4, new Rng(5));
+    expect(b.map((x) => x.length)).toEqual([4, 4, 2]);
+    const flat = b.flatMap((x) => Array.from(x));
+    expect([...flat].sort((p, q) => p - q)).toEqual(Array.from(idx));
+    expect(flat).not.toEqual(Array.from(idx));
+    expect(epochBatches(idx, 4, new Rng(5)).map((x) => Array.from(x))).toEqual(b.map((x) => Array.from(x)));
+    expect(epochBatches(idx, 4, new Rng(6)).flatMap((x) => Array.from(x))).not.toEqual(flat);
+    expect(Array.from(idx)).toEqual(Array.from({ length: 10 }, (_, i) => i * 3)); // input untouched
+  });
+});

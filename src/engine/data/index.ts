@@ -1,0 +1,4 @@
+export * from './imageSet';
+export * from './builtinDataset';
+export * from './splits';
+export * from './batches';

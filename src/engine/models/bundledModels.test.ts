@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODELS } from '../../../models';
+import { DEFAULT_DESIGN } from '../config';
+import { loadBuiltinDataset } from '../data/builtinDataset';
+import type { Dataset } from '../data/imageSet';
+import { trainVisualPrompt } from '../train/trainer';
+import { VisualPromptModel } from '../train/visualPromptModel';
+import { sourceClassCount } from './classNames';
+import { loadModelArtifacts } from './loadArtifacts';
+import type { ModelManifest } from './manifest';
+import { SourceModelHolder } from './modelHolder';
+import { createSourceModel } from './sourceModel';
+import { fileFetch, folderUrl, projectRoot } from './testing/nodeFetch';
+
+const PUBLIC = join(projectRoot(), 'public');
+const bundled = MODELS.filter((m) => m.weights.kind === 'bundled');
+const urlOf = (m: ModelManifest) => (m.weights.kind === 'bundled' ? folderUrl(PUBLIC) + m.weights.path : '');
+const load = (m: ModelManifest) => loadModelArtifacts(urlOf(m), fileFetch());
+
+let mnist: Dataset;
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  mnist = await loadBuiltinDataset('mnist', async (p) => {
+    const b = readFileSync(join(PUBLIC, p));
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  });
+});
+
+describe('bundled model manifests', () => {
+  it('lists the three nsfwjs models, each with generated weights on disk', () => {
+    expect(bundled.map((m) => m.id)).toEqual(['nsfwjs-mobilenet-v2', 'nsfwjs-mobilenet-v2-mid', 'nsfwjs-inception-v3']);
+    for (const m of bundled) expect(existsSync(join(PUBLIC, (m.weights as { path: string }).path))).toBe(true);
+  });
+
+  it('every manifest is complete and says where its weights and class names come from', () => {
+    const ids = new Set<string>();
+    for (const m of MODELS) {
+      expect(ids.has(m.id)).toBe(false);
+      ids.add(m.id);
+      expect(m.summary.length).toBeGreaterThan(40);
+      expect(m.trainedOn).toMatch(/ImageNet/);
+      expect(m.license).not.toBe('');
+      expect([224, 256, 299]).toContain(m.inputSize);
+      expect(m.valueRange).toEqual([0, 1]);
+      expect(sourceClassCount(m)).toBeGreaterThanOrEqual(5);
+      if (m.weights.kind === 'hub') expect(m.weights.url).toMatch(/^https:\/\/.*model\.json/);
+      if (!Array.isArray(m.sourceClasses)) expect(m.sourceClasses.url).toMatch(/^(https:\/\/|generated\/classes\/)/);
+    }
+  });
+
+  it('ships ImageNet class names in torchvision order, with "background" first for the 1001-output MobileNets', () => {
+    const names = JSON.parse(readFileSync(join(PUBLIC, 'generated/classes/imagenet-1001.json'), 'utf8')) as string[];
+    expect(names).toHaveLength(1001);
+    expect(names.slice(0, 3)).toEqual(['background', 'tench, Tinca tinca', 'goldfish, Carassius auratus']);
+    expect(names[1000]).toBe('toilet tissue, toilet paper, bathroom tissue');
+  });
+});
+
+describe.each(bundled.map((m) => [m.id, m] as const))('%s, offline from the generated files', (_id, manifest) => {
+  it('loads, names its tensors as the manifest says, and trains one step on MNIST', async () => {
+    const artifacts = await load(manifest);
+    const before = tf.memory().numTensors;
+    const source = createSourceModel(manifest, artifacts);
+    expect(source.numSource).toBe(sourceClassCount(manifest));
+    expect(source.network.inputShape).toEqual([manifest.inputSize, manifest.inputSize, 3]);
+    const batch = manifest.inputSize > 224 ? 1 : 2;
+    const design = { ...DEFAULT_DESIGN, labelMapping: 'fully' as const, epochs: 1, batchSize: batch, learningRate: 0.05, schedule: 'constant' as const };
+    const model = new VisualPromptModel(source, design, 10);
+    const prompt = model.prompter.variables()[0] as tf.Variable;
+    const initial = await prompt.data();
+    const train = { set: mnist.train, indices: Int32Array.from({ length: batch }, (_, i) => i) };
+    const val = { set: mnist.train, indices: Int32Array.from([100]) };
+    const result = await trainVisualPrompt(model, train, val);
+    expect(result.steps).toBe(1);
+    expect(Number.isFinite(result.epochs[0]?.trainLoss)).toBe(true);
+    const after = await prompt.data();
+    let changed = 0;
+    for (let i = 0; i < after.length; i++) if (after[i] !== initial[i]) changed++;
+    expect(changed).toBeGreaterThan(after.length / 10);
+    model.dispose();
+    source.network.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('switching models', () => {
+  const holder = new SourceModelHolder();
+  afterAll(() => holder.release());
+
+  it('frees the old model: the tensor count returns to its baseline after A, then B, then release', async () => {
+    const [a, b] = bundled as [ModelManifest, ModelManifest];
+    const baseline = tf.memory().numTensors;
+    const sourceA = await holder.get(a.id, () => load(a), (x) => createSourceModel(a, x));
+    const withA = tf.memory().numTensors;
+    expect(withA).toBeGreaterThan(baseline);
+    expect(await holder.get(a.id, () => Promise.reject(new Error('not again')), () => sourceA)).toBe(sourceA);
+    await holder.get(b.id, () => load(b), (x) => createSourceModel(b, x));
+    expect(holder.loadedId).toBe(b.id);
+    expect(tf.memory().numTensors).toBeLessThan(withA + 1000);
+    const x = tf.zeros([1, 224, 224, 3]) as tf.Tensor4D;
+    expect(() => sourceA.network.apply(x, [a.sourceOutput])).toThrow(/disposed/);
+    x.dispose();
+    holder.release();
+    expect(holder.loadedId).toBeNull();
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('frees the old model even when the new one fails to build', async () => {
+    const [a] = bundled as [ModelManifest];
+    const baseline = tf.memory().numTensors;
+    await holder.get(a.id, () => load(a), (x) => createSourceModel(a, x));
+    const broken: ModelManifest = { ...a, id: 'broken', sourceOutput: 'no-such-tensor' };
+    await expect(holder.get(broken.id, () => load(a), (x) => createSourceModel(broken, x))).rejects.toThrow(
+      /the source-output tensor "no-such-tensor" does not exist/,
+    );
+    expect(holder.loadedId).toBeNull();
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+});

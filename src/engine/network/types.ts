@@ -1,0 +1,24 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** A named tensor a frozen network can return (shape without the batch dimension). */
+export interface NetworkTensor {
+  name: string;
+  shape: number[];
+}
+
+/**
+ * A pretrained model rebuilt from plain tfjs-core ops with its weights frozen.
+ * `apply` is differentiable with respect to its input only: no backend ever computes
+ * gradients of the frozen weights, and every op it backprops through has a gradient
+ * made of kernels that all backends (wasm included) implement.
+ */
+export interface FrozenNetwork {
+  /** [height, width, channels] the network expects. */
+  readonly inputShape: readonly [number, number, number];
+  readonly parameterCount: number;
+  /** Every tensor `apply` can return, in topological order. */
+  readonly tensors: readonly NetworkTensor[];
+  /** Runs the network on x ([batch, H, W, C], already in the model's value range). */
+  apply(x: tf.Tensor4D, outputs: readonly string[]): tf.Tensor[];
+  dispose(): void;
+}

@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { toBatchTensor } from '../data/batches';
+import type { ImageSet } from '../data/imageSet';
+import { countMatrix } from '../mapping/assignments';
+import { crossEntropy, type VisualPromptModel } from './visualPromptModel';
+
+/** Images of one split: the set they live in and which of them belong to the split. */
+export interface SplitImages {
+  set: ImageSet;
+  indices: Int32Array;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  /** Accuracy per target class (NaN where a class has no images). */
+  perClass: number[];
+  /** confusion[true][predicted]. */
+  confusion: number[][];
+  /** Predicted class per image, in the order of `indices`. */
+  predictions: Int32Array;
+  count: number;
+}
+
+export function* chunks(indices: Int32Array, size: number): Generator<Int32Array> {
+  for (let i = 0; i < indices.length; i += size) yield indices.subarray(i, i + size);
+}
+
+export function labelsOf(set: ImageSet, indices: Int32Array): Int32Array {
+  return Int32Array.from(indices, (i) => set.labels[i] as number);
+}
+
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** Loss, accuracy, per-class accuracy and confusion matrix of the prompted model on a split. */
+export async function evaluate(
+  model: VisualPromptModel,
+  split: SplitImages,
+  batchSize: number,
+  shouldStop: () => boolean = () => false,
+): Promise<Evaluation> {
+  const numTarget = model.numTarget;
+  const predictions = new Int32Array(split.indices.length);
+  const labels = labelsOf(split.set, split.indices);
+  let lossSum = 0;
+  let offset = 0;
+  for (const batch of chunks(split.indices, batchSize)) {
+    if (shouldStop()) break;
+    const [loss, pred] = tf.tidy(() => {
+      const x = toBatchTensor(split.set, batch, model.design.baseSize);
+      const logits = model.logits(x);
+      const y = tf.tensor1d(labels.subarray(offset, offset + batch.length), 'int32');
+      return [crossEntropy(logits, y), tf.argMax(logits, 1)];
+    });
+    const [l, p] = await Promise.all([loss.data(), pred.data()]);
+    loss.dispose();
+    pred.dispose();
+    lossSum += (l[0] as number) * batch.length;
+    predictions.set(p as Int32Array, offset);
+    offset += batch.length;
+    await yieldToEventLoop();
+  }
+  return summarise(predictions.subarray(0, offset), labels.subarray(0, offset), numTarget, lossSum);
+}
+
+export function summarise(predictions: Int32Array, labels: Int32Array, numTarget: number, lossSum: number): Evaluation {
+  const confusion = Array.from({ length: numTarget }, () => new Array<number>(numTarget).fill(0));
+  let correct = 0;
+  predictions.forEach((p, i) => {
+    const t = labels[i] as number;
+    (confusion[t] as number[])[p] = ((confusion[t] as number[])[p] as number) + 1;
+    if (p === t) correct++;
+  });
+  const perClass = confusion.map((row, t) => {
+    const n = row.reduce((a, b) => a + b, 0);
+    return n ? (row[t] as number) / n : NaN;
+  });
+  const count = predictions.length;
+  return {
+    loss: count ? lossSum / count : NaN,
+    accuracy: count ? correct / count : NaN,
+    perClass,
+    confusion,
+    predictions,
+    count,
+  };
+}
+
+/** counts[s][t]: how often images of target t get source s as the top-1 (FreqMap/IterMap). */
+export async function sourcePredictionCounts(
+  model: VisualPromptModel,
+  split: SplitImages,
+  batchSize: number,
+): Promise<Float64Array[]> {
+  const preds = new Int32Array(split.indices.length);
+  let offset = 0;
+  for (const batch of chunks(split.indices, batchSize)) {
+    const top1 = tf.tidy(() =>
+      tf.argMax(model.sourceLogits(toBatchTensor(split.set, batch, model.design.baseSize)), 1),
+    );
+    preds.set((await top1.data()) as Int32Array, offset);
+    top1.dispose();
+    offset += batch.length;
+    await yieldToEventLoop();
+  }
+  return countMatrix(preds, labelsOf(split.set, split.indices), model.source.numSource, model.numTarget);
+}

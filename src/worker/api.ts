@@ -1,0 +1,479 @@
+/**
+ * The contract between the UI and the engine worker. Only types and plain data cross it
+ * (structured clone), so the UI never needs tfjs.
+ */
+import type { BackendChoice, BackendPreference } from '../engine/backend/selectBackend';
+import type { VPDesign } from '../engine/config';
+import type { MappingState } from '../engine/mapping/labelMapping';
+import type { BatchMetrics, EpochMetrics } from '../engine/train/trainer';
+import type { ImageFit } from '../engine/data/imageFit';
+import type { LayoutRefusalCode, LayoutSkipReason } from '../engine/data/imageFolderLayout';
+import type { ImportPreprocessing, Rgb } from '../engine/data/importedDataset';
+
+export type { BackendChoice, BackendPreference, BatchMetrics, EpochMetrics, MappingState, VPDesign };
+
+/** A small picture for the UI, RGBA row-major. */
+export interface Thumbnail {
+  label: number;
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  classes: string[];
+  trainCount: number;
+  testCount: number;
+  /** Images per class in the training pool. */
+  countsByClass: number[];
+  /** A few examples of every class. */
+  thumbnails: Thumbnail[];
+  imageSize: { height: number; width: number; channels: number };
+  source?: string;
+}
+
+export interface ModelSummary {
+  id: string;
+  name: string;
+  numSource: number;
+  inputSize: number;
+  parameterCount: number;
+}
+
+/** How much of the dataset a run uses: a seeded, class-stratified selection. */
+export interface DataSelection {
+  /** Fraction of the training pool held out for validation. */
+  valFraction: number;
+  /** Training images used (spread evenly over the classes). */
+  trainImages: number;
+  /** Validation images used. */
+  valImages: number;
+  /** Test images used for the final report (drawn per class from the test split). */
+  testImages: number;
+  /**
+   * Fraction of every class held out as a test split when the dataset has none of its own
+   * (never trained or validated on). Absent = 0.
+   */
+  testFraction?: number;
+}
+
+export interface TrainRequest {
+  datasetId: string;
+  modelId: string;
+  design: VPDesign;
+  data: DataSelection;
+  /** Also train the linear-probing baseline on the same images. */
+  baseline: boolean;
+  /**
+   * Continue training a stored run (its id): its prompt, scale and mapping are loaded into the new
+   * model, whose structure (scale, prompt kind, mapping) comes from that run; the new run is
+   * stored separately.
+   */
+  resumeFrom?: string;
+}
+
+export type TrainPhase = 'loading-data' | 'loading-model' | 'training' | 'testing' | 'baseline';
+
+export type TrainEvent =
+  | { type: 'phase'; phase: TrainPhase; detail?: string }
+  | { type: 'model-progress'; loadedBytes: number; totalBytes: number }
+  | { type: 'batch'; metrics: BatchMetrics }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  | { type: 'mapping'; epoch: number; state: MappingState };
+
+/** Metrics of one model on one split. */
+export interface EvaluationSummary {
+  loss: number;
+  accuracy: number;
+  perClass: number[];
+  confusion: number[][];
+  count: number;
+}
+
+export interface BaselineSummary {
+  validation: EvaluationSummary;
+  test: EvaluationSummary | null;
+  featureDim: number;
+  /** Trainable parameters of the probe (features × classes + classes). */
+  parameters: number;
+}
+
+export interface RunSummary {
+  stopped: boolean;
+  epochs: EpochMetrics[];
+  validation: EvaluationSummary | null;
+  /** The held-out test split, touched once after training. */
+  test: EvaluationSummary | null;
+  baseline: BaselineSummary | null;
+  /** Trainable parameters of the visual prompt (prompt, scale, mapping). */
+  parameters: number;
+  steps: number;
+  seconds: number;
+  trainCount: number;
+  valCount: number;
+  testCount: number;
+  backend: BackendChoice;
+  /** The stored run (runs list) holding this run's prompt; absent if it could not be stored. */
+  runId?: string;
+}
+
+export interface EngineApi {
+  /** Start (or switch) the tfjs backend. `baseUrl` is where the app serves its static files. */
+  init(options: { backend: BackendPreference; baseUrl: string }): Promise<BackendChoice>;
+  describeDataset(id: string): Promise<DatasetSummary>;
+  train(request: TrainRequest, onEvent: (event: TrainEvent) => void): Promise<RunSummary>;
+  /** Ask the running training to stop after the current batch. */
+  stop(): void;
+  /** Imported datasets, newest first (unfinished imports are cleaned away). */
+  listDatasets(): Promise<StoredDatasetInfo[]>;
+  /** Deletes an imported dataset and its stored pixels. */
+  deleteDataset(id: string): Promise<void>;
+  /** Split sizes for class counts and fractions, exactly as training will draw them. */
+  planSplit(countsByClass: number[], testCount: number, fractions: { val: number; test?: number }): Promise<SplitPlan>;
+  storageInfo(): Promise<StorageInfo | null>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imported datasets: a dropped folder or .zip in torchvision's ImageFolder layout, decoded in the
+// import worker (importWorker.ts), stored in IndexedDB, served by the engine worker like a built-in.
+
+
+export type { ImageFit, ImportPreprocessing, Rgb };
+
+/** The limits of an import: the UI states them, the import worker enforces them. */
+export const IMPORT_LIMITS = {
+  /** Every image is resized once to this square side (the engine's base size, so no second resize). */
+  workingSize: 128,
+  /** Larger files are skipped unread. */
+  maxFileBytes: 50 * 1024 * 1024,
+  /** Images whose header declares more pixels are skipped undecoded (decompression bombs). */
+  maxPixels: 40_000_000,
+  /** Above this many images the import warns (time, storage, memory while training). */
+  warnImages: 5_000,
+  /** Above this many images the import is refused: the whole set is held in memory to train. */
+  maxImages: 20_000,
+  maxClasses: 1_000,
+} as const;
+
+/** A file of a dropped or picked folder, with its path relative to the drop. */
+export interface ImportFile {
+  path: string;
+  file: File;
+}
+
+export type ImportSource =
+  /** Files of a dropped or picked folder; `dirs` lists the folders seen (empty ones included). */
+  | { kind: 'files'; name: string; files: ImportFile[]; dirs: string[] }
+  | { kind: 'zip'; name: string; file: File };
+
+export interface ImportOptions {
+  fit: ImageFit;
+}
+
+/** Skipped files listed per reason in a report (the rest are counted). */
+export const REPORT_FILES_PER_REASON = 500;
+
+export type SkipReason = LayoutSkipReason | 'empty-file' | 'too-large' | 'too-many-pixels' | 'corrupt' | 'unreadable';
+
+export interface SkippedFile {
+  path: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+export type ImportRefusalCode = LayoutRefusalCode | 'too-many-images' | 'no-usable-images' | 'quota' | 'failed';
+
+/** Why a whole import was refused, with the files or folders concerned. */
+export interface ImportRefusal {
+  code: ImportRefusalCode;
+  message: string;
+  paths: string[];
+}
+
+export interface ImportReport {
+  /** Folder or zip name. */
+  source: string;
+  /** The folder taken as the dataset root ('' = the top level). */
+  root: string;
+  layout: 'class-folders' | 'train-test';
+  /** Files found (folders not counted). */
+  files: number;
+  trainCount: number;
+  testCount: number;
+  classes: number;
+  /** Skipped files, at most REPORT_FILES_PER_REASON of each reason (all are counted in skippedByReason). */
+  skipped: SkippedFile[];
+  skippedByReason: Partial<Record<SkipReason, number>>;
+  /** Hidden and system files (.DS_Store, __MACOSX/, Thumbs.db, …), ignored. */
+  ignored: number;
+  notes: string[];
+  warnings: string[];
+  seconds: number;
+}
+
+/** An imported dataset as stored in this browser (IndexedDB). */
+export interface StoredDatasetInfo {
+  id: string;
+  name: string;
+  classes: string[];
+  /** Folder name of every class, as found. */
+  classFolders: string[];
+  createdAt: number;
+  source: { kind: 'folder' | 'zip'; name: string };
+  trainCount: number;
+  testCount: number;
+  /** Training-pool images per class. */
+  countsByClass: number[];
+  testCountsByClass: number[];
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  /** Bytes of stored pixels. */
+  bytes: number;
+  /** Transparency is composited onto this colour (also in preprocessing). */
+  alphaBackground: Rgb;
+  preprocessing: ImportPreprocessing;
+  report: ImportReport;
+}
+
+export interface ImportProgress {
+  datasetId: string | null;
+  phase: 'listing' | 'decoding' | 'saving';
+  done: number;
+  total: number;
+  skipped: number;
+  /** The file being read. */
+  path: string;
+  warning?: string;
+}
+
+export type ImportResult =
+  | { status: 'imported'; dataset: StoredDatasetInfo }
+  | { status: 'refused'; refusal: ImportRefusal; report: ImportReport }
+  | { status: 'cancelled'; report: ImportReport };
+
+/** The import worker's endpoint. */
+export interface ImportApi {
+  importDataset(source: ImportSource, options: ImportOptions, onProgress: (p: ImportProgress) => void): Promise<ImportResult>;
+  /** Stop the running import after the current file; what it stored is deleted. */
+  cancel(): void;
+}
+
+/** Images in each part of a run's split, summed over classes. */
+export interface SplitPlan {
+  train: number;
+  val: number;
+  test: number;
+  /** The dataset brings its own test split (then `test` is its size). */
+  testGiven: boolean;
+}
+
+export interface StorageInfo {
+  usage: number;
+  quota: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs: every trained or imported prompt, kept in this browser (runsStore.ts) with its prompt
+// file, downloadable, loadable back, usable to predict, evaluate and continue training.
+
+import type { PromptFileManifest, PromptMetrics } from '../engine/export/promptFile';
+import type { TrainingCurve } from '../engine/export/reportCharts';
+
+export type { PromptFileManifest, PromptMetrics, TrainingCurve };
+
+/** trained here; imported from a .safetensors file; continued from another run. */
+export type RunOrigin = 'trained' | 'imported' | 'continued';
+
+/** 'interrupted': the tab died while it trained (its last checkpoint is kept). */
+export type StoredRunStatus = 'training' | 'interrupted' | 'done' | 'stopped' | 'failed' | 'imported';
+
+/** The prompt file last saved for a run. */
+export interface RunCheckpoint {
+  /** Epochs completed when it was saved. */
+  epochs: number;
+  steps: number;
+  bytes: number;
+  savedAt: number;
+  /** Saved when training ended (or was stopped), not after an epoch. */
+  final: boolean;
+}
+
+/** A stored prompt evaluated on a dataset (evaluateRun). */
+export interface RunEvaluation extends EvaluationSummary {
+  datasetId: string;
+  datasetName: string;
+  /** Which images: the dataset's own test split, a held-out share of its pool, or all of it. */
+  split: 'test' | 'held-out' | 'all';
+  at: number;
+}
+
+export interface StoredRunInfo {
+  id: string;
+  /** Editable by the user. */
+  name: string;
+  origin: RunOrigin;
+  /** The run this one continued from. */
+  parentId: string | null;
+  status: StoredRunStatus;
+  createdAt: number;
+  updatedAt: number;
+  modelId: string;
+  modelName: string;
+  /** The dataset it was trained on (for imports: as the file names it). */
+  dataset: { id: string; name: string } | null;
+  /** Target classes in output order. */
+  classes: string[];
+  design: VPDesign;
+  data: DataSelection | null;
+  baseline: boolean;
+  epochs: EpochMetrics[];
+  /** Per-batch training loss and accuracy, thinned. */
+  curve: TrainingCurve;
+  summary: RunSummary | null;
+  checkpoint: RunCheckpoint | null;
+  /** Validation / test accuracy as last reported (the file's metrics for imports). */
+  validationAccuracy: number | null;
+  testAccuracy: number | null;
+  evaluations: RunEvaluation[];
+  /** Imported prompts: the file name. */
+  sourceFile: string | null;
+  error: string | null;
+}
+
+export type RunExportKind = 'safetensors' | 'prompt-png' | 'sample-png' | 'prompt-npy' | 'report-json' | 'charts-svg';
+
+export interface ExportedFile {
+  name: string;
+  mime: string;
+  bytes: ArrayBuffer;
+}
+
+export type PromptImportResult =
+  | { status: 'imported'; run: StoredRunInfo }
+  | { status: 'refused'; fileName: string; message: string };
+
+/** A picture for the UI, RGBA row-major. */
+export interface RgbaPicture {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+export interface ClassProbability {
+  classIndex: number;
+  name: string;
+  probability: number;
+}
+
+export type Prediction =
+  | { ok: true; fileName: string; top: ClassProbability[]; seen: RgbaPicture }
+  | { ok: false; fileName: string; error: string };
+
+export interface EvaluateProgress {
+  done: number;
+  total: number;
+}
+
+/** What the engine worker offers for runs (merged into EngineApi). */
+export interface EngineApi {
+  /** Stored runs, newest first. */
+  listRuns(): Promise<StoredRunInfo[]>;
+  deleteRun(id: string): Promise<void>;
+  renameRun(id: string, name: string): Promise<StoredRunInfo>;
+  /** One of the run's downloads; `sampleDatasetId` picks the dataset a sample image comes from. */
+  exportRun(id: string, kind: RunExportKind, sampleDatasetId?: string): Promise<ExportedFile>;
+  /** Validates a dropped or picked .safetensors prompt fully, then stores it as a run. */
+  importPrompt(file: File): Promise<PromptImportResult>;
+  /** The stored prompt on a dataset's test images (at most `maxImages`). */
+  evaluateRun(runId: string, datasetId: string, options: { maxImages: number }, onProgress: (p: EvaluateProgress) => void): Promise<RunEvaluation>;
+  /** Top-k target classes of image files under the run's prompt. */
+  predict(runId: string, files: File[]): Promise<Prediction[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models: bundled (served by the app), hub (public URL, kept in Cache Storage after first use) and
+// the user's own (inspected here, kept in IndexedDB 'autovp-models').
+
+import type { ModelManifest } from '../engine/models/manifest';
+import type { ModelInspection, ModelRefusalCode, TensorCandidate } from '../engine/models/inspectModel';
+import type { UserModelChoices, ValuePreset } from '../engine/models/userModel';
+
+export type { ModelInspection, ModelManifest, ModelRefusalCode, TensorCandidate, UserModelChoices, ValuePreset };
+
+export type ModelOrigin = 'bundled' | 'hub' | 'user';
+
+export interface ModelListEntry {
+  manifest: ModelManifest;
+  origin: ModelOrigin;
+  /**
+   * Usable offline: bundled models always; hub models once model.json, every shard and the class
+   * names are in the browser's cache; the user's models are stored in this browser.
+   */
+  cached: boolean;
+  sourceClassCount: number;
+  /** This model's weights are in the worker's memory now. */
+  loaded: boolean;
+}
+
+export interface ModelDownloadProgress {
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+/** What the user gave as their own model: dropped or picked files, or a model.json URL. */
+export type UserModelSource =
+  | { kind: 'files'; files: ImportFile[] }
+  | { kind: 'url'; url: string };
+
+/** An inspected model waiting for the user to confirm how to use it. */
+export interface UserModelDraft {
+  draftId: string;
+  /** File names or the URL, for the dialog. */
+  source: string;
+  suggestedName: string;
+  inspection: ModelInspection;
+  /** Class names found beside the model (classes.json, labels.txt, metadata.json), if any. */
+  classNames: string[] | null;
+}
+
+export type UserModelInspectResult =
+  | { status: 'inspected'; draft: UserModelDraft }
+  | { status: 'refused'; code: ModelRefusalCode; message: string };
+
+export type UserModelSaveResult =
+  | { status: 'saved'; entry: ModelListEntry }
+  | { status: 'refused'; code: ModelRefusalCode; message: string };
+
+export interface ModelMemory {
+  /** tfjs tensors alive in the worker. */
+  numTensors: number;
+  numBytes: number;
+  /** The source model in memory, if any. */
+  loadedModelId: string | null;
+}
+
+/** What the engine worker offers for models (merged into EngineApi). */
+export interface EngineApi {
+  /** Bundled, hub and the user's models, with what is cached. */
+  listModels(): Promise<ModelListEntry[]>;
+  /** Downloads a hub model's files into the browser's cache now (outside a run). */
+  downloadModel(id: string, onProgress: (p: ModelDownloadProgress) => void): Promise<ModelListEntry>;
+  /** Removes a hub model's files from the browser's cache. */
+  removeModelFromCache(id: string): Promise<ModelListEntry>;
+  /** The model's source class names, in its output order. */
+  modelClassNames(id: string): Promise<string[]>;
+  /** Reads and inspects a model the user brings; keeps it as a draft until saved or discarded. */
+  inspectUserModel(source: UserModelSource, onProgress: (p: ModelDownloadProgress) => void): Promise<UserModelInspectResult>;
+  /** Stores the draft with the user's choices; it then appears in listModels. */
+  saveUserModel(draftId: string, choices: UserModelChoices): Promise<UserModelSaveResult>;
+  discardUserModel(draftId: string): Promise<void>;
+  deleteUserModel(id: string): Promise<void>;
+  /** Tests: fetch hub files from a mirror (public URL prefix → replacement prefix); null resets. */
+  setHubMirror(mirror: Record<string, string> | null): Promise<void>;
+  /** Frees the source model in memory. */
+  releaseModel(): Promise<ModelMemory>;
+  modelMemory(): Promise<ModelMemory>;
+}

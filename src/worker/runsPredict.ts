@@ -1,0 +1,164 @@
+/**
+ * Using a stored prompt: predict the classes of single images, and evaluate it on a dataset.
+ * The run's prompt file is loaded into a model on the app's copy of its source network (kept
+ * while the same run and network are in use). Images go through the same preprocessing as the
+ * run's dataset: decoded off the main thread with the import's decoder (fit, alpha background),
+ * then the engine's own resize to the base size.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { toBatchTensor } from '../engine/data/batches';
+import type { ImageSet } from '../engine/data/imageSet';
+import { sniffImage } from '../engine/data/imageSniff';
+import { stratifiedSample } from '../engine/data/splits';
+import { modelFromPromptFile } from '../engine/export/loadPrompt';
+import type { PromptFile } from '../engine/export/promptFile';
+import { batchToRgba } from '../engine/export/promptPictures';
+import { chunks, evaluate, type SplitImages } from '../engine/train/evaluate';
+import type { SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
+import { type ClassProbability, type EvaluateProgress, IMPORT_LIMITS, type Prediction, type RunEvaluation, type StoredRunInfo } from './api';
+import { getDataset } from './datasets';
+import { createCanvasDecoder } from './import/canvasDecoder';
+import { getSourceModel } from './models';
+import { loadRunFile } from './runs';
+import { updateRun } from './runsStore';
+import { isTraining, selectSplits } from './training';
+
+/** Images predicted per call (the UI sends more in several calls). */
+export const MAX_PREDICT_FILES = 64;
+const BATCH = 16;
+
+let active: { runId: string; source: SourceModel; model: VisualPromptModel; file: PromptFile; info: StoredRunInfo } | null = null;
+
+async function activeModel(runId: string) {
+  if (isTraining()) throw new Error('Training is running: predict and evaluate once it has ended.');
+  const { info, file, model: manifest } = await loadRunFile(runId);
+  const source = await getSourceModel(manifest.id, () => undefined);
+  if (active?.runId === runId && active.source === source) return { ...active, info };
+  releaseActiveModel();
+  active = { runId, source, model: modelFromPromptFile(source, file), file, info };
+  return active;
+}
+
+/** Frees the loaded prompt (run deleted, backend switched). */
+export function releaseActiveModel(): void {
+  active?.model.dispose();
+  active = null;
+}
+
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export async function predict(runId: string, files: File[]): Promise<Prediction[]> {
+  if (files.length > MAX_PREDICT_FILES) throw new Error(`At most ${MAX_PREDICT_FILES} images at a time.`);
+  const { model, file } = await activeModel(runId);
+  const pre = file.manifest.preprocessing;
+  const size = pre.workingSize ?? pre.baseSize;
+  const decode = createCanvasDecoder(size, pre.fit, pre.alphaBackground);
+  const results: (Prediction | null)[] = [];
+  const decoded: { at: number; rgb: Uint8Array }[] = [];
+  for (const f of files) {
+    const fail = (error: string) => results.push({ ok: false, fileName: f.name, error });
+    if (f.size === 0) {
+      fail('The file is empty.');
+      continue;
+    }
+    if (f.size > IMPORT_LIMITS.maxFileBytes) {
+      fail(`The file is larger than ${IMPORT_LIMITS.maxFileBytes / 1024 ** 2} MB.`);
+      continue;
+    }
+    try {
+      const bytes = new Uint8Array(await f.arrayBuffer());
+      const sniff = sniffImage(bytes);
+      if (!sniff.decodable) {
+        fail(`This is not an image the app reads (${sniff.description}); use PNG, JPEG, GIF, WebP or BMP.`);
+        continue;
+      }
+      if (sniff.width && sniff.height && sniff.width * sniff.height > IMPORT_LIMITS.maxPixels) {
+        fail(`${sniff.width}×${sniff.height} pixels is more than the ${IMPORT_LIMITS.maxPixels / 1e6} megapixels accepted.`);
+        continue;
+      }
+      decoded.push({ at: results.length, rgb: await decode(bytes, sniff) });
+      results.push(null);
+    } catch (e) {
+      fail(`The image could not be decoded: ${describe(e)}`);
+    }
+  }
+  const set: ImageSet = { height: size, width: size, channels: 3, pixels: new Uint8Array(decoded.length * size * size * 3), labels: new Int32Array(decoded.length) };
+  decoded.forEach((d, i) => set.pixels.set(d.rgb, i * size * size * 3));
+  const names = file.manifest.targetClasses;
+  const k = Math.min(5, names.length);
+  const c = model.source.input.canvas;
+  for (const batch of chunks(Int32Array.from(decoded, (_, i) => i), BATCH)) {
+    const [probs, seen] = tf.tidy(() => {
+      const x = toBatchTensor(set, batch, model.design.baseSize);
+      return [tf.softmax(model.logits(x)), model.prompter.prompted(x)];
+    });
+    const [p, s] = await Promise.all([probs.data() as Promise<Float32Array>, seen.data() as Promise<Float32Array>]);
+    tf.dispose([probs, seen]);
+    const pictures = batchToRgba(s, batch.length, c, c);
+    batch.forEach((i, j) => {
+      const row = p.subarray(j * names.length, (j + 1) * names.length);
+      const top: ClassProbability[] = Array.from(row, (probability, classIndex) => ({ classIndex, name: names[classIndex]!, probability }))
+        .sort((a, b) => b.probability - a.probability)
+        .slice(0, k);
+      const d = decoded[i]!;
+      results[d.at] = { ok: true, fileName: files[d.at]!.name, top, seen: pictures[j]! };
+    });
+  }
+  return results as Prediction[];
+}
+
+const MAX_EVALUATIONS = 20;
+
+/**
+ * The stored prompt on a dataset. On the dataset it was trained on, with the selection it was
+ * trained with, the test images are the run's own (so the accuracy it reported comes back);
+ * elsewhere up to maxImages of the dataset's test split, or of all its images when it has none.
+ */
+export async function evaluateRun(runId: string, datasetId: string, options: { maxImages: number }, onProgress: (p: EvaluateProgress) => void): Promise<RunEvaluation> {
+  const { model, file, info } = await activeModel(runId);
+  const d = await getDataset(datasetId);
+  const want = file.manifest.targetClasses;
+  const have = d.meta.classes;
+  if (want.length !== have.length || want.some((c, i) => c !== have[i])) {
+    const list = (c: string[]) => (c.length > 12 ? `${c.slice(0, 12).join(', ')}, … (${c.length})` : c.join(', '));
+    throw new Error(`This prompt predicts the classes ${list(want)}, but "${d.meta.name}" has ${list(have)}. Evaluate on a dataset with the same classes in the same order.`);
+  }
+  const seed = info.design.seed;
+  const maxImages = Math.max(1, Math.floor(options.maxImages));
+  let split: SplitImages;
+  let which: RunEvaluation['split'];
+  const own = info.data && info.dataset?.id === datasetId ? selectSplits(d, { design: info.design, data: info.data }) : null;
+  if (own) {
+    split = own.test ?? own.val;
+    which = own.test ? (d.test ? 'test' : 'held-out') : 'held-out';
+  } else if (d.test) {
+    split = { set: d.test, indices: stratifiedSample(d.test.labels, { total: maxImages }, seed + 2) };
+    which = 'test';
+  } else {
+    split = { set: d.train, indices: stratifiedSample(d.train.labels, { total: maxImages }, seed + 2) };
+    which = 'all';
+  }
+  const total = split.indices.length;
+  const batchSize = info.design.batchSize;
+  let batches = 0;
+  onProgress({ done: 0, total });
+  // evaluate() asks whether to stop once before every batch: that is the progress tick.
+  const e = await evaluate(model, split, batchSize, () => {
+    onProgress({ done: Math.min(total, batches++ * batchSize), total });
+    return false;
+  });
+  onProgress({ done: total, total });
+  const result: RunEvaluation = {
+    loss: e.loss,
+    accuracy: e.accuracy,
+    perClass: e.perClass,
+    confusion: e.confusion,
+    count: e.count,
+    datasetId,
+    datasetName: d.meta.name,
+    split: which,
+    at: Date.now(),
+  };
+  await updateRun(runId, (r) => ({ ...r, evaluations: [result, ...r.evaluations].slice(0, MAX_EVALUATIONS), updatedAt: Date.now() }));
+  return result;
+}

@@ -1,0 +1,210 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { findModel } from '../../models';
+import type { BackendChoice } from '../engine/backend/selectBackend';
+import type { Dataset } from '../engine/data/imageSet';
+import { stratifiedSample, stratifiedSplit } from '../engine/data/splits';
+import { type Evaluation, evaluate, type SplitImages } from '../engine/train/evaluate';
+import { evaluateLinearProbe, extractFeatures, trainLinearProbe } from '../engine/train/linearProbe';
+import { trainVisualPrompt } from '../engine/train/trainer';
+import { type SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
+import { designFor, modelFromPromptFile, snapshotModel } from '../engine/export/loadPrompt';
+import { promptModelInfo } from '../engine/export/promptFile';
+import type { BaselineSummary, EvaluationSummary, RunSummary, TrainEvent, TrainRequest } from './api';
+import { getDataset } from './datasets';
+import { getSourceModel } from './models';
+import { loadRunFile } from './runs';
+import { type RunRecorder, startRecording } from './runsRecorder';
+
+let stopRequested = false;
+let training = false;
+/** The latest trained prompt stays in memory until the next run replaces it. */
+let lastRun: VisualPromptModel | null = null;
+
+/** A run is training in this worker (predictions and evaluations wait). */
+export const isTraining = () => training;
+
+export function requestStop(): void {
+  stopRequested = true;
+}
+
+const summary = (e: Evaluation): EvaluationSummary => ({
+  loss: e.loss,
+  accuracy: e.accuracy,
+  perClass: e.perClass,
+  confusion: e.confusion,
+  count: e.count,
+});
+
+interface RunSplits {
+  train: SplitImages;
+  val: SplitImages;
+  test: SplitImages | null;
+}
+
+/**
+ * The images of a run: seeded, class-stratified. Validation comes out of the training pool; test
+ * is the dataset's own test split, or a share carved out of the pool when it has none.
+ */
+export function selectSplits(d: Dataset, request: Pick<TrainRequest, 'design' | 'data'>): RunSplits {
+  const { design, data } = request;
+  const labels = d.train.labels;
+  const carveTest = !d.test && data.testFraction ? { test: data.testFraction } : {};
+  const pools = stratifiedSplit(labels, { fractions: { val: data.valFraction, ...carveTest }, seed: design.seed });
+  const train = {
+    set: d.train,
+    indices: stratifiedSample(labels, { total: data.trainImages }, design.seed, pools.train),
+  };
+  const val = {
+    set: d.train,
+    indices: stratifiedSample(labels, { total: data.valImages }, design.seed + 1, pools.val),
+  };
+  let test: SplitImages | null = null;
+  if (d.test) {
+    test = { set: d.test, indices: stratifiedSample(d.test.labels, { total: data.testImages }, design.seed + 2) };
+  } else if (pools.test) {
+    test = { set: d.train, indices: stratifiedSample(labels, { total: data.testImages }, design.seed + 2, pools.test) };
+  }
+  return { train, val, test: test && test.indices.length > 0 ? test : null };
+}
+
+/** Linear probing on the frozen features of the same images, for comparison. */
+async function linearBaseline(source: SourceModel, splits: RunSplits, numTarget: number, request: TrainRequest) {
+  const { baseSize, batchSize, seed } = request.design;
+  const stop = () => stopRequested;
+  const trainF = await extractFeatures(source, splits.train, baseSize, batchSize, stop);
+  const valF = trainF && (await extractFeatures(source, splits.val, baseSize, batchSize, stop));
+  if (!trainF || !valF) return null;
+  const probe = await trainLinearProbe(trainF, valF, numTarget, {
+    epochs: 100,
+    learningRate: 1e-3,
+    weightDecay: 1e-4,
+    batchSize: 128,
+    seed,
+  });
+  const testF = splits.test && (await extractFeatures(source, splits.test, baseSize, batchSize, stop));
+  const result: BaselineSummary = {
+    validation: summary(probe.validation),
+    test: testF ? summary(await evaluateLinearProbe(probe, testF)) : null,
+    featureDim: probe.dim,
+    parameters: probe.dim * numTarget + numTarget,
+  };
+  return result;
+}
+
+export async function train(
+  request: TrainRequest,
+  backend: BackendChoice,
+  onEvent: (event: TrainEvent) => void,
+): Promise<RunSummary> {
+  if (training) throw new Error('A run is already training.');
+  training = true;
+  try {
+    return await trainAndRecord(request, backend, onEvent);
+  } finally {
+    training = false;
+  }
+}
+
+/** A stored run to continue: its prompt file, checked against the new run's model and classes. */
+async function continuation(request: TrainRequest, d: Dataset) {
+  if (!request.resumeFrom) return null;
+  const parent = await loadRunFile(request.resumeFrom);
+  if (parent.model.id !== request.modelId) {
+    throw new Error(
+      `"${parent.info.name}" was trained with ${parent.model.name}; select that model to continue training it.`,
+    );
+  }
+  const want = parent.file.manifest.targetClasses;
+  const have = d.meta.classes;
+  if (want.length !== have.length || want.some((c, i) => c !== have[i])) {
+    throw new Error(
+      `"${parent.info.name}" predicts the classes ${want.join(', ')}; "${d.meta.name}" has ${have.join(', ')}. Continue it on a dataset with the same classes.`,
+    );
+  }
+  return parent;
+}
+
+async function trainAndRecord(
+  request: TrainRequest,
+  backend: BackendChoice,
+  onEvent: (event: TrainEvent) => void,
+): Promise<RunSummary> {
+  stopRequested = false;
+  const started = tf.util.now();
+  onEvent({ type: 'phase', phase: 'loading-data' });
+  const d = await getDataset(request.datasetId);
+  const splits = selectSplits(d, request);
+  const parent = await continuation(request, d);
+  onEvent({ type: 'phase', phase: 'loading-model' });
+  const source = await getSourceModel(request.modelId, (loadedBytes, totalBytes) =>
+    onEvent({ type: 'model-progress', loadedBytes, totalBytes }),
+  );
+  const numTarget = d.meta.classes.length;
+  lastRun?.dispose();
+  lastRun = null;
+  // Continuing: the stored prompt's structure, this request's training settings.
+  const design = parent ? designFor(parent.file, request.design) : request.design;
+  const model = parent
+    ? modelFromPromptFile(source, parent.file, request.design)
+    : new VisualPromptModel(source, design, numTarget);
+  lastRun = model;
+  const manifest = findModel(request.modelId);
+  const recorder: RunRecorder | null = manifest
+    ? startRecording({
+        request,
+        design,
+        dataset: d,
+        model: promptModelInfo(manifest, source.numSource),
+        origin: parent ? 'continued' : 'trained',
+        parentId: parent?.info.id ?? null,
+        valCount: splits.val.indices.length,
+      })
+    : null;
+  try {
+    onEvent({ type: 'phase', phase: 'training' });
+    const result = await trainVisualPrompt(model, splits.train, splits.val, {
+      onBatch: (metrics) => {
+        onEvent({ type: 'batch', metrics });
+        recorder?.batch(metrics);
+      },
+      onEpoch: (metrics) => {
+        onEvent({ type: 'epoch', metrics });
+        recorder?.epoch(metrics, snapshotModel(model));
+      },
+      onMapping: (epoch, state) => onEvent({ type: 'mapping', epoch, state }),
+      shouldStop: () => stopRequested,
+    });
+    recorder?.trained(result.validation, result.stopped, result.steps, snapshotModel(model));
+    let test: EvaluationSummary | null = null;
+    if (splits.test && result.steps > 0 && !stopRequested) {
+      onEvent({ type: 'phase', phase: 'testing' });
+      test = summary(await evaluate(model, splits.test, design.batchSize));
+    }
+    let baseline: BaselineSummary | null = null;
+    if (request.baseline && !stopRequested) {
+      onEvent({ type: 'phase', phase: 'baseline' });
+      baseline = await linearBaseline(source, splits, numTarget, request);
+    }
+    const v = result.validation;
+    const runSummary: RunSummary = {
+      stopped: result.stopped,
+      epochs: result.epochs,
+      validation: v ? summary(v) : null,
+      test,
+      baseline,
+      parameters: model.variables().reduce((n, x) => n + x.size, 0),
+      steps: result.steps,
+      seconds: (tf.util.now() - started) / 1000,
+      trainCount: splits.train.indices.length,
+      valCount: splits.val.indices.length,
+      testCount: test?.count ?? 0,
+      backend,
+      ...(recorder ? { runId: recorder.runId } : {}),
+    };
+    await recorder?.finish(runSummary, snapshotModel(model));
+    return runSummary;
+  } catch (e) {
+    await recorder?.fail(e);
+    throw e;
+  }
+}
