@@ -1,5 +1,5 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 /** Threaded WASM and SharedArrayBuffer need cross-origin isolation, in dev and preview alike. */
 const isolation = {
@@ -7,19 +7,40 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-export default defineConfig(({ command }) => {
-  // tfjs's threaded-wasm pthread worker is built from source text that names the module factory;
-  // minification renames it ("e is not defined"). The production build keeps minification and
-  // turns wasm threads off knowingly (2-core measurement: 739 vs 703 ms per step, see BENCHMARKS.md).
-  const minify = command === 'build';
+/**
+ * tfjs's threaded wasm starts each pthread worker from the SOURCE TEXT of its module factory
+ * (`factory.toString()` in a Blob). The factory tests a variable of its enclosing closure,
+ * `typeof _scriptDir !== "undefined" && _scriptDir`; a minifier that sees the closure's
+ * declaration renames it and drops the typeof guard (`e!==void 0&&e`), so the copy in the
+ * pthread worker, where that closure does not exist, throws "e is not defined". Without the
+ * outer declaration the name is a free global: the minifier keeps it and the guard. (The
+ * factory only reads it as a fallback for `mainScriptUrlOrBlob`, which tfjs always sets.)
+ */
+function tfjsThreadedWasmSurvivesMinify(): Plugin {
+  const outer = [
+    "var _scriptDir = typeof document !== 'undefined' && document.currentScript ? document.currentScript.src : undefined;",
+    "if (typeof __filename !== 'undefined') _scriptDir = _scriptDir || __filename;",
+  ];
   return {
-    base: './',
-    plugins: [react()],
-    define: { __WASM_THREADS__: JSON.stringify(!minify) },
-    server: { headers: isolation, port: 5173, strictPort: false },
-    preview: { headers: isolation, port: 4173 },
-    worker: { format: 'es' },
-    build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
-    optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+    name: 'tfjs-threaded-wasm-survives-minify',
+    transform(code, id) {
+      if (!id.replaceAll('\\', '/').endsWith('tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js')) return null;
+      if (!outer.every((line) => code.includes(line))) {
+        this.error('tfjs-backend-wasm changed its threaded factory: re-check the threaded-wasm minify fix in vite.config.ts.');
+      }
+      return { code: outer.reduce((c, line) => c.replace(line, ''), code), map: null };
+    },
   };
-});
+}
+
+export default defineConfig(({ command }) => ({
+  base: './',
+  plugins: [react(), tfjsThreadedWasmSurvivesMinify()],
+  // PENDING (bench): threads stay off in the minified build until verified in Chromium.
+  define: { __WASM_THREADS__: JSON.stringify(command !== 'build') },
+  server: { headers: isolation, port: 5173, strictPort: false },
+  preview: { headers: isolation, port: 4173 },
+  worker: { format: 'es' as const },
+  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
+  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+}));

@@ -5,7 +5,8 @@
  * test accuracy the run reported, continues training, and tampered or foreign files are refused
  * with nothing stored. Image fixtures are written at run time from the MNIST test split.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
@@ -35,6 +36,7 @@ const clickDownload = async (page: Page, row: Locator, label: string) => {
   const d = await waiting;
   const path = join(workdir, d.suggestedFilename());
   await d.saveAs(path);
+  if (process.env.AUTOVP_SHOTS) await d.saveAs(join(process.env.AUTOVP_SHOTS, d.suggestedFilename()));
   await row.locator('.downloads summary').click();
   return { name: d.suggestedFilename(), path };
 };
@@ -49,6 +51,37 @@ async function topOnes(page: Page): Promise<string[]> {
   );
 }
 
+/** Top-1 of image files by python/examples/apply_prompt.py (PyTorch), or null without torch here. */
+function pythonTopOnes(prompt: string, files: string[]): string[] | null {
+  const python = '/usr/bin/python3';
+  if (!existsSync(python) || spawnSync(python, ['-c', 'import numpy, torch, PIL']).status !== 0) return null;
+  const r = spawnSync(python, ['python/examples/apply_prompt.py', prompt, 'public/generated/models/nsfwjs-mobilenet-v2', ...files], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout.trim().split('\n').map((line) => {
+    const [path, list] = line.split(': ');
+    const [name, prob] = list!.split(', ')[0]!.split(' ');
+    return `${path!.split('/').pop()} → ${name} ${prob}`;
+  });
+}
+
+/** A small, fast run: training in the browser is slow (about 5 images/s). */
+async function smallRun(page: Page): Promise<void> {
+  await setNumber(page, 'Training images', 40);
+  await setNumber(page, 'Validation images', 20);
+  await setNumber(page, 'Test images', 30);
+  await setNumber(page, 'Epochs', 2);
+  await setNumber(page, 'Batch size', 10);
+  await setNumber(page, 'Learning rate', 0.01);
+  await page.getByLabel('Compare with linear probing').uncheck();
+}
+
+/** A screenshot attached to the report (and written to $AUTOVP_SHOTS when set, to look at). */
+async function shot(target: Locator, name: string): Promise<void> {
+  const body = await target.screenshot();
+  await test.info().attach(name, { body, contentType: 'image/png' });
+  if (process.env.AUTOVP_SHOTS) writeFileSync(join(process.env.AUTOVP_SHOTS, `${name}.png`), body);
+}
+
 async function dropFile(page: Page, file: string, x: number, y: number): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
   const data = { items: [], files: [file], dragOperationsMask: 1 };
@@ -60,13 +93,7 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
   await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
-  await setNumber(page, 'Training images', 40);
-  await setNumber(page, 'Validation images', 20);
-  await setNumber(page, 'Test images', 30);
-  await setNumber(page, 'Epochs', 2);
-  await setNumber(page, 'Batch size', 10);
-  await setNumber(page, 'Learning rate', 0.01);
-  await page.getByLabel('Compare with linear probing').uncheck();
+  await smallRun(page);
 
   await page.getByTestId('train').click();
   await expect(page.getByTestId('run-result')).toBeVisible({ timeout: 300_000 });
@@ -123,8 +150,13 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   const original = await topOnes(page);
   expect(original[0]).toMatch(/^digit-0\.png → \d [\d.]+%$/);
   await expect(use.locator('.top-k').first().locator('li')).toHaveCount(5);
-  await use.screenshot({ path: test.info().outputPath('predict.png') });
-  await runs.screenshot({ path: test.info().outputPath('runs.png') });
+  await shot(use, 'predict');
+  await shot(runs, 'runs');
+
+  // PyTorch, given the downloaded file and the same image files, predicts the same.
+  const inTorch = pythonTopOnes(file.path, digits);
+  if (inTorch) expect(inTorch).toEqual(original.slice(0, 6));
+  else console.warn('Skipped the PyTorch comparison: /usr/bin/python3 lacks numpy, torch or PIL.');
 
   // Tampered and foreign files are refused; nothing is stored.
   const bytes = new Uint8Array(readFileSync(file.path));
@@ -156,21 +188,23 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   await expect(use.getByTestId('evaluation-accuracy')).toHaveText(reportedTest, { timeout: 120_000 });
   await expect(use).toContainText('30 test images of MNIST');
 
-  // Dropped on the page, the same file loads too.
+  // Dropped on the page, the same file loads too (and is put in use).
   await dropFile(page, file.path, 900, 300);
   await expect(runs.locator('[data-status="imported"]')).toHaveCount(2);
+  await expect(use.getByTestId('prediction')).toHaveCount(0);
 
   // Images dropped on the predict area are predicted, not imported as a dataset.
-  await use.getByRole('button', { name: 'Clear predictions' }).click();
   const box = (await use.getByTestId('predict-drop').boundingBox())!;
   await dropFile(page, digits[0]!, box.x + box.width / 2, box.y + box.height / 2);
   await expect(use.getByTestId('prediction')).toHaveCount(1, { timeout: 60_000 });
   expect((await topOnes(page))[0]).toBe(original[0]);
 
   // Continue training the loaded prompt: a new run, the original kept.
+  await smallRun(page);
   await use.getByRole('button', { name: 'Continue training' }).click();
   await expect(runs.locator('.tag', { hasText: 'continued' })).toHaveCount(1, { timeout: 300_000 });
   await expect(page.getByTestId('run-status')).toContainText('Done', { timeout: 300_000 });
+  await shot(page.locator('.results'), 'results');
   await expect(rows).toHaveCount(4);
   const continued = rows.filter({ has: page.locator('.tag', { hasText: 'continued' }) });
   await expect(continued).toHaveAttribute('data-status', 'done');
@@ -181,4 +215,37 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   await expect(rows).toHaveCount(3);
   await page.reload();
   await expect(rows).toHaveCount(3);
+});
+
+test('a reload mid-training keeps the prompt of every finished epoch', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
+  await smallRun(page);
+  await setNumber(page, 'Epochs', 50);
+  await page.getByTestId('train').click();
+  const row = page.getByTestId('runs').getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-status', 'training', { timeout: 60_000 });
+  await expect(row).toContainText(/[1-9]\d* epochs? saved/, { timeout: 120_000 });
+  await expect(row.getByRole('button', { name: 'Use' })).toBeDisabled();
+
+  // The tab "crashes" (a reload ends the worker mid-epoch).
+  await page.reload();
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(row).toHaveAttribute('data-status', 'interrupted');
+  await expect(row).toContainText(/[1-9]\d* epochs? saved/);
+  await row.getByRole('button', { name: 'Use' }).click();
+  const use = page.getByTestId('use-prompt');
+  await use.getByTestId('predict-input').setInputFiles(digitFiles(2));
+  await expect(use.getByTestId('prediction')).toHaveCount(2, { timeout: 120_000 });
+  await expect(use.locator('.top-k').first()).toBeVisible();
+  const waiting = page.waitForEvent('download');
+  await row.locator('.downloads summary').click();
+  await row.getByRole('button', { name: 'Prompt (.safetensors)' }).click();
+  const d = await waiting;
+  const path = join(workdir, `interrupted-${d.suggestedFilename()}`);
+  await d.saveAs(path);
+  const metrics = JSON.parse(decodeSafetensors(new Uint8Array(readFileSync(path))).metadata.autovp!).metrics as { final: boolean; epochs: unknown[] };
+  expect(metrics.final).toBe(false);
+  expect(metrics.epochs.length).toBeGreaterThan(0);
 });

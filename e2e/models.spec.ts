@@ -13,7 +13,8 @@ const MODEL_BASE = manifest.weights.url.slice(0, manifest.weights.url.lastIndexO
 /** A made-up address for "your own model from a URL", answered from the same local copy. */
 const USER_URL_BASE = 'https://models.example.test/darknet/';
 const CORS = { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' };
-const SHOTS = 'test-results/models';
+/** Screenshots of the model card, to look at (MODEL_SHOTS=folder to keep them elsewhere). */
+const SHOTS = process.env.MODEL_SHOTS ?? 'test-results/models';
 
 /**
  * The public hub URLs answered from the local copy; every other request off this machine is

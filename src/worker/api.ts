@@ -52,6 +52,8 @@ export interface DataSelection {
   valImages: number;
   /** Test images used for the final report (drawn per class from the test split). */
   testImages: number;
+  /** Data scalability: keep 1/r of every class of the training pool (r ≥ 1). */
+  fraction: number;
   /**
    * Fraction of every class held out as a test split when the dataset has none of its own
    * (never trained or validated on). Absent = 0.

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { toBatchTensor } from '../engine/data/batches';
+import type { ImageFit } from '../engine/data/imageFit';
 import type { ImageSet } from '../engine/data/imageSet';
 import { sniffImage } from '../engine/data/imageSniff';
 import { stratifiedSample } from '../engine/data/splits';
@@ -18,6 +19,7 @@ import type { SourceModel, VisualPromptModel } from '../engine/train/visualPromp
 import { type ClassProbability, type EvaluateProgress, IMPORT_LIMITS, type Prediction, type RunEvaluation, type StoredRunInfo } from './api';
 import { getDataset } from './datasets';
 import { createCanvasDecoder } from './import/canvasDecoder';
+import type { DecodeImage } from './import/importPipeline';
 import { getSourceModel } from './models';
 import { loadRunFile } from './runs';
 import { updateRun } from './runsStore';
@@ -45,16 +47,33 @@ export function releaseActiveModel(): void {
   active = null;
 }
 
+/**
+ * Side an image is decoded at. Imported datasets stored every image at their working size, so
+ * do the same. Built-in datasets hold their images at their own size and the engine resizes
+ * them to the base size: a dropped image is kept at its own (square) size up to the base size,
+ * so a 28×28 digit goes the exact path MNIST's digits went.
+ */
+export function decodeSize(workingSize: number | null, base: number, fit: ImageFit, width?: number, height?: number): number {
+  if (workingSize) return workingSize;
+  if (!width || !height) return base;
+  return Math.max(1, Math.min(base, fit === 'crop' ? Math.min(width, height) : Math.max(width, height)));
+}
+
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function predict(runId: string, files: File[]): Promise<Prediction[]> {
   if (files.length > MAX_PREDICT_FILES) throw new Error(`At most ${MAX_PREDICT_FILES} images at a time.`);
   const { model, file } = await activeModel(runId);
   const pre = file.manifest.preprocessing;
-  const size = pre.workingSize ?? pre.baseSize;
-  const decode = createCanvasDecoder(size, pre.fit, pre.alphaBackground);
+  const decoders = new Map<number, DecodeImage>();
+  const decoderFor = (size: number) => {
+    let d = decoders.get(size);
+    if (!d) decoders.set(size, (d = createCanvasDecoder(size, pre.fit, pre.alphaBackground)));
+    return d;
+  };
+  const base = pre.baseSize;
   const results: (Prediction | null)[] = [];
-  const decoded: { at: number; rgb: Uint8Array }[] = [];
+  const decoded: { at: number; rgb: Uint8Array; size: number }[] = [];
   for (const f of files) {
     const fail = (error: string) => results.push({ ok: false, fileName: f.name, error });
     if (f.size === 0) {
@@ -76,20 +95,24 @@ export async function predict(runId: string, files: File[]): Promise<Prediction[
         fail(`${sniff.width}×${sniff.height} pixels is more than the ${IMPORT_LIMITS.maxPixels / 1e6} megapixels accepted.`);
         continue;
       }
-      decoded.push({ at: results.length, rgb: await decode(bytes, sniff) });
+      const size = decodeSize(pre.workingSize, base, pre.fit, sniff.width, sniff.height);
+      decoded.push({ at: results.length, rgb: await decoderFor(size)(bytes, sniff), size });
       results.push(null);
     } catch (e) {
       fail(`The image could not be decoded: ${describe(e)}`);
     }
   }
-  const set: ImageSet = { height: size, width: size, channels: 3, pixels: new Uint8Array(decoded.length * size * size * 3), labels: new Int32Array(decoded.length) };
-  decoded.forEach((d, i) => set.pixels.set(d.rgb, i * size * size * 3));
   const names = file.manifest.targetClasses;
   const k = Math.min(5, names.length);
   const c = model.source.input.canvas;
   for (const batch of chunks(Int32Array.from(decoded, (_, i) => i), BATCH)) {
     const [probs, seen] = tf.tidy(() => {
-      const x = toBatchTensor(set, batch, model.design.baseSize);
+      // Images of different sides: each becomes a base image on its own, as in a dataset.
+      const x = tf.concat(Array.from(batch, (i) => {
+        const d = decoded[i]!;
+        const one: ImageSet = { height: d.size, width: d.size, channels: 3, pixels: d.rgb, labels: Int32Array.of(0) };
+        return toBatchTensor(one, [0], base);
+      })) as tf.Tensor4D;
       return [tf.softmax(model.logits(x)), model.prompter.prompted(x)];
     });
     const [p, s] = await Promise.all([probs.data() as Promise<Float32Array>, seen.data() as Promise<Float32Array>]);

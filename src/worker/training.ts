@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { findModel } from '../../models';
 import type { BackendChoice } from '../engine/backend/selectBackend';
 import type { Dataset } from '../engine/data/imageSet';
-import { stratifiedSample, stratifiedSplit } from '../engine/data/splits';
+import { stratifiedFraction, stratifiedSample, stratifiedSplit } from '../engine/data/splits';
 import { type Evaluation, evaluate, type SplitImages } from '../engine/train/evaluate';
 import { evaluateLinearProbe, extractFeatures, trainLinearProbe } from '../engine/train/linearProbe';
 import { trainVisualPrompt } from '../engine/train/trainer';

@@ -157,10 +157,18 @@ export function RunsPanel() {
   const epochs = useApp((s) => s.run.epochs.length);
   const input = useRef<HTMLInputElement>(null);
 
-  // The list follows training: a record at the start, a checkpoint after every epoch, the end.
+  // The list follows training: a record at the start, a checkpoint after every epoch (written
+  // just after the epoch's event), the end. It is polled while a run trains here or in another
+  // tab, or until a run whose tab just closed is released (its worker may outlive the page briefly).
   useEffect(() => {
     void refresh();
   }, [refresh, status, epochs]);
+  const training = status === 'running' || status === 'stopping' || Boolean(runs?.some((r) => r.status === 'training'));
+  useEffect(() => {
+    if (!training) return;
+    const timer = setInterval(() => void refresh(), 3000);
+    return () => clearInterval(timer);
+  }, [refresh, training]);
 
   const onFiles = (e: ChangeEvent<HTMLInputElement>) => {
     const files = Array.from(e.target.files ?? []);

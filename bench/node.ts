@@ -1,0 +1,55 @@
+/**
+ * One Node measurement (one model on one backend), run by bench/run.ts in a fresh process:
+ *
+ *   npx tsx bench/node.ts --model darknet-tiny --backend wasm [--batch 32] [--runs 3] [--warmup 1]
+ *
+ * Prints progress on stderr and one line "RESULT <json>" on stdout.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSourceModel } from '../src/engine/models/sourceModel';
+import { artifactsFromFolder, darknetTinyDir } from '../src/engine/network/testing/sharedModels';
+import { BENCH_MODELS } from './lib/models';
+import { measureVpStep } from './lib/vpStep';
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] as string) : fallback;
+};
+
+/** Node reads the same files the browser is served: darknet-tiny from ../shared, nsfwjs from public/generated. */
+export function nodeModelDir(id: string): string {
+  return id === 'darknet-tiny' ? darknetTinyDir() : join(process.cwd(), 'public', 'generated', 'models', id);
+}
+
+async function main(): Promise<void> {
+  const id = arg('model', 'darknet-tiny');
+  const backend = arg('backend', 'wasm');
+  const model = BENCH_MODELS[id];
+  if (!model) throw new Error(`unknown model ${id}`);
+  const dir = nodeModelDir(id);
+  if (!existsSync(join(dir, 'model.json'))) throw new Error(`${id}: no model.json in ${dir}`);
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+  await tf.ready();
+  const source = createSourceModel(model.manifest, artifactsFromFolder(dir));
+  try {
+    const result = await measureVpStep(source, {
+      batch: Number(arg('batch', '32')),
+      runs: Number(arg('runs', '3')),
+      warmup: Number(arg('warmup', '1')),
+      onProgress: (what) => process.stderr.write(`  [node ${backend} ${id}] ${what}\n`),
+    });
+    const simd = backend === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : undefined;
+    process.stdout.write(`RESULT ${JSON.stringify({ ...result, threads: 1, simd })}\n`);
+  } finally {
+    source.network.dispose();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
