@@ -40,7 +40,8 @@ export default defineConfig(({ command }) => ({
   define: { __WASM_THREADS__: JSON.stringify(command !== 'build') },
   server: { headers: isolation, port: 5173, strictPort: false },
   preview: { headers: isolation, port: 4173 },
-  worker: { format: 'es' as const },
+  // The engine runs in a worker: worker bundles go through their own plugin list.
+  worker: { format: 'es' as const, plugins: () => [tfjsThreadedWasmSurvivesMinify()] },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
 }));

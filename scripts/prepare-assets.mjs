@@ -293,6 +293,9 @@ function imagenetClassesAsset() {
 //                               synset up to the root "entity" (entity = 0)
 //   senseStart  uint32[L + 1]  key j's synsets are senses[senseStart[j] .. senseStart[j+1])
 //   senses      uint32[M]      synset indices in WordNet's sense order (most frequent first)
+//   tagged      uint8[L], zero-padded to a multiple of 4: how many of key j's first senses are
+//                               ordered by corpus frequency (index.noun's tagsense_cnt, at most
+//                               255); the senses after them follow in no meaningful order
 //   keys        K bytes        UTF-8, the L keys joined by "\n" (sorted), zero-padded
 // Synsets are numbered 0..N-1 in data.noun order (WordNet byte offsets are not kept). A key is a
 // noun lemma of index.noun normalised exactly as normaliseName in
@@ -388,6 +391,7 @@ function wordnetAsset() {
 
       // index.noun: "lemma n synset_cnt p_cnt [symbol]… sense_cnt tagsense_cnt [offset]…"
       const byKey = new Map();
+      const taggedOf = new Map();
       let lemmas = 0;
       for (const line of readFileSync(join(dict(), 'index.noun'), 'latin1').split('\n')) {
         if (line === '' || line.startsWith(' ')) continue;
@@ -396,9 +400,13 @@ function wordnetAsset() {
         const pCnt = Number(f[3]);
         const senseOffsets = f.slice(6 + pCnt, 6 + pCnt + synsetCnt);
         if (f[1] !== 'n' || senseOffsets.length !== synsetCnt || synsetCnt < 1) fail(`wordnet: bad index.noun line ${JSON.stringify(line.slice(0, 60))}`);
+        const tagged = Number(f[5 + pCnt]);
+        if (!Number.isInteger(tagged) || tagged < 0) fail(`wordnet: bad tagsense_cnt in index.noun line ${JSON.stringify(line.slice(0, 60))}`);
         const key = normaliseWordNetKey(f[0]);
         if (key === '') continue;
         lemmas++;
+        // Lemmas that normalise alike: the first one's frequency order stands.
+        if (!byKey.has(key)) taggedOf.set(key, Math.min(255, tagged));
         const list = byKey.get(key) ?? [];
         for (const o of senseOffsets) {
           const s = indexOf.get(Number(o));
@@ -423,6 +431,8 @@ function wordnetAsset() {
       const header = new Uint32Array([WORDNET_MAGIC, 1, N, E, L, M, K, 0]);
       const depthBytes = new Uint8Array(pad4(N));
       depthBytes.set(depth);
+      const taggedBytes = new Uint8Array(pad4(L));
+      keys.forEach((k, j) => (taggedBytes[j] = taggedOf.get(k)));
       const le = (a) => {
         const b = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
         if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) fail('wordnet: this script writes little-endian files on little-endian machines only');
@@ -437,6 +447,7 @@ function wordnetAsset() {
         Buffer.from(depthBytes),
         le(senseStart),
         le(Uint32Array.from(senseList)),
+        Buffer.from(taggedBytes),
         keyBytes,
       ]);
       await writeFile(join(tmp, 'nouns.bin'), out);

@@ -27,8 +27,8 @@ export function App() {
           <TrainControls />
           <Charts />
           <RunResult />
-          <RunsPanel />
-          <PromptPanel />
+          {/* <RunsPanel /> */}
+          {/* <PromptPanel /> */}
         </div>
       </main>
     </>

@@ -5,12 +5,14 @@
 import type { BackendChoice, BackendPreference } from '../engine/backend/selectBackend';
 import type { VPDesign } from '../engine/config';
 import type { MappingState } from '../engine/mapping/labelMapping';
+import type { SemanticMappingReport } from '../engine/mapping/semantic';
+import type { DataSelection } from '../engine/train/runSplits';
 import type { BatchMetrics, EpochMetrics } from '../engine/train/trainer';
 import type { ImageFit } from '../engine/data/imageFit';
 import type { LayoutRefusalCode, LayoutSkipReason } from '../engine/data/imageFolderLayout';
 import type { ImportPreprocessing, Rgb } from '../engine/data/importedDataset';
 
-export type { BackendChoice, BackendPreference, BatchMetrics, EpochMetrics, MappingState, VPDesign };
+export type { BackendChoice, BackendPreference, BatchMetrics, DataSelection, EpochMetrics, MappingState, VPDesign };
 
 /** A small picture for the UI, RGBA row-major. */
 export interface Thumbnail {
@@ -42,25 +44,6 @@ export interface ModelSummary {
   parameterCount: number;
 }
 
-/** How much of the dataset a run uses: a seeded, class-stratified selection. */
-export interface DataSelection {
-  /** Fraction of the training pool held out for validation. */
-  valFraction: number;
-  /** Training images used (spread evenly over the classes). */
-  trainImages: number;
-  /** Validation images used. */
-  valImages: number;
-  /** Test images used for the final report (drawn per class from the test split). */
-  testImages: number;
-  /** Data scalability: keep 1/r of every class of the training pool (r ≥ 1). */
-  fraction: number;
-  /**
-   * Fraction of every class held out as a test split when the dataset has none of its own
-   * (never trained or validated on). Absent = 0.
-   */
-  testFraction?: number;
-}
-
 export interface TrainRequest {
   datasetId: string;
   modelId: string;
@@ -83,7 +66,13 @@ export type TrainEvent =
   | { type: 'model-progress'; loadedBytes: number; totalBytes: number }
   | { type: 'batch'; metrics: BatchMetrics }
   | { type: 'epoch'; metrics: EpochMetrics }
-  | { type: 'mapping'; epoch: number; state: MappingState };
+  | {
+      type: 'mapping';
+      epoch: number;
+      state: MappingState;
+      /** SemanticMap (sent once, before training): the source names each class took, what WordNet missed. */
+      semantic?: SemanticMappingReport;
+    };
 
 /** Metrics of one model on one split. */
 export interface EvaluationSummary {

@@ -23,7 +23,8 @@ import type { DecodeImage } from './import/importPipeline';
 import { getSourceModel } from './models';
 import { loadRunFile } from './runs';
 import { updateRun } from './runsStore';
-import { isTraining, selectSplits } from './training';
+import { isTraining } from './training';
+import { selectSplits } from '../engine/train/runSplits';
 
 /** Images predicted per call (the UI sends more in several calls). */
 export const MAX_PREDICT_FILES = 64;
@@ -150,7 +151,7 @@ export async function evaluateRun(runId: string, datasetId: string, options: { m
   const maxImages = Math.max(1, Math.floor(options.maxImages));
   let split: SplitImages;
   let which: RunEvaluation['split'];
-  const own = info.data && info.dataset?.id === datasetId ? selectSplits(d, { design: info.design, data: info.data }) : null;
+  const own = info.data && info.dataset?.id === datasetId ? selectSplits(d, info.data, info.design.seed) : null;
   if (own) {
     split = own.test ?? own.val;
     which = own.test ? (d.test ? 'test' : 'held-out') : 'held-out';

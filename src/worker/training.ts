@@ -1,17 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { findModel } from '../../models';
-import type { BackendChoice } from '../engine/backend/selectBackend';
 import type { Dataset } from '../engine/data/imageSet';
-import { stratifiedFraction, stratifiedSample, stratifiedSplit } from '../engine/data/splits';
-import { type Evaluation, evaluate, type SplitImages } from '../engine/train/evaluate';
+import type { BackendChoice } from '../engine/backend/selectBackend';
+import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
+import { type Evaluation, evaluate } from '../engine/train/evaluate';
+import { type RunSplits, selectSplits } from '../engine/train/runSplits';
 import { evaluateLinearProbe, extractFeatures, trainLinearProbe } from '../engine/train/linearProbe';
 import { trainVisualPrompt } from '../engine/train/trainer';
 import { type SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
 import { designFor, modelFromPromptFile, snapshotModel } from '../engine/export/loadPrompt';
 import { promptModelInfo } from '../engine/export/promptFile';
 import type { BaselineSummary, EvaluationSummary, RunSummary, TrainEvent, TrainRequest } from './api';
+import { fetchAppBytes } from './context';
 import { getDataset } from './datasets';
-import { getSourceModel } from './models';
+import { getSourceModel, modelClassNames } from './models';
 import { loadRunFile } from './runs';
 import { type RunRecorder, startRecording } from './runsRecorder';
 
@@ -34,38 +36,6 @@ const summary = (e: Evaluation): EvaluationSummary => ({
   confusion: e.confusion,
   count: e.count,
 });
-
-interface RunSplits {
-  train: SplitImages;
-  val: SplitImages;
-  test: SplitImages | null;
-}
-
-/**
- * The images of a run: seeded, class-stratified. Validation comes out of the training pool; test
- * is the dataset's own test split, or a share carved out of the pool when it has none.
- */
-export function selectSplits(d: Dataset, request: Pick<TrainRequest, 'design' | 'data'>): RunSplits {
-  const { design, data } = request;
-  const labels = d.train.labels;
-  const carveTest = !d.test && data.testFraction ? { test: data.testFraction } : {};
-  const pools = stratifiedSplit(labels, { fractions: { val: data.valFraction, ...carveTest }, seed: design.seed });
-  const train = {
-    set: d.train,
-    indices: stratifiedSample(labels, { total: data.trainImages }, design.seed, pools.train),
-  };
-  const val = {
-    set: d.train,
-    indices: stratifiedSample(labels, { total: data.valImages }, design.seed + 1, pools.val),
-  };
-  let test: SplitImages | null = null;
-  if (d.test) {
-    test = { set: d.test, indices: stratifiedSample(d.test.labels, { total: data.testImages }, design.seed + 2) };
-  } else if (pools.test) {
-    test = { set: d.train, indices: stratifiedSample(labels, { total: data.testImages }, design.seed + 2, pools.test) };
-  }
-  return { train, val, test: test && test.indices.length > 0 ? test : null };
-}
 
 /** Linear probing on the frozen features of the same images, for comparison. */
 async function linearBaseline(source: SourceModel, splits: RunSplits, numTarget: number, request: TrainRequest) {
@@ -133,13 +103,26 @@ async function trainAndRecord(
   const started = tf.util.now();
   onEvent({ type: 'phase', phase: 'loading-data' });
   const d = await getDataset(request.datasetId);
-  const splits = selectSplits(d, request);
+  const splits = selectSplits(d, request.data, request.design.seed);
   const parent = await continuation(request, d);
   onEvent({ type: 'phase', phase: 'loading-model' });
   const source = await getSourceModel(request.modelId, (loadedBytes, totalBytes) =>
     onEvent({ type: 'model-progress', loadedBytes, totalBytes }),
   );
   const numTarget = d.meta.classes.length;
+  // SemanticMap: match the model's class names with the dataset's (WordNet) before building.
+  const semantic =
+    !parent && request.design.labelMapping === 'semantic'
+      ? await prepareSemanticMapping({
+          sourceNames: await modelClassNames(request.modelId),
+          targetNames: d.meta.classes,
+          k: request.design.k,
+          numSource: source.numSource,
+          fetchBytes: fetchAppBytes,
+          modelName: findModel(request.modelId)?.name ?? request.modelId,
+          textImage: findModel(request.modelId)?.textImage,
+        })
+      : null;
   lastRun?.dispose();
   lastRun = null;
   // Continuing: the stored prompt's structure, this request's training settings.
@@ -148,6 +131,10 @@ async function trainAndRecord(
     ? modelFromPromptFile(source, parent.file, request.design)
     : new VisualPromptModel(source, design, numTarget);
   lastRun = model;
+  if (semantic) {
+    setSemanticAssignment(model.mapping, semantic.assignment);
+    onEvent({ type: 'mapping', epoch: 0, state: await model.mapping.state(), semantic: semantic.report });
+  }
   const manifest = findModel(request.modelId);
   const recorder: RunRecorder | null = manifest
     ? startRecording({

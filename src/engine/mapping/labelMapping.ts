@@ -148,7 +148,8 @@ export class FullyMapping implements LabelMapping {
 
 /**
  * Build the mapping a design asks for. Random mappings are assigned at once; freq/iter wait for
- * the first frequency count; semantic needs a similarity matrix (see semanticAssignment).
+ * the first frequency count; semantic is assigned from class names before training
+ * (mapping/semantic: prepareSemanticMapping, then setSemanticAssignment).
  */
 export function createLabelMapping(
   design: MappingDesign,

@@ -11,7 +11,7 @@ import {
   sourcePredictionCounts,
   yieldToEventLoop,
 } from './evaluate';
-import { createOptimizer, scheduledLearningRate } from './optimizer';
+import { createOptimizer, type Optimizer, scheduledLearningRate } from './optimizer';
 import { crossEntropy, type VisualPromptModel } from './visualPromptModel';
 
 export interface BatchMetrics {
@@ -63,110 +63,163 @@ export async function updateFrequencyMapping(model: VisualPromptModel, train: Sp
 }
 
 /**
- * Train the prompt (and the scale / mapping where trainable) of `model` on `train`, validating
- * on `val` after every epoch. Yields to the event loop between batches so a worker stays
- * responsive and a stop request lands between two steps.
+ * Trains the prompt (and the scale / mapping where trainable) of `model` on `train` one epoch at
+ * a time, validating on `val` after every epoch. The learning-rate schedule spans
+ * `plannedEpochs`. Yields to the event loop between batches so a worker stays responsive and a
+ * stop request lands between two steps. AutoVP search drives it epoch by epoch; a plain run
+ * calls trainVisualPrompt.
  */
+export class PromptTrainer {
+  readonly epochs: EpochMetrics[] = [];
+  stopped = false;
+  private readonly rng: Rng;
+  private readonly optimizer: Optimizer;
+  private readonly variables: tf.Variable[];
+  private readonly batchesPerEpoch: number;
+  private readonly totalSteps: number;
+  private readonly started = tf.util.now();
+  private readonly shouldStop: () => boolean;
+  private step = 0;
+  private images = 0;
+  private lastEval: Evaluation | null = null;
+  private evaluatedAtStep = 0;
+
+  constructor(
+    readonly model: VisualPromptModel,
+    readonly train: SplitImages,
+    readonly val: SplitImages,
+    private readonly callbacks: TrainCallbacks = {},
+    readonly plannedEpochs = model.design.epochs,
+  ) {
+    const design = model.design;
+    this.shouldStop = callbacks.shouldStop ?? (() => false);
+    this.rng = new Rng(design.seed).fork();
+    this.optimizer = createOptimizer(design);
+    this.variables = model.variables();
+    this.batchesPerEpoch = Math.ceil(train.indices.length / design.batchSize);
+    this.totalSteps = this.batchesPerEpoch * plannedEpochs;
+  }
+
+  get steps(): number {
+    return this.step;
+  }
+
+  /** Train one epoch and validate; null when a stop request ended it early. */
+  async runEpoch(): Promise<EpochMetrics | null> {
+    const { model, train, val, callbacks } = this;
+    const design = model.design;
+    const epoch = this.epochs.length;
+    const epochStart = tf.util.now();
+    if (model.mapping.needsFrequencyUpdate(epoch)) {
+      await updateFrequencyMapping(model, train, design.batchSize);
+      callbacks.onMapping?.(epoch, await model.mapping.state());
+    }
+    let lossSum = 0;
+    let correctSum = 0;
+    let seen = 0;
+    const batches = epochBatches(train.indices, design.batchSize, this.rng);
+    for (let b = 0; b < batches.length; b++) {
+      if (this.shouldStop()) {
+        this.stopped = true;
+        return null;
+      }
+      const indices = batches[b] as Int32Array;
+      const { loss, correct, scale, lr } = await this.trainStep(indices);
+      this.step++;
+      this.images += indices.length;
+      seen += indices.length;
+      lossSum += loss * indices.length;
+      correctSum += correct;
+      const elapsed = (tf.util.now() - this.started) / 1000;
+      callbacks.onBatch?.({
+        epoch,
+        batch: b,
+        batchesPerEpoch: this.batchesPerEpoch,
+        step: this.step,
+        totalSteps: this.totalSteps,
+        loss,
+        accuracy: correct / indices.length,
+        learningRate: lr,
+        scale,
+        imagesPerSecond: this.images / Math.max(elapsed, 1e-9),
+        elapsedSeconds: elapsed,
+      });
+      await yieldToEventLoop();
+    }
+    const v = await evaluate(model, val, design.batchSize, this.shouldStop);
+    if (v.count < val.indices.length) {
+      this.stopped = true;
+      return null;
+    }
+    this.lastEval = v;
+    this.evaluatedAtStep = this.step;
+    const metrics: EpochMetrics = {
+      epoch,
+      trainLoss: lossSum / seen,
+      trainAcc: correctSum / seen,
+      valLoss: v.loss,
+      valAcc: v.accuracy,
+      seconds: (tf.util.now() - epochStart) / 1000,
+    };
+    this.epochs.push(metrics);
+    callbacks.onEpoch?.(metrics);
+    return metrics;
+  }
+
+  /** One optimiser step on a batch: loss, number correct, learnt scale and learning rate. */
+  private async trainStep(indices: Int32Array) {
+    const { model, train } = this;
+    const x = toBatchTensor(train.set, indices, model.design.baseSize);
+    const y = tf.tensor1d(labelsOf(train.set, indices), 'int32');
+    let correct: tf.Scalar | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.logits(x);
+      correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
+      return crossEntropy(logits, y);
+    }, this.variables);
+    const lr = scheduledLearningRate(model.design, this.step / this.totalSteps);
+    this.optimizer.step(this.variables, grads, lr);
+    model.prompter.clampScale();
+    tf.dispose([x, y, grads]);
+    const kept = correct as unknown as tf.Scalar;
+    const [lossValue, correctValue, scaleValue] = await Promise.all([
+      value.data(),
+      kept.data(),
+      model.prompter.scale ? model.prompter.scale.data() : Promise.resolve(undefined),
+    ]);
+    tf.dispose([value, kept]);
+    return { loss: lossValue[0] as number, correct: correctValue[0] as number, scale: scaleValue?.[0], lr };
+  }
+
+  /** Free the optimiser state (idempotent). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
+  /** Free the optimiser state and report; a stop mid-epoch is validated on the prompt it kept. */
+  async finish(): Promise<TrainResult> {
+    this.dispose();
+    const validation =
+      this.step > this.evaluatedAtStep
+        ? await evaluate(this.model, this.val, this.model.design.batchSize)
+        : this.lastEval;
+    return { epochs: this.epochs, validation, stopped: this.stopped, steps: this.step };
+  }
+}
+
+/** Train for design.epochs epochs (or until a stop request) and report. */
 export async function trainVisualPrompt(
   model: VisualPromptModel,
   train: SplitImages,
   val: SplitImages,
   callbacks: TrainCallbacks = {},
 ): Promise<TrainResult> {
-  const design = model.design;
-  const shouldStop = callbacks.shouldStop ?? (() => false);
-  const rng = new Rng(design.seed).fork();
-  const optimizer = createOptimizer(design);
-  const variables = model.variables();
-  const batchesPerEpoch = Math.ceil(train.indices.length / design.batchSize);
-  const totalSteps = batchesPerEpoch * design.epochs;
-  const epochs: EpochMetrics[] = [];
-  const started = tf.util.now();
-  let step = 0;
-  let images = 0;
-  let stopped = false;
-  let lastEval: Evaluation | null = null;
-  let evaluatedAtStep = 0;
-
+  const trainer = new PromptTrainer(model, train, val, callbacks);
   try {
-    for (let epoch = 0; epoch < design.epochs && !stopped; epoch++) {
-      const epochStart = tf.util.now();
-      if (model.mapping.needsFrequencyUpdate(epoch)) {
-        await updateFrequencyMapping(model, train, design.batchSize);
-        callbacks.onMapping?.(epoch, await model.mapping.state());
-      }
-      let lossSum = 0;
-      let correctSum = 0;
-      let seen = 0;
-      const batches = epochBatches(train.indices, design.batchSize, rng);
-      for (let b = 0; b < batches.length; b++) {
-        if (shouldStop()) {
-          stopped = true;
-          break;
-        }
-        const indices = batches[b] as Int32Array;
-        const x = toBatchTensor(train.set, indices, design.baseSize);
-        const y = tf.tensor1d(labelsOf(train.set, indices), 'int32');
-        let correct: tf.Scalar | null = null;
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = model.logits(x);
-          correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
-          return crossEntropy(logits, y);
-        }, variables);
-        const lr = scheduledLearningRate(design, step / totalSteps);
-        optimizer.step(variables, grads, lr);
-        model.prompter.clampScale();
-        tf.dispose([x, y, grads]);
-        const [lossValue, correctValue, scaleValue] = await Promise.all([
-          value.data(),
-          (correct as unknown as tf.Scalar).data(),
-          model.prompter.scale ? model.prompter.scale.data() : Promise.resolve(undefined),
-        ]);
-        tf.dispose([value, correct as unknown as tf.Scalar]);
-        step++;
-        images += indices.length;
-        seen += indices.length;
-        lossSum += (lossValue[0] as number) * indices.length;
-        correctSum += correctValue[0] as number;
-        const elapsed = (tf.util.now() - started) / 1000;
-        callbacks.onBatch?.({
-          epoch,
-          batch: b,
-          batchesPerEpoch,
-          step,
-          totalSteps,
-          loss: lossValue[0] as number,
-          accuracy: (correctValue[0] as number) / indices.length,
-          learningRate: lr,
-          scale: scaleValue?.[0],
-          imagesPerSecond: images / Math.max(elapsed, 1e-9),
-          elapsedSeconds: elapsed,
-        });
-        await yieldToEventLoop();
-      }
-      if (stopped || seen === 0) break;
-      const v = await evaluate(model, val, design.batchSize, shouldStop);
-      if (v.count < val.indices.length) {
-        stopped = true;
-        break;
-      }
-      lastEval = v;
-      evaluatedAtStep = step;
-      const metrics: EpochMetrics = {
-        epoch,
-        trainLoss: lossSum / seen,
-        trainAcc: correctSum / seen,
-        valLoss: v.loss,
-        valAcc: v.accuracy,
-        seconds: (tf.util.now() - epochStart) / 1000,
-      };
-      epochs.push(metrics);
-      callbacks.onEpoch?.(metrics);
-    }
-  } finally {
-    optimizer.dispose();
+    for (let epoch = 0; epoch < model.design.epochs; epoch++) if (!(await trainer.runEpoch())) break;
+  } catch (e) {
+    trainer.dispose();
+    throw e;
   }
-  // A stop mid-epoch leaves a prompt newer than the last validation: measure what is kept.
-  const validation = step > evaluatedAtStep ? await evaluate(model, val, design.batchSize) : lastEval;
-  return { epochs, validation, stopped, steps: step };
+  return trainer.finish();
 }

@@ -18,6 +18,9 @@ export function MappingFields() {
   const design = useApp((s) => s.design);
   const setDesign = useApp((s) => s.setDesign);
   const capacity = useCapacityProblem();
+  // SemanticMap is not offered for text-image (CLIP-like) models, as in AutoVP.
+  const textImage = useApp((s) => s.models.find((m) => m.manifest.id === s.modelId)?.manifest.textImage === true);
+  const options = MAPPINGS.filter((m) => m.id !== 'semantic' || !textImage);
   const mapping = MAPPINGS.find((m) => m.id === design.labelMapping);
   return (
     <>
@@ -25,7 +28,7 @@ export function MappingFields() {
         label="Label mapping"
         hint={mapping?.hint}
         value={design.labelMapping}
-        options={MAPPINGS}
+        options={options}
         onChange={(labelMapping) => setDesign({ labelMapping })}
       />
       {design.labelMapping === 'fully' ? (

@@ -24,6 +24,11 @@ export const MAPPINGS: { id: LabelMappingKind; label: string; hint: string }[] =
     label: 'IterMap (FreqMap, recomputed)',
     hint: 'FreqMap recomputed every few epochs while the prompt trains.',
   },
+  {
+    id: 'semantic',
+    label: 'SemanticMap (class names, via WordNet)',
+    hint: 'Matches your class names to the model’s class names through WordNet; works when your classes are nameable things the model knows. Not for text-image models.',
+  },
   { id: 'random', label: 'Random mapping', hint: 'Each class takes k random source labels (a baseline).' },
 ];
 

@@ -10,7 +10,14 @@ import { semanticSimilarity } from './similarity';
 
 export { LEXICON_PATH, loadLexicon, NounLexicon, parseLexicon, sharedLexicon } from './lexicon';
 export { normaliseName, singularForms, splitAlternatives } from './normalise';
-export { type NameMatch, resolveName, type ResolvedName, semanticSimilarity, type SemanticSimilarity, wuPalmer } from './similarity';
+export {
+  type NameMatch,
+  resolveName,
+  type ResolvedName,
+  semanticSimilarity,
+  type SemanticSimilarity,
+  wuPalmer,
+} from './similarity';
 
 /** What SemanticMap did, for the UI: which source labels each class took, and what WordNet missed. */
 export interface SemanticMappingReport {
@@ -52,39 +59,46 @@ export function semanticMapping(
 }
 
 /**
- * Computes and sets the SemanticMap assignment of a model's mapping before training, from the
- * source model's class names and the dataset's. Refuses text-image models (AutoVP does not use
- * SemanticMap with CLIP) and models whose class names WordNet knows none of (e.g. numbered ones).
+ * The SemanticMap assignment for a run, from the source model's class names and the dataset's,
+ * computed before the model is built. Refuses text-image models (AutoVP does not use SemanticMap
+ * with CLIP) and models whose class names WordNet knows none of (e.g. numbered ones).
  */
-export async function applySemanticMapping(
-  mapping: LabelMapping,
-  options: {
-    sourceNames: string[];
-    targetNames: string[];
-    fetchBytes: FetchBytes;
-    modelName: string;
-    textImage?: boolean | undefined;
-  },
-): Promise<SemanticMappingReport> {
+export async function prepareSemanticMapping(options: {
+  sourceNames: string[];
+  targetNames: string[];
+  k: number;
+  /** Source outputs of the loaded model (its class names must match). */
+  numSource: number;
+  fetchBytes: FetchBytes;
+  modelName: string;
+  textImage?: boolean | undefined;
+}): Promise<{ assignment: Assignment; report: SemanticMappingReport }> {
   const { sourceNames, targetNames, modelName } = options;
-  if (!(mapping instanceof IndexMapping) || mapping.kind !== 'semantic') throw new Error('not a SemanticMap mapping');
   if (options.textImage) {
     throw new Error(`SemanticMap does not apply to ${modelName}, a text-image model: choose FullyMap or FreqMap.`);
   }
-  if (sourceNames.length !== mapping.numSource) {
-    throw new Error(`${modelName} has ${mapping.numSource} source outputs but ${sourceNames.length} class names.`);
+  if (sourceNames.length !== options.numSource) {
+    throw new Error(`${modelName} has ${options.numSource} source outputs but ${sourceNames.length} class names.`);
   }
-  if (targetNames.length !== mapping.numTarget) {
-    throw new Error(`The dataset has ${mapping.numTarget} classes but ${targetNames.length} class names.`);
-  }
+  checkCapacity(sourceNames.length, targetNames.length, options.k);
   const lexicon = await sharedLexicon(options.fetchBytes);
-  const { assignment, report } = semanticMapping(sourceNames, targetNames, mapping.k, lexicon);
-  if (report.unknownSources.length === sourceNames.length) {
-    const examples = sourceNames.slice(0, 3).map((n) => `"${n}"`).join(', ');
+  const result = semanticMapping(sourceNames, targetNames, options.k, lexicon);
+  if (result.report.unknownSources.length === sourceNames.length) {
+    const examples = sourceNames
+      .slice(0, 3)
+      .map((n) => `"${n}"`)
+      .join(', ');
     throw new Error(
       `SemanticMap matches class names through WordNet, which knows none of ${modelName}'s class names (${examples}, …). Choose FreqMap or FullyMap for this model.`,
     );
   }
+  return result;
+}
+
+/** Sets a prepared SemanticMap assignment on a model's (semantic) mapping. */
+export function setSemanticAssignment(mapping: LabelMapping, assignment: Assignment): void {
+  if (!(mapping instanceof IndexMapping) || mapping.kind !== 'semantic') {
+    throw new Error(`a SemanticMap assignment cannot be set on a ${mapping.kind} mapping`);
+  }
   mapping.setAssignment(assignment);
-  return report;
 }

@@ -20,7 +20,6 @@ export interface Ancestors {
 }
 
 export class NounLexicon {
-  private readonly keyIndex: Map<string, number>;
   private readonly ancestorCache = new Map<number, Ancestors>();
 
   constructor(
@@ -31,14 +30,35 @@ export class NounLexicon {
     readonly depth: Uint8Array,
     private readonly senseStart: Uint32Array,
     private readonly senseIds: Uint32Array,
+    /** How many of each key's first senses are ordered by corpus frequency (WordNet's tagsense_cnt). */
+    private readonly taggedCounts: Uint8Array,
     readonly keys: readonly string[],
   ) {
     const n = depth.length;
-    if (parentStart.length !== n + 1 || parentStart[n] !== parentIds.length) throw new Error('lexicon: bad hypernym table');
-    if (senseStart.length !== keys.length + 1 || senseStart[keys.length] !== senseIds.length) throw new Error('lexicon: bad sense table');
+    if (parentStart.length !== n + 1 || parentStart[n] !== parentIds.length)
+      throw new Error('lexicon: bad hypernym table');
+    if (senseStart.length !== keys.length + 1 || senseStart[keys.length] !== senseIds.length)
+      throw new Error('lexicon: bad sense table');
+    if (taggedCounts.length !== keys.length) throw new Error('lexicon: bad frequency table');
     for (const p of parentIds) if (p >= n) throw new Error(`lexicon: hypernym ${p} out of range`);
     for (const s of senseIds) if (s >= n) throw new Error(`lexicon: sense ${s} out of range`);
-    this.keyIndex = new Map(keys.map((k, i) => [k, i]));
+    for (let j = 1; j < keys.length; j++) {
+      if (!((keys[j - 1] as string) < (keys[j] as string))) throw new Error('lexicon: keys are not sorted');
+    }
+  }
+
+  /** Index of a key (binary search over the sorted keys), or -1. */
+  private keyIndex(key: string): number {
+    let lo = 0;
+    let hi = this.keys.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = this.keys[mid] as string;
+      if (k === key) return mid;
+      if (k < key) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   get numSynsets(): number {
@@ -47,9 +67,20 @@ export class NounLexicon {
 
   /** Synsets of a normalised key in sense order (most frequent first), or null. */
   senses(key: string): Uint32Array | null {
-    const j = this.keyIndex.get(key);
-    if (j === undefined) return null;
-    return this.senseIds.subarray(this.senseStart[j] as number, this.senseStart[j + 1] as number);
+    return this.entry(key)?.senses ?? null;
+  }
+
+  /**
+   * A key's synsets in sense order and how many of the first ones are ordered by corpus frequency
+   * (0: WordNet has no frequency for any of them, so their order means nothing).
+   */
+  entry(key: string): { senses: Uint32Array; tagged: number } | null {
+    const j = this.keyIndex(key);
+    if (j < 0) return null;
+    return {
+      senses: this.senseIds.subarray(this.senseStart[j] as number, this.senseStart[j + 1] as number),
+      tagged: this.taggedCounts[j] as number,
+    };
   }
 
   parents(synset: number): Uint32Array {
@@ -79,9 +110,14 @@ export class NounLexicon {
 
   /**
    * A lexicon from an explicit graph (tests, small vocabularies): `parents[i]` lists synset i's
-   * hypernyms; `lemmas` maps already-normalised keys to synsets in sense order. Depths are computed.
+   * hypernyms; `lemmas` maps already-normalised keys to synsets in sense order, all of them taken
+   * as frequency-ordered unless `tagged` says otherwise. Depths are computed.
    */
-  static fromGraph(parents: number[][], lemmas: Record<string, number[]>): NounLexicon {
+  static fromGraph(
+    parents: number[][],
+    lemmas: Record<string, number[]>,
+    tagged: Record<string, number> = {},
+  ): NounLexicon {
     const n = parents.length;
     const parentStart = new Uint32Array(n + 1);
     parents.forEach((p, i) => (parentStart[i + 1] = (parentStart[i] as number) + p.length));
@@ -106,6 +142,7 @@ export class NounLexicon {
       Uint8Array.from(depth),
       senseStart,
       Uint32Array.from(keys.flatMap((k) => lemmas[k] as number[])),
+      Uint8Array.from(keys, (k) => tagged[k] ?? (lemmas[k] as number[]).length),
       keys,
     );
   }
@@ -123,7 +160,7 @@ export function parseLexicon(buffer: ArrayBuffer): NounLexicon {
   if (word(1) !== VERSION) fail(`format version ${word(1)}, expected ${VERSION}`);
   const [n, e, l, m, k] = [word(2), word(3), word(4), word(5), word(6)];
   const pad4 = (x: number) => (x + 3) & ~3;
-  const expected = HEADER_WORDS * 4 + 4 * (n + 1) + 4 * e + pad4(n) + 4 * (l + 1) + 4 * m + k;
+  const expected = HEADER_WORDS * 4 + 4 * (n + 1) + 4 * e + pad4(n) + 4 * (l + 1) + 4 * m + pad4(l) + k;
   if (buffer.byteLength !== expected) fail(`${buffer.byteLength} bytes, the header implies ${expected}`);
   let at = HEADER_WORDS * 4;
   const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -140,12 +177,14 @@ export function parseLexicon(buffer: ArrayBuffer): NounLexicon {
   at += pad4(n);
   const senseStart = u32(l + 1);
   const senses = u32(m);
+  const tagged = new Uint8Array(buffer, at, l);
+  at += pad4(l);
   let text = new TextDecoder().decode(new Uint8Array(buffer, at, k));
   const end = text.indexOf('\0');
   if (end >= 0) text = text.slice(0, end);
   const keys = text === '' ? [] : text.split('\n');
   if (keys.length !== l) fail(`${keys.length} keys, the header says ${l}`);
-  return new NounLexicon(parentStart, parents, depth, senseStart, senses, keys);
+  return new NounLexicon(parentStart, parents, depth, senseStart, senses, tagged, keys);
 }
 
 /** Fetches and parses the lexicon. */

@@ -21,9 +21,9 @@ export function normaliseName(s: string): string {
 }
 
 /**
- * The alternatives a class name lists, normalised: "tench, Tinca tinca" → ["tench", "tinca tinca"],
- * "T-shirt/top" → ["t shirt", "top"]. Text in parentheses is kept apart (`extra`): it is used only
- * when none of the main alternatives is known ("crane (bird)" is a crane first).
+ * The alternatives a class name lists, as written: "tench, Tinca tinca" → ["tench", "Tinca tinca"],
+ * "T-shirt/top" → ["T-shirt", "top"]. Text in parentheses or brackets is kept apart (`extra`): it
+ * is used only when none of the main alternatives is known ("crane (bird)" is a crane first).
  */
 export function splitAlternatives(name: string): { main: string[]; extra: string[] } {
   const extra: string[] = [];
@@ -38,8 +38,8 @@ export function splitAlternatives(name: string): { main: string[]; extra: string
 function splitList(s: string): string[] {
   const out: string[] = [];
   for (const part of s.split(/[,;/|]+/)) {
-    const n = normaliseName(part);
-    if (n && !out.includes(n)) out.push(n);
+    const p = part.trim();
+    if (normaliseName(p) !== '' && !out.includes(p)) out.push(p);
   }
   return out;
 }

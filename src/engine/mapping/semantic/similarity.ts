@@ -6,11 +6,23 @@
 import type { Ancestors, NounLexicon } from './lexicon';
 import { dice, jaccard, normaliseName, singularForms, splitAlternatives, tokens, trigrams } from './normalise';
 
-/** Weight of the r-th sense (0 = most frequent) of a name: a mild preference for first senses. */
-export const senseWeight = (rank: number) => 1 / (1 + SENSE_DECAY * rank);
+/**
+ * Weight of the sense at `rank` (0 = first) of a lemma whose first `tagged` senses WordNet orders
+ * by corpus frequency: a mild preference for the frequent ones (1, 0.91, 0.83, …); senses past
+ * them, never seen in the corpus, weigh less than all of those; a lemma with no frequencies at
+ * all ("sorrel", "crane") has its senses in no meaningful order, so they weigh alike.
+ */
+export function senseWeight(rank: number, tagged: number): number {
+  if (tagged === 0) return 1;
+  if (rank < tagged) return 1 / (1 + SENSE_DECAY * rank);
+  return UNTAGGED_FACTOR / (1 + SENSE_DECAY * tagged);
+}
 const SENSE_DECAY = 0.1;
-/** Senses considered per alternative (later ones are rare and weigh little). */
+const UNTAGGED_FACTOR = 0.85;
+/** Senses considered per lemma (later ones are rare and weigh little). */
 const MAX_SENSES = 12;
+/** Singulars of a word that WordNet also knows as it is ("glasses" → "glass") weigh this much less. */
+const SINGULAR_FACTOR = 0.9;
 /** A name found only through its head noun ("Egyptian Mau cat" → "cat") weighs this much less. */
 const HEAD_FACTOR = 0.9;
 /** Share of the token overlap mixed into WordNet scores, to break ties between equally close names. */
@@ -27,41 +39,60 @@ export interface ResolvedName {
   /** Synsets with their weight (sense preference × match quality), best first. */
   synsets: Int32Array;
   weights: Float32Array;
-  /** Normalised alternatives, their token sets and trigram sets (string similarity). */
+  /** Normalised alternatives and their token sets (string similarity). */
   alternatives: string[];
   tokenSets: Set<string>[];
-  trigramSets: Set<string>[];
 }
 
 const MATCH_ORDER: NameMatch[] = ['exact', 'singular', 'head', 'unknown'];
 
-/** Senses of a phrase or of its singulars, in sense order; null when the lexicon has none. */
-function lookup(lexicon: NounLexicon, phrase: string): { key: string; senses: number[]; singular: boolean } | null {
-  const senses: number[] = [];
-  let key: string | null = null;
-  let singular = false;
-  for (const [i, form] of [phrase, ...singularForms(phrase)].entries()) {
-    const found = lexicon.senses(form);
-    if (!found) continue;
-    if (key === null) {
-      key = form;
-      singular = i > 0;
-    }
-    for (const s of found) if (!senses.includes(s)) senses.push(s);
-  }
-  return key === null ? null : { key, senses, singular };
+interface Found {
+  key: string;
+  match: NameMatch;
+  /** synset → weight */
+  senses: Map<number, number>;
+}
+
+/** Senses of a phrase and of its singulars, weighted; null when the lexicon knows none. */
+function lookup(lexicon: NounLexicon, phrase: string, match: NameMatch): Found | null {
+  let found: Found | null = null;
+  [phrase, ...singularForms(phrase)].forEach((form, i) => {
+    const entry = lexicon.entry(form);
+    if (!entry) return;
+    const factor = i > 0 && found?.key === phrase ? SINGULAR_FACTOR : 1;
+    found ??= { key: form, match: i > 0 && match === 'exact' ? 'singular' : match, senses: new Map() };
+    const senses = found.senses;
+    entry.senses.subarray(0, MAX_SENSES).forEach((s, rank) => {
+      const w = senseWeight(rank, entry.tagged) * factor;
+      if (w > (senses.get(s) ?? 0)) senses.set(s, w);
+    });
+  });
+  return found;
 }
 
 /** One alternative: the whole phrase (or its singular), else its longest known ending. */
-function resolvePhrase(lexicon: NounLexicon, phrase: string) {
-  const whole = lookup(lexicon, phrase);
-  if (whole) return { ...whole, match: (whole.singular ? 'singular' : 'exact') as NameMatch };
+function resolvePhrase(lexicon: NounLexicon, phrase: string): Found | null {
+  const whole = lookup(lexicon, phrase, 'exact');
+  if (whole) return whole;
   const words = tokens(phrase);
   for (let i = 1; i < words.length; i++) {
-    const tail = lookup(lexicon, words.slice(i).join(' '));
-    if (tail) return { ...tail, match: 'head' as NameMatch };
+    const tail = lookup(lexicon, words.slice(i).join(' '), 'head');
+    if (tail) return tail;
   }
   return null;
+}
+
+/** "HerbaceousVegetation" → "Herbaceous Vegetation" (only where lower case meets upper case). */
+const decamel = (s: string) => s.replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2');
+
+/** An alternative as written, or split at its camel-case humps when that finds more. */
+function resolveRaw(lexicon: NounLexicon, raw: string): Found | null {
+  const plain = resolvePhrase(lexicon, normaliseName(raw));
+  if (plain?.match === 'exact' || plain?.match === 'singular') return plain;
+  const split = decamel(raw);
+  if (split === raw) return plain;
+  const humps = resolvePhrase(lexicon, normaliseName(split));
+  return humps && (!plain || MATCH_ORDER.indexOf(humps.match) <= MATCH_ORDER.indexOf(plain.match)) ? humps : plain;
 }
 
 /**
@@ -69,7 +100,7 @@ function resolvePhrase(lexicon: NounLexicon, phrase: string) {
  * synonyms pin the meaning down: ImageNet's "plane, carpenter's plane, woodworking plane" is the
  * tool, not the aircraft, so when two or more alternatives found in WordNet share synsets, the
  * name stands for the synsets most of them share (at full weight). Otherwise it stands for every
- * sense of every alternative, first senses weighing more (the best over alternatives).
+ * sense of every alternative, weighted by senseWeight (the best over alternatives).
  */
 export function resolveName(lexicon: NounLexicon, name: string): ResolvedName {
   const { main, extra } = splitAlternatives(name);
@@ -78,7 +109,7 @@ export function resolveName(lexicon: NounLexicon, name: string): ResolvedName {
   let match: NameMatch = 'unknown';
   const take = (alternatives: string[]) => {
     const found = alternatives.flatMap((alt) => {
-      const r = resolvePhrase(lexicon, alt);
+      const r = resolveRaw(lexicon, alt);
       return r ? [r] : [];
     });
     for (const r of found) {
@@ -88,7 +119,7 @@ export function resolveName(lexicon: NounLexicon, name: string): ResolvedName {
     const whole = found.filter((r) => r.match !== 'head');
     if (whole.length >= 2) {
       const count = new Map<number, number>();
-      for (const r of whole) for (const s of r.senses) count.set(s, (count.get(s) ?? 0) + 1);
+      for (const r of whole) for (const s of r.senses.keys()) count.set(s, (count.get(s) ?? 0) + 1);
       const most = Math.max(...count.values());
       if (most >= 2) {
         for (const [s, c] of count) if (c === most) weightOf.set(s, 1);
@@ -97,16 +128,16 @@ export function resolveName(lexicon: NounLexicon, name: string): ResolvedName {
     }
     for (const r of found) {
       const factor = r.match === 'head' ? HEAD_FACTOR : 1;
-      r.senses.slice(0, MAX_SENSES).forEach((s, rank) => {
-        const w = senseWeight(rank) * factor;
-        if (w > (weightOf.get(s) ?? 0)) weightOf.set(s, w);
-      });
+      for (const [s, w] of r.senses) if (w * factor > (weightOf.get(s) ?? 0)) weightOf.set(s, w * factor);
     }
   };
   take(main);
   if (match === 'unknown') take(extra);
   const entries = [...weightOf.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  const alternatives = main.length > 0 ? main : extra;
+  const normalised = (list: string[]) => [
+    ...new Set(list.map((a) => normaliseName(decamel(a))).filter((a) => a !== '')),
+  ];
+  const alternatives = normalised(main).length > 0 ? normalised(main) : normalised(extra);
   const fallback = alternatives.length > 0 ? alternatives : [normaliseName(name)];
   return {
     name,
@@ -116,7 +147,6 @@ export function resolveName(lexicon: NounLexicon, name: string): ResolvedName {
     weights: Float32Array.from(entries.map((e) => e[1])),
     alternatives: fallback,
     tokenSets: fallback.map((a) => new Set(tokens(a))),
-    trigramSets: fallback.map(trigrams),
   };
 }
 
@@ -141,16 +171,24 @@ export function wuPalmer(lexicon: NounLexicon, x: number, y: number): number {
   return best;
 }
 
+const trigramCache = new WeakMap<ResolvedName, Set<string>[]>();
+const trigramsOf = (r: ResolvedName) => {
+  let sets = trigramCache.get(r);
+  if (!sets) trigramCache.set(r, (sets = r.alternatives.map(trigrams)));
+  return sets;
+};
+
 /** String similarity of two resolved names: the best token Jaccard or trigram Dice over alternatives. */
 export function stringSimilarity(a: ResolvedName, b: ResolvedName): number {
   let best = 0;
+  const [ta, tb] = [trigramsOf(a), trigramsOf(b)];
   for (let i = 0; i < a.alternatives.length; i++) {
     for (let j = 0; j < b.alternatives.length; j++) {
       if (a.alternatives[i] === b.alternatives[j]) return 1;
       best = Math.max(
         best,
         jaccard(a.tokenSets[i] as Set<string>, b.tokenSets[j] as Set<string>),
-        dice(a.trigramSets[i] as Set<string>, b.trigramSets[j] as Set<string>),
+        dice(ta[i] as Set<string>, tb[j] as Set<string>),
       );
     }
   }
@@ -180,7 +218,11 @@ export interface SemanticSimilarity {
  * senseWeight (first senses preferred), plus a tiny token-overlap tie-break. Where either is not:
  * the string similarity of the names.
  */
-export function semanticSimilarity(sourceNames: string[], targetNames: string[], lexicon: NounLexicon): SemanticSimilarity {
+export function semanticSimilarity(
+  sourceNames: string[],
+  targetNames: string[],
+  lexicon: NounLexicon,
+): SemanticSimilarity {
   const S = sourceNames.length;
   const T = targetNames.length;
   const sources = sourceNames.map((n) => resolveName(lexicon, n));

@@ -1,0 +1,129 @@
+import type { Timing } from './stats';
+
+/** One row of results.json: a model on a backend, in Node or in the browser. */
+export interface ResultRow {
+  model: string;
+  backend: string;
+  where: 'browser' | 'node';
+  batch: number;
+  inputSize: number;
+  /** Medians (ms). */
+  forwardMs: number;
+  vpStepMs: number;
+  /** vpStepMs / forwardMs (medians). */
+  ratio: number;
+  /** Best step / best forward: less sensitive to load from other processes. */
+  ratioBest: number;
+  imagesPerSecond: number;
+  leakedTensorsPerStep: number;
+  /** toBatchTensor's share of the step (medians). */
+  dataPipelineShare: number;
+  dataMs: number;
+  /** wasm: threads the backend runs with (1 = single-threaded); 0 for other backends. */
+  threads: number;
+  simd?: boolean | undefined;
+  /** 1-minute load average before and after the measurement. */
+  loadAverage: number[];
+  forward: Timing;
+  vpStep: Timing;
+  /** Loss at the first and the last step. */
+  loss: [number, number];
+  longTasksMs?: number[];
+  worstFrameGapMs?: number;
+  note?: string | undefined;
+  reason?: string;
+}
+
+export interface TorchRun {
+  model: string;
+  batch: number;
+  threads: number;
+  forwardMs: number;
+  vpStepMs: number;
+  ratio: number;
+  forward: Timing;
+  vpStep: Timing;
+  data: Timing;
+  loadAverage: number[];
+}
+
+export interface BenchReport {
+  generatedAt: string;
+  command: string;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    os: string;
+    node: string;
+    chromium: string | null;
+    torch: string | null;
+    gpu: string;
+  };
+  results: ResultRow[];
+  /** The PyTorch peer: darknet-tiny at the thread count of the Node wasm run (1). */
+  torch: { model: string; batch: number; forwardMs: number; vpStepMs: number; threads: number; ratio: number } | null;
+  torchRuns: TorchRun[];
+  /** Main-thread long tasks (ms) of the bench page over all browser cases. */
+  longTasksMs: number[];
+  browser?: unknown;
+  errors: string[];
+  loadAverageStart: number[];
+  loadAverageEnd?: number[];
+  durationS?: number;
+}
+
+export const GOALS = { ratio: 2.2, vsTorch: 1.5 };
+
+const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const range = (t: Timing): string => `${ms(t.median)} (${ms(t.min)}–${ms(t.max)})`;
+
+function backendLabel(r: { backend: string; threads: number; simd?: boolean | undefined }): string {
+  if (r.backend !== 'wasm') return r.backend;
+  return `wasm${r.simd ? ' SIMD' : ''}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`;
+}
+
+/** The goal checks of the issue, on the rows that exist. */
+export function goalLines(report: BenchReport): string[] {
+  const lines: string[] = [];
+  const torchAt = (threads: number): TorchRun | undefined =>
+    report.torchRuns.find((t) => t.model === 'darknet-tiny' && t.threads === threads);
+  for (const r of report.results.filter((x) => x.model === 'darknet-tiny' && x.backend === 'wasm' && x.batch === 32)) {
+    const where = `${r.where}, ${backendLabel(r)}`;
+    const okRatio = r.ratio <= GOALS.ratio;
+    lines.push(`- darknet-tiny ${where}: step/forward ${r.ratio.toFixed(2)} (best-of ${r.ratioBest.toFixed(2)}) — goal ≤ ${GOALS.ratio}: ${okRatio ? 'met' : 'not met'}`);
+    const peer = torchAt(r.threads);
+    if (peer) {
+      const x = r.vpStepMs / peer.vpStepMs;
+      const best = r.vpStep.min / peer.vpStep.min;
+      lines.push(`- darknet-tiny ${where}: VP step ${ms(r.vpStepMs)} ms = ${x.toFixed(2)}× PyTorch's ${ms(peer.vpStepMs)} ms at ${peer.threads} thread${peer.threads === 1 ? '' : 's'} (best-of ${best.toFixed(2)}×) — goal ≤ ${GOALS.vsTorch}×: ${x <= GOALS.vsTorch ? 'met' : 'not met'}`);
+    }
+  }
+  return lines;
+}
+
+export function markdownReport(report: BenchReport): string {
+  const m = report.machine;
+  const out: string[] = [];
+  out.push(`# Benchmark results (${report.generatedAt})`, '');
+  out.push(`Command: \`${report.command}\`, ${report.durationS ?? '?'} s.`);
+  out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ${m.chromium ?? 'no Chromium'}; torch ${m.torch ?? 'absent'}. GPU: ${m.gpu}.`);
+  out.push(`Load average (1 min) at start ${report.loadAverageStart.join(' / ')}, at end ${(report.loadAverageEnd ?? []).join(' / ')}.`, '');
+  out.push('Times in ms: median (min–max) of the timed runs after warm-up. Step = the training step as the trainer runs it (data pipeline, prompt, frozen network, FullyMap, cross-entropy, input gradient, Adam, loss read back); forward = the same prompted model without gradients. 224² input.', '');
+  out.push('| model | where | backend | batch | forward ms | VP step ms | images/s | step/forward (best-of) | leaked tensors/step | data share | load avg before→after | long tasks |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of report.results) {
+    const tasks = r.where === 'browser' ? `${r.longTasksMs?.length ?? 0}${r.longTasksMs?.length ? ` (max ${ms(Math.max(...r.longTasksMs))} ms)` : ''}` : '–';
+    out.push(`| ${r.model} | ${r.where} | ${backendLabel(r)}${r.note ? ` — ${r.note}` : ''} | ${r.batch} | ${range(r.forward)} | ${range(r.vpStep)} | ${r.imagesPerSecond.toFixed(1)} | ${r.ratio.toFixed(2)} (${r.ratioBest.toFixed(2)}) | ${r.leakedTensorsPerStep} | ${(r.dataPipelineShare * 100).toFixed(1)}% | ${r.loadAverage.map((x) => x.toFixed(2)).join('→')} | ${tasks} |`);
+  }
+  for (const t of report.torchRuns) {
+    out.push(`| ${t.model} | native | PyTorch ${m.torch ?? ''}, ${t.threads} thread${t.threads === 1 ? '' : 's'} | ${t.batch} | ${range(t.forward)} | ${range(t.vpStep)} | ${((t.batch * 1000) / t.vpStepMs).toFixed(1)} | ${t.ratio.toFixed(2)} (${(t.vpStep.min / t.forward.min).toFixed(2)}) | – | ${((t.data.median / t.vpStepMs) * 100).toFixed(1)}% | ${t.loadAverage.map((x) => x.toFixed(2)).join('→')} | – |`);
+  }
+  out.push('');
+  const tasks = report.longTasksMs;
+  out.push(`Main-thread long tasks on the bench page while the worker trained: ${tasks.length}${tasks.length ? ` (total ${ms(tasks.reduce((a, b) => a + b, 0))} ms, longest ${ms(Math.max(...tasks))} ms)` : ''}.`, '');
+  const goals = goalLines(report);
+  if (goals.length) out.push('Goals:', '', ...goals, '');
+  if (report.errors.length) out.push('Errors:', '', ...report.errors.map((e) => `- ${e}`), '');
+  return `${out.join('\n')}\n`;
+}
