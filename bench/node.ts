@@ -11,19 +11,15 @@ import '@tensorflow/tfjs-backend-wasm';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSourceModel } from '../src/engine/models/sourceModel';
-import { artifactsFromFolder, darknetTinyDir } from '../src/engine/network/testing/sharedModels';
+import { artifactsFromFolder } from '../src/engine/network/testing/sharedModels';
 import { BENCH_MODELS } from './lib/models';
+import { nodeModelDir } from './lib/nodeModels';
 import { measureVpStep } from './lib/vpStep';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? (process.argv[i + 1] as string) : fallback;
 };
-
-/** Node reads the same files the browser is served: darknet-tiny from ../shared, nsfwjs from public/generated. */
-export function nodeModelDir(id: string): string {
-  return id === 'darknet-tiny' ? darknetTinyDir() : join(process.cwd(), 'public', 'generated', 'models', id);
-}
 
 async function main(): Promise<void> {
   const id = arg('model', 'darknet-tiny');
@@ -41,6 +37,10 @@ async function main(): Promise<void> {
       runs: Number(arg('runs', '3')),
       warmup: Number(arg('warmup', '1')),
       onProgress: (what) => process.stderr.write(`  [node ${backend} ${id}] ${what}\n`),
+      cpuNow: () => {
+        const { user, system } = process.cpuUsage();
+        return (user + system) / 1000;
+      },
     });
     const simd = backend === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : undefined;
     process.stdout.write(`RESULT ${JSON.stringify({ ...result, threads: 1, simd })}\n`);

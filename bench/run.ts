@@ -189,7 +189,7 @@ function caseLabel(c: BrowserCase): string {
 
 function wasmNote(c: BrowserCase, r: BrowserCaseResult): string {
   if (c.threads === 0) return 'single-threaded binary';
-  return `threaded binary, ${c.threads < 0 ? 'tfjs default thread count' : 'setThreadsCount'}${r.crossOriginIsolated ? '' : ', NOT cross-origin isolated'}`;
+  return `threaded binary, ${c.threads < 0 ? "tfjs's default thread count" : `${c.threads} threads asked`}${r.crossOriginIsolated ? '' : ', NOT cross-origin isolated'}`;
 }
 
 async function browserRows(cases: BrowserCase[] | ((info: { hardwareConcurrency: number }) => BrowserCase[])): Promise<{ rows: ResultRow[]; longTasksMs: number[]; info: unknown; errors: string[] }> {
@@ -215,6 +215,9 @@ async function browserRows(cases: BrowserCase[] | ((info: { hardwareConcurrency:
       else if (m.type() === 'error') log(`  [browser error] ${m.text()}`);
     });
     page.on('pageerror', (e) => log(`  [browser pageerror] ${e.message}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) log(`  [browser] HTTP ${r.status()} for ${r.url()}`);
+    });
     await page.goto(url);
     await page.waitForFunction(() => typeof window.benchRunCase === 'function');
     const pageInfo = await page.evaluate(() => window.benchInfo());
@@ -315,7 +318,7 @@ async function main(): Promise<void> {
       const list: BrowserCase[] = [];
       const common = { batch: options.batch, runs: options.runs, warmup: options.warmup };
       for (const model of models) {
-        // All cores; tfjs's own default count (min(4, max(1, cores / 2)): 1 on 2 cores); no threads.
+        // All logical cores; tfjs's own default (hardwareConcurrency / 2: 1 on 2 vCPUs); no threads.
         const counts = model === models[0] ? [hardwareConcurrency, -1, 0] : [hardwareConcurrency, 0];
         for (const threads of counts) list.push({ model, backend: 'wasm', threads, ...common });
       }

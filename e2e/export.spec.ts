@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { decodeSafetensors, encodeSafetensors } from '../src/engine/export/safetensors';
@@ -37,7 +38,7 @@ const clickDownload = async (page: Page, row: Locator, label: string) => {
   const path = join(workdir, d.suggestedFilename());
   await d.saveAs(path);
   if (process.env.AUTOVP_SHOTS) await d.saveAs(join(process.env.AUTOVP_SHOTS, d.suggestedFilename()));
-  await row.locator('.downloads summary').click();
+  await expect(row.locator('.downloads-menu')).toBeHidden();
   return { name: d.suggestedFilename(), path };
 };
 
@@ -151,6 +152,11 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   expect(original[0]).toMatch(/^digit-0\.png → \d [\d.]+%$/);
   await expect(use.locator('.top-k').first().locator('li')).toHaveCount(5);
   await shot(use, 'predict');
+  await trained.locator('.downloads summary').click();
+  if (process.env.AUTOVP_SHOTS) await page.screenshot({ path: join(process.env.AUTOVP_SHOTS, 'menu.png'), fullPage: true });
+  const axe = await new AxeBuilder({ page }).include('[data-testid="runs"]').include('[data-testid="use-prompt"]').analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  await trained.locator('.downloads summary').click();
   await shot(runs, 'runs');
 
   // PyTorch, given the downloaded file and the same image files, predicts the same.

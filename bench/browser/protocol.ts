@@ -6,7 +6,8 @@ export interface BrowserCase {
   backend: 'wasm' | 'webgl' | 'webgpu' | 'cpu';
   /**
    * wasm: 0 = no threads (the single-threaded binary); -1 = threads, as many as tfjs picks by
-   * default (min(4, max(1, cores / 2))); n > 0 = threads, setThreadsCount(n). Threads also need
+   * default (tfjs caps it at hardwareConcurrency / 2: 1 on 2 vCPUs); n > 0 = threads,
+   * setThreadsCount(n), lifting that cap for the worker if needed. Threads also need
    * cross-origin isolation.
    */
   threads: number;

@@ -12,14 +12,15 @@ export const BENCH_OUT_DIR = fileURLToPath(new URL('../../node_modules/.cache/au
 
 export function benchConfig(env: ConfigEnv): UserConfig {
   const app = (typeof appConfig === 'function' ? appConfig(env) : appConfig) as UserConfig;
-  return mergeConfig(app, {
-    configFile: false,
+  const bench = mergeConfig(app, {
     root: fileURLToPath(new URL('.', import.meta.url)),
     publicDir: false,
     logLevel: 'warn',
     build: { outDir: BENCH_OUT_DIR, emptyOutDir: true, sourcemap: false },
     preview: { port: 4179, strictPort: false, host: '127.0.0.1' },
   } satisfies UserConfig);
+  // Inline config: Vite must not look for a config file of its own.
+  return { ...bench, configFile: false } as UserConfig;
 }
 
 export default defineConfig(benchConfig);

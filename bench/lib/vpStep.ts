@@ -25,6 +25,11 @@ export interface StepOptions {
   numTarget?: number;
   /** Called after every timed or warm-up run, for progress output. */
   onProgress?: (what: string) => void;
+  /**
+   * CPU time of this process in ms (Node: process.cpuUsage), when available: on a machine
+   * loaded by other processes, CPU time of a single-threaded run is steadier than wall time.
+   */
+  cpuNow?: () => number;
 }
 
 export interface StepResult {
@@ -39,6 +44,9 @@ export interface StepResult {
   leakedTensorsPerStep: number;
   leakedBytesPerStep: number;
   dataPipelineShare: number;
+  /** CPU time of this process per forward and per step (only where options.cpuNow exists). */
+  forwardCpu?: Timing;
+  vpStepCpu?: Timing;
   /** Loss of the first and last step: training does move (a sanity check, not a metric). */
   lossFirst: number;
   lossLast: number;
@@ -73,9 +81,12 @@ export async function measureVpStep(source: SourceModel, options: StepOptions): 
   let stepCount = 0;
   const losses: number[] = [];
 
+  const cpu = options.cpuNow;
+  const [forwardCpu, stepCpu]: [number[], number[]] = [[], []];
   // One training step as trainVisualPrompt takes it; returns [total ms, toBatchTensor ms].
   const step = async (): Promise<[number, number]> => {
     const indices = batches[stepCount % batches.length] as Int32Array;
+    const c0 = cpu?.() ?? 0;
     const t0 = now();
     const x = toBatchTensor(set, indices, design.baseSize);
     const dataMs = now() - t0;
@@ -91,6 +102,7 @@ export async function measureVpStep(source: SourceModel, options: StepOptions): 
     tf.dispose([x, y, grads]);
     const [loss] = await Promise.all([value.data(), (correct as unknown as tf.Scalar).data()]);
     const total = now() - t0;
+    if (cpu) stepCpu.push(cpu() - c0);
     tf.dispose([value, correct as unknown as tf.Scalar]);
     losses.push(loss[0] as number);
     stepCount++;
@@ -100,10 +112,12 @@ export async function measureVpStep(source: SourceModel, options: StepOptions): 
   // The prompted model's forward pass (no tape) on a ready batch: what inference costs.
   const fixed = toBatchTensor(set, batches[0] as Int32Array, design.baseSize);
   const forward = async (): Promise<number> => {
+    const c0 = cpu?.() ?? 0;
     const t0 = now();
     const logits = model.logits(fixed);
     await logits.data();
     const ms = now() - t0;
+    if (cpu) forwardCpu.push(cpu() - c0);
     logits.dispose();
     return ms;
   };
@@ -115,6 +129,8 @@ export async function measureVpStep(source: SourceModel, options: StepOptions): 
       await step();
       options.onProgress?.(`warm-up step ${i + 1}/${warmup}`);
     }
+    forwardCpu.length = 0;
+    stepCpu.length = 0;
     const [forwardMs, stepMs, dataMs] = [[] as number[], [] as number[], [] as number[]];
     const tensorsBefore = tf.memory().numTensors;
     const bytesBefore = tf.memory().numBytes;
@@ -144,6 +160,7 @@ export async function measureVpStep(source: SourceModel, options: StepOptions): 
       leakedTensorsPerStep,
       leakedBytesPerStep,
       dataPipelineShare: data.median / st.median,
+      ...(cpu ? { forwardCpu: timing(forwardCpu), vpStepCpu: timing(stepCpu) } : {}),
       lossFirst: losses[0] as number,
       lossLast: losses[losses.length - 1] as number,
     };

@@ -468,3 +468,81 @@ export interface EngineApi {
   releaseModel(): Promise<ModelMemory>;
   modelMemory(): Promise<ModelMemory>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// AutoVP search: the controller runs on the main thread (worker/search/), each trial in an engine
+// worker of its own pool, an epoch per call (trials.ts).
+
+import type { AshaOptions } from '../engine/search/asha';
+import type { ExcludedConfig, MappingFamily, SearchSpace, TrialConfig } from '../engine/search/space';
+import type { SearchState, SearchStatus, TrialEpoch, TrialRecord, TrialStatus } from '../engine/search/searchState';
+
+export type { AshaOptions, ExcludedConfig, MappingFamily, SearchSpace, SearchState, SearchStatus, TrialConfig, TrialEpoch, TrialRecord, TrialStatus };
+
+/** Everything a pool worker needs to train one trial. */
+export interface TrialSpec {
+  datasetId: string;
+  data: DataSelection;
+  /** The settings the search does not vary (optimiser, batch size, seed, base size, prompt kind). */
+  baseDesign: VPDesign;
+  /** Epochs the learning-rate schedule spans: ASHA's maximum. */
+  plannedEpochs: number;
+  trial: TrialRecord;
+}
+
+export type TrialEvent =
+  | { type: 'phase'; phase: 'loading-data' | 'loading-model' | 'preparing' | 'training' }
+  | { type: 'batch'; metrics: BatchMetrics };
+
+/** What the engine worker offers a search (merged into EngineApi). */
+export interface EngineApi {
+  /** Loads data and model (kept for the next trial) and builds the trial; `onEvent` streams its batches until trialEnd. */
+  trialStart(spec: TrialSpec, onEvent: (e: TrialEvent) => void): Promise<void>;
+  /** Trains and validates one more epoch of the started trial. */
+  trialEpoch(): Promise<TrialEpoch>;
+  /** Frees the trial's prompt and optimiser (the source model stays for the next trial). */
+  trialEnd(): Promise<void>;
+  /** Ends the epoch in flight after its current batch (cancel). */
+  trialStop(): void;
+}
+
+/** How a search was set up: what a reload needs to resume it and to train its winner. */
+export interface SearchSetup {
+  datasetId: string;
+  datasetName: string;
+  classes: string[];
+  data: DataSelection;
+  baseDesign: VPDesign;
+  /** The models the search ticked, by id: name and input side (the canvas). */
+  models: Record<string, { name: string; inputSize: number; textImage: boolean }>;
+  poolSize: number;
+  /** Epochs of the winner's final training. */
+  finalEpochs: number;
+  /** Train the winner as soon as the search finishes. */
+  trainWinner: boolean;
+}
+
+/** The winner trained in full and tested, beside linear probing on the same images. */
+export interface SearchFinal {
+  trialId: string;
+  runId: string | null;
+  epochs: number;
+  vp: { validation: number | null; test: number | null; parameters: number };
+  lp: { validation: number | null; test: number | null; parameters: number } | null;
+  valCount: number;
+  testCount: number;
+  seconds: number;
+}
+
+/** A search as kept in IndexedDB ('autovp-searches'). */
+export interface SearchRecord {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  setup: SearchSetup;
+  state: SearchState;
+  excluded: ExcludedConfig[];
+  /** Learnt scale at the last batch of trials with trainable resize. */
+  learntScales: Record<string, number>;
+  final: SearchFinal | null;
+}

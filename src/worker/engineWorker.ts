@@ -19,6 +19,7 @@ import {
 } from './models';
 import { setHubMirror } from './modelCache';
 import { requestStop, train } from './training';
+import { trialEnd, trialEpoch, trialStart, trialStop } from './trials';
 import { deleteRun, importPrompt, listRuns, renameRun } from './runs';
 import { exportRun } from './runsExport';
 import { evaluateRun, predict, releaseActiveModel } from './runsPredict';
@@ -89,6 +90,14 @@ const api: EngineApi = {
   async modelMemory() {
     return modelMemory();
   },
+  // AutoVP search: this worker is one of the search pool (worker/search/), a trial at a time.
+  async trialStart(spec, onEvent) {
+    if (!backend) throw new Error('The engine has not started: call init first.');
+    await trialStart(spec, onEvent);
+  },
+  trialEpoch,
+  trialEnd,
+  trialStop,
 };
 
 Comlink.expose(api);

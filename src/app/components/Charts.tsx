@@ -104,17 +104,13 @@ export function Charts() {
   const batches = useApp((s) => s.run.batches);
   const epochs = useApp((s) => s.run.epochs);
   const points = useMemo(() => chartPoints(batches, epochs), [batches, epochs]);
-  if (points.length === 0) {
-    return (
-      <section className="card empty-charts" aria-label="Training curves">
-        <p>Loss and accuracy curves appear here as soon as training starts.</p>
-      </section>
-    );
-  }
+  // The charts are mounted from the start: mounting recharts is the costliest render, and doing it
+  // when the first batch arrives would block the page mid-training.
   return (
     <section className="card charts" aria-label="Training curves" data-points={points.length}>
       <Chart points={points} metric="Loss" title="Loss (cross-entropy)" />
       <Chart points={points} metric="Acc" title="Accuracy" />
+      {points.length === 0 && <p className="charts-empty">Loss and accuracy curves appear here as soon as training starts.</p>}
     </section>
   );
 }

@@ -12,9 +12,8 @@ function Accuracy({ e, testId }: { e: EvaluationSummary | null | undefined; test
 }
 
 export function RunResult() {
-  const run = useApp((s) => s.run);
+  const summary = useApp((s) => s.run.summary);
   const dataset = useApp((s) => s.dataset);
-  const summary = run.summary;
   if (!summary || !dataset) return null;
   const chance = 1 / dataset.classes.length;
   const v = summary.validation;

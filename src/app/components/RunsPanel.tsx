@@ -58,7 +58,17 @@ function Downloads({ run }: { run: StoredRunInfo }) {
         {DOWNLOADS.map((d) => {
           const busy = downloading?.runId === run.id && downloading.kind === d.kind;
           return (
-            <button key={d.kind} type="button" className="menu-item" onClick={() => void download(run.id, d.kind)} disabled={busy} data-kind={d.kind}>
+            <button
+              key={d.kind}
+              type="button"
+              className="menu-item"
+              onClick={(e) => {
+                e.currentTarget.closest('details')?.removeAttribute('open');
+                void download(run.id, d.kind);
+              }}
+              disabled={busy}
+              data-kind={d.kind}
+            >
               {busy ? 'Preparing…' : d.label}
             </button>
           );

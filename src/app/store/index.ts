@@ -5,6 +5,7 @@ import { createDesignSlice } from './designSlice';
 import { createModelsSlice } from './modelsSlice';
 import { createRunSlice } from './runSlice';
 import { createRunsSlice } from './runsSlice';
+import { createSearchSlice } from './searchSlice';
 import type { AppState } from './types';
 
 export const useApp = create<AppState>()((...a) => ({
@@ -14,10 +15,12 @@ export const useApp = create<AppState>()((...a) => ({
   ...createRunSlice(...a),
   ...createRunsSlice(...a),
   ...createModelsSlice(...a),
+  ...createSearchSlice(...a),
   async start() {
     const [, get] = a;
     await get().setBackendPreference(get().backendPreference);
     void get().refreshModels();
+    void get().loadSavedSearch();
     await get().selectDataset(get().datasetId);
   },
 }));

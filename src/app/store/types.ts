@@ -5,8 +5,9 @@ import type { DesignSlice } from './designSlice';
 import type { ModelsSlice } from './modelsSlice';
 import type { RunSlice } from './runSlice';
 import type { RunsSlice } from './runsSlice';
+import type { SearchSlice } from './searchSlice';
 
-export type AppState = BackendSlice & DatasetSlice & DesignSlice & RunSlice & RunsSlice & ModelsSlice & { start(): Promise<void> };
+export type AppState = BackendSlice & DatasetSlice & DesignSlice & RunSlice & RunsSlice & ModelsSlice & SearchSlice & { start(): Promise<void> };
 
 /** A slice of the one app store; slices may read and call each other through get(). */
 export type Slice<T> = StateCreator<AppState, [], [], T>;

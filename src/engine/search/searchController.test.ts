@@ -194,3 +194,26 @@ describe('SearchController', () => {
     expect(best.learningRate).toBe(0.01);
   });
 });
+
+describe('SearchController resumed in stage 2', () => {
+  it('keeps the tuning trials and their scheduler instead of adding them again', async () => {
+    const clock = { t: 0 };
+    let snapshot: SearchState | null = null;
+    const tuning = { learningRates: [0.01, 0.001], weightDecays: [0] };
+    await new SearchController(newSearch({ tuning }), executors(1, clock), {
+      onChange: (s) => {
+        if (!snapshot && s.trials.some((t) => t.stage === 2 && t.epochs.length === 1)) snapshot = JSON.parse(JSON.stringify(s)) as SearchState;
+      },
+      now: () => clock.t,
+    }).run();
+    const saved = snapshot as unknown as SearchState;
+    const recorded = JSON.stringify(saved.schedulers[2]);
+    const resumed = new SearchController(saved, executors(1, clock), { onChange: () => {}, now: () => clock.t });
+    const done = await resumed.run();
+    expect(done.status).toBe('finished');
+    expect(done.trials.filter((t) => t.stage === 2)).toHaveLength(2);
+    // The rung results recorded before the reload are still there.
+    expect(Object.keys(JSON.parse(recorded).recorded[0]).every((id) => id in done.schedulers[2]!.recorded[0]!)).toBe(true);
+    expect(bestTrial(done.trials, 2)!.learningRate).toBe(0.01);
+  });
+});

@@ -73,7 +73,8 @@ export class SearchController {
     this.setStatus('running');
     await this.runStage(1);
     if (this.canContinue() && this.state.tuning.learningRates.length && this.state.tuning.weightDecays.length) {
-      this.addTuningTrials();
+      // A search resumed during stage 2 already has its tuning trials and scheduler.
+      if (!this.state.trials.some((t) => t.stage === 2)) this.addTuningTrials();
       await this.runStage(2);
     }
     if (this.canContinue()) this.setStatus('finished');

@@ -1,6 +1,6 @@
 import type { VPDesign } from '../config';
 import type { RunSplits } from '../train/runSplits';
-import { PromptTrainer } from '../train/trainer';
+import { type BatchMetrics, PromptTrainer } from '../train/trainer';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
 import type { TrialExecutor } from './searchController';
 import type { TrialEpoch, TrialRecord } from './searchState';
@@ -18,6 +18,8 @@ export interface TrialEnvironment {
   prepare?(model: VisualPromptModel, trial: TrialRecord): Promise<void>;
   /** Checked between batches: a stop ends the epoch in flight. */
   shouldStop?(): boolean;
+  /** Every training batch of the trial in flight (live curves). */
+  onBatch?(m: BatchMetrics): void;
 }
 
 /** The full design a trial trains with. */
@@ -53,7 +55,10 @@ export function createTrialExecutor(env: TrialEnvironment): TrialExecutor {
         model,
         env.splits.train,
         env.splits.val,
-        env.shouldStop ? { shouldStop: env.shouldStop } : {},
+        {
+          ...(env.shouldStop ? { shouldStop: env.shouldStop } : {}),
+          ...(env.onBatch ? { onBatch: env.onBatch } : {}),
+        },
         env.plannedEpochs,
       );
       current = { model, trainer };

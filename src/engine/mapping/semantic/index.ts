@@ -61,7 +61,7 @@ export function semanticMapping(
 /**
  * The SemanticMap assignment for a run, from the source model's class names and the dataset's,
  * computed before the model is built. Refuses text-image models (AutoVP does not use SemanticMap
- * with CLIP) and models whose class names WordNet knows none of (e.g. numbered ones).
+ * with CLIP) and models none of whose class names WordNet knows as a whole (e.g. numbered ones).
  */
 export async function prepareSemanticMapping(options: {
   sourceNames: string[];
@@ -83,7 +83,8 @@ export async function prepareSemanticMapping(options: {
   checkCapacity(sourceNames.length, targetNames.length, options.k);
   const lexicon = await sharedLexicon(options.fetchBytes);
   const result = semanticMapping(sourceNames, targetNames, options.k, lexicon);
-  if (result.report.unknownSources.length === sourceNames.length) {
+  const { unknownSources, approximateSources } = result.report;
+  if (unknownSources.length + approximateSources.length === sourceNames.length) {
     const examples = sourceNames
       .slice(0, 3)
       .map((n) => `"${n}"`)

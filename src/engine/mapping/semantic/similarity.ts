@@ -56,9 +56,9 @@ interface Found {
 /** Senses of a phrase and of its singulars, weighted; null when the lexicon knows none. */
 function lookup(lexicon: NounLexicon, phrase: string, match: NameMatch): Found | null {
   let found: Found | null = null;
-  [phrase, ...singularForms(phrase)].forEach((form, i) => {
+  for (const [i, form] of [phrase, ...singularForms(phrase)].entries()) {
     const entry = lexicon.entry(form);
-    if (!entry) return;
+    if (!entry) continue;
     const factor = i > 0 && found?.key === phrase ? SINGULAR_FACTOR : 1;
     found ??= { key: form, match: i > 0 && match === 'exact' ? 'singular' : match, senses: new Map() };
     const senses = found.senses;
@@ -66,7 +66,7 @@ function lookup(lexicon: NounLexicon, phrase: string, match: NameMatch): Found |
       const w = senseWeight(rank, entry.tagged) * factor;
       if (w > (senses.get(s) ?? 0)) senses.set(s, w);
     });
-  });
+  }
   return found;
 }
 

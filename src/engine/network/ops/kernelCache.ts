@@ -6,10 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
  * avoids repacking them every step.
  */
 export class KernelCache {
-  private readonly kernels = new Map<string, tf.Tensor4D>();
+  private readonly kernels = new Map<string, tf.Tensor>();
 
-  get(key: string, make: () => tf.Tensor4D): tf.Tensor4D {
-    let k = this.kernels.get(key);
+  get<T extends tf.Tensor = tf.Tensor4D>(key: string, make: () => T): T {
+    let k = this.kernels.get(key) as T | undefined;
     if (!k) this.kernels.set(key, (k = tf.keep(tf.tidy(make))));
     return k;
   }

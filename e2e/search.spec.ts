@@ -1,0 +1,142 @@
+/**
+ * AutoVP search in the browser: on MNIST with the two bundled MobileNetV2s, FullyMap × 3 scales ×
+ * trainable resize on/off = 12 configurations (every one-to-one mapping is excluded: 10 classes
+ * need more than the models' 5 source labels). ASHA with 2 epochs at most and a rung after 1; the
+ * page is reloaded mid-search and the search resumes from IndexedDB; it finishes with a leaderboard
+ * ordered by the accuracies it shows; the winner is trained in full, compared with linear probing
+ * on the test images, and its prompt downloads. Tiny data: 40 training and 40 validation images.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import { decodeSafetensors } from '../src/engine/export/safetensors';
+import { expect, setNumber, test } from './fixtures';
+
+const workdir = mkdtempSync(join(tmpdir(), 'autovp-search-'));
+test.afterAll(() => rmSync(workdir, { recursive: true, force: true }));
+
+async function shot(target: Locator | Page, name: string): Promise<void> {
+  const body = await target.screenshot(('goto' in target ? { fullPage: true } : {}) as never);
+  await test.info().attach(name, { body, contentType: 'image/png' });
+  if (process.env.AUTOVP_SHOTS) writeFileSync(join(process.env.AUTOVP_SHOTS, `${name}.png`), body);
+}
+
+async function download(page: Page, testId: string): Promise<{ name: string; path: string }> {
+  const waiting = page.waitForEvent('download');
+  await page.getByTestId(testId).click();
+  const d = await waiting;
+  const path = join(workdir, d.suggestedFilename());
+  await d.saveAs(path);
+  return { name: d.suggestedFilename(), path };
+}
+
+/** Validation accuracies the leaderboard shows, top to bottom ('' for trials without an epoch). */
+async function shownAccuracies(page: Page): Promise<string[]> {
+  return page.getByTestId('leaderboard-row').evaluateAll((rows) => rows.map((r) => r.querySelector('td.acc')?.textContent ?? ''));
+}
+
+test('an AutoVP search of 12 configurations resumes after a reload, finishes with a winner, trains it and compares it with linear probing', async ({ page }) => {
+  test.setTimeout(12 * 60_000);
+  const started = Date.now();
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
+
+  // The data and training settings every trial shares (panel 3).
+  await setNumber(page, 'Training images', 40);
+  await setNumber(page, 'Validation images', 40);
+  await setNumber(page, 'Test images', 40);
+  await setNumber(page, 'Batch size', 20);
+
+  await page.getByTestId('search-tab').click();
+  const models = page.getByTestId('axis-models');
+  await expect(models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ })).toBeChecked();
+  await models.getByRole('checkbox', { name: /^MobileNetV2 1\.4 "mid"/ }).check();
+  await setNumber(page, 'Maximum epochs', 2);
+  await setNumber(page, 'Grace period (epochs)', 1);
+  await setNumber(page, 'Final epochs for the winner', 1);
+  // This 2-core machine gets one worker.
+  await expect(page.getByLabel('Parallel workers', { exact: true })).toHaveValue('1');
+  await expect(page.getByTestId('asha-rungs')).toContainText('Rungs after epoch 1');
+  const count = page.getByTestId('trial-count');
+  await expect(count).toHaveText(/^12 trials, 108 excluded: 108 need more source labels than the model has/);
+  await shot(page.locator('.search-setup'), 'search-setup');
+
+  await page.getByTestId('search-start').click();
+  const status = page.getByTestId('search-status');
+  await expect(status).toContainText('Running', { timeout: 60_000 });
+  const rows = page.getByTestId('leaderboard-row');
+  await expect(rows).toHaveCount(12);
+  // Curves stream while a trial trains.
+  await expect(page.getByTestId('trial-curves')).toBeVisible({ timeout: 180_000 });
+  // Two trials have reported an epoch: reload mid-search.
+  await expect.poll(async () => (await shownAccuracies(page)).filter((a) => a.includes('%')).length, { timeout: 240_000 }).toBeGreaterThanOrEqual(2);
+  await shot(page.locator('.results'), 'search-running');
+  const before = (await shownAccuracies(page)).filter((a) => a.includes('%')).length;
+  await page.reload();
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(status).toContainText('This search was interrupted', { timeout: 30_000 });
+  // What was reported before the reload is kept.
+  expect((await shownAccuracies(page)).filter((a) => a.includes('%')).length).toBeGreaterThanOrEqual(before);
+  await shot(page.locator('.results'), 'search-interrupted');
+  await page.getByTestId('search-resume').click();
+  await expect(status).toContainText('Running', { timeout: 60_000 });
+
+  // The search finishes; the winner trains (test images, linear probing) as it was asked to.
+  await expect(status).toHaveAttribute('data-status', 'finished', { timeout: 8 * 60_000 });
+  const final = page.getByTestId('search-final');
+  await expect(final).toBeVisible({ timeout: 4 * 60_000 });
+  const searchMinutes = (Date.now() - started) / 60_000;
+
+  // A correct leaderboard: every configuration ended, ordered by the accuracy it shows.
+  await expect(rows).toHaveCount(12);
+  const statuses = await rows.evaluateAll((r) => r.map((x) => x.getAttribute('data-status')));
+  expect(statuses.every((s) => s === 'completed' || s === 'stopped')).toBe(true);
+  expect(statuses.filter((s) => s === 'completed').length).toBeGreaterThanOrEqual(1);
+  const values = await rows.evaluateAll((r) => r.map((x) => Number(x.getAttribute('data-val-acc'))));
+  for (let i = 1; i < values.length; i++) expect(values[i]!).toBeLessThanOrEqual(values[i - 1]!);
+  const shown = (await shownAccuracies(page)).map((a) => parseFloat(a));
+  expect(shown).toEqual(values.map((v) => Number((v * 100).toFixed(1))));
+  await expect(rows.first()).toHaveClass(/winner/);
+
+  const explanation = page.getByTestId('search-explanation');
+  await expect(explanation).toContainText(/^The best design for MNIST digits was MobileNetV2/);
+  await expect(explanation).toContainText(/validation accuracy after [12] epochs?/);
+  await expect(explanation).toContainText('40 validation images');
+  await expect(explanation).toContainText(/linear probing on the same images scored/);
+  const vpTest = await page.getByTestId('final-vp-test').textContent();
+  const lpTest = await page.getByTestId('final-lp-test').textContent();
+  expect(vpTest).toMatch(/^\d+\.\d%$/);
+  expect(lpTest).toMatch(/^\d+\.\d%$/);
+  await shot(page.locator('.results'), 'search-finished');
+
+  // Exports: the winner's prompt, the leaderboard, the whole search, the Ray Tune job.
+  const prompt = await download(page, 'search-download-prompt');
+  expect(prompt.name).toMatch(/\.safetensors$/);
+  const st = decodeSafetensors(new Uint8Array(readFileSync(prompt.path)));
+  expect(st.tensors.get('prompt')!.shape).toEqual([224, 224, 3]);
+  const csv = readFileSync((await download(page, 'search-download-csv')).path, 'utf8').trim().split('\n');
+  expect(csv).toHaveLength(13);
+  expect(csv[0]).toMatch(/^rank,trial,stage,model,mapping,/);
+  const json = JSON.parse(readFileSync((await download(page, 'search-download-json')).path, 'utf8')) as Record<string, unknown>;
+  expect(json).toMatchObject({ format: 'autovp-search', state: { status: 'finished' } });
+  expect((json.final as { runId: string }).runId).toBeTruthy();
+  const ray = await download(page, 'search-download-ray');
+  const script = readFileSync(ray.path, 'utf8');
+  expect(script).toContain('ASHAScheduler(');
+  expect(script).toContain('MAX_T = 2\nGRACE_PERIOD = 1');
+  if (existsSync('/usr/bin/python3')) expect(spawnSync('/usr/bin/python3', ['-m', 'py_compile', ray.path]).status).toBe(0);
+
+  // The winner's run is in Saved prompts, with its test and linear-probing results.
+  await page.getByRole('tab', { name: 'Train one design' }).click();
+  await expect(page.getByTestId('runs').getByTestId('run-row')).toHaveCount(1);
+  await expect(page.getByTestId('lp-val-accuracy')).toBeVisible();
+  // The page's main chunk never loads tfjs (the scheduler runs there; trials run in workers).
+  const assets = join('dist', 'assets');
+  const map = readdirSync(assets).find((f) => /^index-.*\.js\.map$/.test(f));
+  const sources = (JSON.parse(readFileSync(join(assets, map!), 'utf8')) as { sources: string[] }).sources;
+  expect(sources.filter((s) => /@tensorflow/.test(s))).toEqual([]);
+  console.log(`search test: ${searchMinutes.toFixed(1)} min to the final result; VP test ${vpTest}, LP test ${lpTest}`);
+});

@@ -1,0 +1,246 @@
+/**
+ * The `autovp` command end to end, through its real entry point (node cli/autovp.mjs, which
+ * builds the Node bundle with Vite when the sources changed): image folders written here with
+ * pngjs / jpeg-js, darknet-tiny from ../shared (these tests skip, saying so, without it), and
+ * never the network (AUTOVP_OFFLINE=1; hub downloads come from a file:// mirror).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import darknetTinyManifest from '../../models/darknet-tiny.json';
+import { parsePromptFile } from '../engine/export/promptFile';
+import { fileName } from './hubCache';
+import { writeClassFolders, writeTrainTest } from './testing/imageFolder';
+
+const ROOT = resolve(__dirname, '../..');
+const SHARED_DARKNET = resolve(ROOT, '../shared/models/darknet-tiny');
+const hasDarknet = existsSync(join(SHARED_DARKNET, 'model.json'));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let tmp = '';
+let cache = '';
+
+function autovp(args: string[], vars: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'cli', 'autovp.mjs'), ...args],
+      { cwd: tmp, env: { ...process.env, AUTOVP_OFFLINE: '1', AUTOVP_CACHE_DIR: cache, ...vars }, maxBuffer: 64 * 1024 * 1024, timeout: 170_000 },
+      (error, stdout, stderr) => done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'autovp-cli-'));
+  cache = join(tmp, 'cache');
+  writeClassFolders(join(tmp, 'easy'), 8, 1);
+  // Files the import must skip with a reason, and ignore.
+  writeFileSync(join(tmp, 'easy', 'red', 'notes.txt'), 'not an image');
+  // A WebP header declaring 16×16 (the CLI does not decode WebP).
+  const webp = Buffer.alloc(40);
+  webp.write('RIFF', 0, 'ascii');
+  webp.writeUInt32LE(32, 4);
+  webp.write('WEBPVP8 ', 8, 'ascii');
+  webp.writeUInt32LE(20, 16);
+  webp.set([0x9d, 0x01, 0x2a], 23);
+  webp.writeUInt16LE(16, 26);
+  webp.writeUInt16LE(16, 28);
+  writeFileSync(join(tmp, 'easy', 'red', 'photo.webp'), webp);
+  writeFileSync(join(tmp, 'easy', 'red', '.DS_Store'), 'x');
+  writeTrainTest(join(tmp, 'tt'), 6, 4, 3);
+});
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('autovp: usage and errors', () => {
+  it('prints help for the program and every command', async () => {
+    const main = await autovp(['--help']);
+    expect(main.code).toBe(0);
+    expect(main.stdout).toMatch(/Commands:[\s\S]*train[\s\S]*eval[\s\S]*search/);
+    for (const command of ['train', 'eval', 'search']) {
+      const r = await autovp([command, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`autovp ${command} —`);
+      expect(r.stdout).toContain('--data');
+    }
+    const train = await autovp(['train', '--help']);
+    for (const flag of ['--test-data', '--model', '--mapping', '--k', '--interval', '--scale', '--trainable-resize', '--prompt', '--epochs', '--batch', '--lr', '--seed', '--fraction', '--out']) {
+      expect(train.stdout).toContain(flag);
+    }
+  });
+
+  it('refuses bad input with a clear message and exit code 1', async () => {
+    const unknownOption = await autovp(['train', '--data', 'easy', '--model', 'x', '--out', 'o', '--epoch', '2']);
+    expect(unknownOption.code).toBe(1);
+    expect(unknownOption.stderr).toContain('Unknown option --epoch for autovp train: did you mean --epochs?');
+
+    const missing = await autovp(['train', '--data', 'easy', '--out', 'o']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('needs --model');
+
+    const badChoice = await autovp(['train', '--data', 'easy', '--model', 'x', '--mapping', 'freqmap', '--out', 'o']);
+    expect(badChoice.code).toBe(1);
+    expect(badChoice.stderr).toContain('--mapping must be one of fully, freq, iter, random, semantic');
+
+    const noFolder = await autovp(['train', '--data', 'nowhere', '--model', 'nsfwjs-mobilenet-v2', '--out', 'o']);
+    expect(noFolder.code).toBe(1);
+    expect(noFolder.stderr).toMatch(/No such folder: .*nowhere/);
+
+    const unknownModel = await autovp(['train', '--data', 'easy', '--model', 'resnet-9000', '--out', 'o']);
+    expect(unknownModel.code).toBe(1);
+    expect(unknownModel.stderr).toContain('Unknown model "resnet-9000"');
+
+    // 3 classes × k = 2 need 6 distinct source labels; this model has 5.
+    const capacity = await autovp(['train', '--data', 'easy', '--model', 'nsfwjs-mobilenet-v2', '--mapping', 'freq', '--k', '2', '--out', 'o']);
+    expect(capacity.code).toBe(1);
+    expect(capacity.stderr).toContain('A one-to-one label mapping needs 3 target classes × k=2 = 6 distinct source labels, but the model has only 5');
+    expect(existsSync(join(tmp, 'o'))).toBe(false);
+
+    const oneClass = join(tmp, 'one-class');
+    writeClassFolders(oneClass, 2, 1, { solo: () => [1, 2, 3] });
+    const single = await autovp(['train', '--data', oneClass, '--model', 'nsfwjs-mobilenet-v2', '--out', 'o']);
+    expect(single.code).toBe(1);
+    expect(single.stderr).toMatch(/one class|at least two/i);
+  });
+});
+
+describe.skipIf(!hasDarknet)(`autovp with darknet-tiny (skipped: ${SHARED_DARKNET} is absent)`, () => {
+  it('trains on a class-folder tree, writes metrics.json and the prompt file, and eval repeats the test accuracy', async () => {
+    const run = await autovp([
+      'train', '--data', 'easy', '--model', SHARED_DARKNET, '--mapping', 'fully', '--epochs', '2', '--batch', '4', '--lr', '0.003', '--seed', '3', '--out', 'run1',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('using its manifest (id darknet-tiny)');
+    expect(run.stderr).toMatch(/photo\.webp: .*the autovp CLI decodes PNG and JPEG only/);
+    expect(run.stderr).toMatch(/notes\.txt/);
+    expect(run.stderr).toMatch(/epoch 2\/2: train loss/);
+
+    const metrics = readJson(join(tmp, 'run1', 'metrics.json'));
+    const config = metrics.config as Record<string, unknown>;
+    expect(config).toMatchObject({ labelMapping: 'fully', epochs: 2, batchSize: 4, learningRate: 0.003, seed: 3, inputScale: 1, prompt: 'pad', modelId: 'darknet-tiny' });
+    const epochs = metrics.epochs as Record<string, number>[];
+    expect(epochs).toHaveLength(2);
+    for (const [i, e] of epochs.entries()) {
+      expect(Object.keys(e).sort()).toEqual(['epoch', 'trainAcc', 'trainLoss', 'valAcc']);
+      expect(e.epoch).toBe(i + 1);
+      for (const k of ['trainAcc', 'valAcc'] as const) expect(e[k]).toBeGreaterThanOrEqual(0), expect(e[k]).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(e.trainLoss)).toBe(true);
+    }
+    const test = metrics.test as { accuracy: number; loss: number; perClass: Record<string, number | null> };
+    expect(Object.keys(test).sort()).toEqual(['accuracy', 'loss', 'perClass']);
+    expect(Object.keys(test.perClass).sort()).toEqual(['checker', 'red', 'stripes']);
+    expect(test.accuracy).toBeGreaterThan(1 / 3 + 0.1); // above chance on an easy task
+    expect(test.accuracy).toBeLessThanOrEqual(1);
+    const lp = metrics.baselineLP as { accuracy: number };
+    expect(Object.keys(lp)).toEqual(['accuracy']);
+    expect(lp.accuracy).toBeGreaterThan(1 / 3);
+    expect(metrics.counts).toEqual({ train: expect.any(Number), validation: expect.any(Number), test: 6 });
+
+    const file = parsePromptFile(new Uint8Array(readFileSync(join(tmp, 'run1', 'prompt.safetensors'))));
+    expect(file.manifest.model.id).toBe('darknet-tiny');
+    expect(file.manifest.targetClasses).toEqual(['checker', 'red', 'stripes']);
+    expect(file.manifest.labelMapping.kind).toBe('fully');
+    expect(file.manifest.metrics.test?.accuracy).toBeCloseTo(test.accuracy, 10);
+    expect(file.manifest.preprocessing).toMatchObject({ baseSize: 128, fit: 'crop', workingSize: 128, alphaBackground: [255, 255, 255] });
+    expect(file.manifest.preprocessing.dataset?.resampling).toContain('autovp CLI');
+    expect(file.mapping.kind).toBe('fully');
+
+    // eval on the same folder evaluates the test split the run held out, from the file's seed.
+    const ev = await autovp(['eval', '--prompt', join('run1', 'prompt.safetensors'), '--data', 'easy']);
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.stdout).toContain(`accuracy ${test.accuracy.toFixed(4)}`);
+    const json = await autovp(['eval', '--prompt', join('run1', 'prompt.safetensors'), '--data', 'easy', '--json']);
+    const result = JSON.parse(json.stdout) as { accuracy: number; count: number; loss: number };
+    expect(result.count).toBe(6);
+    expect(result.accuracy).toBeCloseTo(test.accuracy, 10);
+    expect(result.loss).toBeCloseTo(test.loss, 4);
+  });
+
+  it('trains a hub model (downloaded through a mirror into the cache) on a train/test tree; eval works offline from the cache', async () => {
+    const hubDir = darknetTinyManifest.weights.url.replace(/model\.json$/, '');
+    const mirror = { [hubDir]: pathToFileURL(`${SHARED_DARKNET}/`).href, [darknetTinyManifest.sourceClasses.url]: pathToFileURL(join(SHARED_DARKNET, 'classes.json')).href };
+    const run = await autovp(
+      ['train', '--data', 'tt', '--model', 'darknet-tiny', '--mapping', 'freq', '--k', '2', '--epochs', '1', '--batch', '6', '--no-baseline', '--out', 'run2'],
+      { AUTOVP_HUB_MIRROR: JSON.stringify(mirror) },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('Downloading Darknet tiny');
+    expect(existsSync(join(cache, 'hub', fileName(darknetTinyManifest.weights.url)))).toBe(true);
+    const metrics = readJson(join(tmp, 'run2', 'metrics.json'));
+    expect(metrics.baselineLP).toBeNull();
+    const test = metrics.test as { accuracy: number };
+    expect(metrics.counts).toMatchObject({ test: 12 });
+    expect(test.accuracy).toBeGreaterThan(1 / 3);
+    const file = parsePromptFile(new Uint8Array(readFileSync(join(tmp, 'run2', 'prompt.safetensors'))));
+    expect(file.mapping.kind).toBe('freq');
+    expect(file.manifest.model.source).toMatchObject({ kind: 'hub', url: darknetTinyManifest.weights.url });
+
+    // No mirror, no network: the cached files serve.
+    const ev = await autovp(['eval', '--prompt', 'run2/prompt.safetensors', '--data', 'tt', '--json']);
+    expect(ev.code, ev.stderr).toBe(0);
+    const result = JSON.parse(ev.stdout) as { accuracy: number; count: number };
+    expect(result.count).toBe(12);
+    expect(result.accuracy).toBeCloseTo(test.accuracy, 10);
+  });
+
+  it('searches a few configurations with ASHA and trains the winner', async () => {
+    const run = await autovp([
+      'search', '--data', 'easy', '--test-data', join('tt', 'test'), '--model', SHARED_DARKNET, '--mappings', 'fully,freq', '--scales', '1', '--ks', '1',
+      '--max-trials', '3', '--max-epochs', '2', '--batch', '8', '--no-baseline', '--seed', '5', '--out', 'search',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const search = readJson(join(tmp, 'search', 'search.json'));
+    expect(search.status).toBe('finished');
+    const trials = search.trials as { id: string; design: Record<string, unknown>; epochs: number; rungsReached: number[]; valAcc: number | null; status: string }[];
+    expect(trials).toHaveLength(3);
+    for (const t of trials) {
+      expect(t.id).toMatch(/^darknet-tiny\/(fully|freq|iter1)\//);
+      expect(t.design).toHaveProperty('labelMapping');
+      expect(t.epochs).toBeGreaterThanOrEqual(1);
+      expect(t.epochs).toBeLessThanOrEqual(2);
+      expect(Array.isArray(t.rungsReached)).toBe(true);
+      expect(t.valAcc).toBeGreaterThanOrEqual(0);
+      expect(['completed', 'stopped']).toContain(t.status);
+    }
+    const winner = search.winner as { id: string; finalTraining: { testAccuracy: number } };
+    expect(trials.map((t) => t.id)).toContain(winner.id);
+    const metrics = readJson(join(tmp, 'search', 'metrics.json'));
+    expect((metrics.config as Record<string, unknown>).winner).toBe(winner.id);
+    expect((metrics.test as { accuracy: number }).accuracy).toBe(winner.finalTraining.testAccuracy);
+    expect((metrics.counts as { test: number }).test).toBe(12); // --test-data: every image of tt/test
+    const file = parsePromptFile(new Uint8Array(readFileSync(join(tmp, 'search', 'prompt.safetensors'))));
+    expect(file.manifest.targetClasses).toEqual(['checker', 'red', 'stripes']);
+  });
+});
+
+describe('the Node decoder', () => {
+  it('is exercised above; here: a transparent PNG composites onto white, a JPEG decodes', async () => {
+    const { createNodeDecoder } = await import('./decode');
+    const { sniffImage } = await import('../engine/data/imageSniff');
+    const { pngBytes, jpegBytes } = await import('./testing/imageFolder');
+    const { Rng } = await import('../engine/util/rng');
+    const decode = createNodeDecoder(8, 'crop', [255, 255, 255]);
+    const clear = pngBytes(16, 16, () => [0, 0, 0], new Rng(1), 0);
+    expect([...(await decode(clear, sniffImage(clear)))].every((v) => v === 255)).toBe(true);
+    const half = pngBytes(16, 16, () => [0, 0, 0], new Rng(1), 128);
+    expect(Math.abs(((await decode(half, sniffImage(half)))[0] as number) - 127)).toBeLessThanOrEqual(1);
+    const red = jpegBytes(20, 10, () => [250, 0, 0], new Rng(1));
+    const rgb = await decode(red, sniffImage(red));
+    expect(rgb.length).toBe(8 * 8 * 3);
+    expect(rgb[0]).toBeGreaterThan(200);
+    expect(rgb[1]).toBeLessThan(40);
+  });
+});

@@ -1,0 +1,153 @@
+/** The commands' options and help texts. */
+import { DEFAULT_DESIGN } from '../engine/config';
+import { DEFAULT_ASHA } from '../engine/search/asha';
+import type { CommandSpec, OptionSpec } from './args';
+
+const MAPPINGS = ['fully', 'freq', 'iter', 'random', 'semantic'] as const;
+
+const dataOptions: OptionSpec[] = [
+  {
+    name: 'data',
+    kind: 'string',
+    arg: 'DIR',
+    required: true,
+    help: 'Training images: an ImageFolder tree DIR/<class>/*.png|jpg (or DIR/train/<class>/… and DIR/test/<class>/…), a .zip of one, or a built-in dataset (mnist, fashion-mnist).',
+  },
+  {
+    name: 'test-data',
+    kind: 'string',
+    arg: 'DIR',
+    help: "Test images in their own ImageFolder tree (every image in it, class folders matched by name); replaces DIR's own test split.",
+  },
+  { name: 'fraction', kind: 'number', arg: 'R', above: 0, help: 'Data scalability: train on a class-stratified share of the training pool, as a share (0.25) or as 1/r (4 means a quarter).', defaultText: '1' },
+  { name: 'val-fraction', kind: 'number', arg: 'F', min: 0, max: 0.9, help: 'Share of every class held out of the training pool for validation.', defaultText: '0.1' },
+  { name: 'test-fraction', kind: 'number', arg: 'F', min: 0, max: 0.9, help: 'Share of every class held out as the test split when the data has no test split of its own.', defaultText: '0.2' },
+  { name: 'train-images', kind: 'int', arg: 'N', min: 1, help: 'Use at most N training images (spread evenly over the classes).', defaultText: 'all' },
+  { name: 'val-images', kind: 'int', arg: 'N', min: 0, help: 'Use at most N validation images.', defaultText: 'all' },
+  { name: 'test-images', kind: 'int', arg: 'N', min: 0, help: 'Test on at most N images.', defaultText: 'all' },
+  { name: 'fit', kind: 'string', arg: 'MODE', choices: ['crop', 'pad', 'stretch'], help: 'How a non-square image becomes square: centre crop, letterbox or stretch.', defaultText: 'crop' },
+  { name: 'max-images', kind: 'int', arg: 'N', min: 1, help: 'Refuse folders with more images (each is held in memory, 49 KB at 128²).', defaultText: '20000' },
+];
+
+const modelFolderOptions: OptionSpec[] = [
+  { name: 'source-output', kind: 'string', arg: 'NAME', help: 'Folder models: the tensor holding the class scores (default: proposed by inspection).' },
+  { name: 'feature-output', kind: 'string', arg: 'NAME', help: 'Folder models: the tensor used as features for linear probing.' },
+  { name: 'values', kind: 'string', arg: 'PRESET', choices: ['unit', 'symmetric', 'bytes', 'imagenet'], help: 'Folder models: the input values the model expects: [0, 1], [-1, 1], [0, 255] or ImageNet mean/std.', defaultText: 'unit' },
+];
+
+const optimOptions: OptionSpec[] = [
+  { name: 'batch', kind: 'int', arg: 'N', min: 1, help: 'Batch size.', defaultText: String(DEFAULT_DESIGN.batchSize) },
+  { name: 'lr', kind: 'number', arg: 'X', above: 0, help: 'Learning rate.', defaultText: String(DEFAULT_DESIGN.learningRate) },
+  { name: 'weight-decay', kind: 'number', arg: 'X', min: 0, help: 'Weight decay (L2, coupled as in torch.optim).', defaultText: '0' },
+  { name: 'optimizer', kind: 'string', arg: 'NAME', choices: ['adam', 'sgd'], help: 'Optimiser (sgd uses momentum 0.9).', defaultText: DEFAULT_DESIGN.optimizer },
+  { name: 'schedule', kind: 'string', arg: 'NAME', choices: ['step', 'cosine', 'constant'], help: 'Learning-rate schedule: step (×0.1 at 50% and 72% of training), cosine or constant.', defaultText: DEFAULT_DESIGN.schedule },
+  { name: 'seed', kind: 'int', arg: 'N', min: 0, help: 'Seed of every random choice (splits, shuffles, initialisation).', defaultText: String(DEFAULT_DESIGN.seed) },
+];
+
+const runOptions: OptionSpec[] = [
+  { name: 'no-baseline', kind: 'flag', help: 'Skip the linear-probing baseline (baselineLP is null).' },
+  { name: 'backend', kind: 'string', arg: 'NAME', choices: ['wasm', 'cpu'], help: 'tfjs backend: wasm (fast) or cpu (pure JavaScript, slow).', defaultText: 'wasm' },
+  { name: 'quiet', kind: 'flag', help: 'No progress output (errors and results only).' },
+];
+
+export const TRAIN: CommandSpec = {
+  name: 'train',
+  summary: 'train a visual prompt for a frozen model on an image folder',
+  usage: 'autovp train --data DIR [--test-data DIR] --model ID|DIR --mapping fully|freq|iter|random|semantic [options] --out DIR',
+  options: [
+    ...dataOptions,
+    { name: 'model', kind: 'string', arg: 'ID|DIR', required: true, help: 'Source model: a built-in id (autovp models) or a folder holding a TensorFlow.js model.json.' },
+    ...modelFolderOptions,
+    { name: 'mapping', kind: 'string', arg: 'KIND', choices: MAPPINGS, help: 'Output label mapping: FullyMap (a trainable linear layer), FreqMap, IterMap, random or SemanticMap.', defaultText: 'fully' },
+    { name: 'k', kind: 'int', arg: 'N', min: 1, help: 'Source labels per class for one-to-one mappings.', defaultText: '1' },
+    { name: 'interval', kind: 'int', arg: 'N', min: 1, help: 'IterMap: recompute the mapping every N epochs.', defaultText: '1' },
+    { name: 'scale', kind: 'number', arg: 'S', above: 0, max: 16, help: 'Initial input scale: the 128-pixel image is shown at round(128·S) pixels on the canvas.', defaultText: '1' },
+    { name: 'trainable-resize', kind: 'flag', help: 'Learn the scale (one scalar, clamped to [0.1, 5]).' },
+    { name: 'prompt', kind: 'string', arg: 'KIND', choices: ['pad', 'full', 'patch'], help: 'Prompt shape: padding frame, full image, or a patch in the corner.', defaultText: 'pad' },
+    { name: 'patch-size', kind: 'int', arg: 'N', min: 1, help: 'Side of the patch prompt in canvas pixels.', defaultText: String(DEFAULT_DESIGN.patchSize) },
+    { name: 'epochs', kind: 'int', arg: 'N', min: 1, help: 'Training epochs.', defaultText: String(DEFAULT_DESIGN.epochs) },
+    ...optimOptions,
+    ...runOptions,
+    { name: 'out', kind: 'string', arg: 'DIR', required: true, help: 'Output folder: metrics.json and prompt.safetensors are written there (created if needed).' },
+  ],
+  notes: [
+    'Writes OUT/metrics.json ({"config", "epochs": [{epoch, trainLoss, trainAcc, valAcc}], "test": {accuracy, loss, perClass}, "baselineLP": {accuracy}}, accuracies as fractions, plus details under other keys) and OUT/prompt.safetensors, the prompt file the app exports and imports.',
+    'Validation is held out of the training pool; the test split (DIR/test, --test-data, or a seeded share of every class) is used only for the final report.',
+    'Images: PNG and JPEG are decoded (EXIF orientation applied); GIF, WebP and BMP files are skipped with a reason (the app reads them). Every image is fitted to 128×128 on reading, as in the app.',
+  ],
+  examples: [
+    'npx autovp train --data ./pets --model darknet-tiny --mapping fully --epochs 10 --out runs/pets',
+    'npx autovp train --data ./digits/train --test-data ./digits/test --model ../shared/models/darknet-tiny --mapping freq --k 5 --out runs/digits',
+  ],
+};
+
+export const EVAL: CommandSpec = {
+  name: 'eval',
+  summary: 'evaluate a prompt file on an image folder and print its accuracy',
+  usage: 'autovp eval --prompt FILE --data DIR [--model ID|DIR] [--split test|train|all] [--json]',
+  options: [
+    { name: 'prompt', kind: 'string', arg: 'FILE', required: true, help: 'A prompt file (.safetensors) written by autovp train or exported by the app.' },
+    { name: 'data', kind: 'string', arg: 'DIR', required: true, help: 'Images to evaluate on (ImageFolder tree, .zip or built-in dataset); class folders are matched to the prompt\'s classes by name.' },
+    {
+      name: 'model',
+      kind: 'string',
+      arg: 'ID|DIR',
+      help: 'The source model the prompt was trained for (default: the folder recorded in the metrics.json beside the prompt, else the built-in model the prompt names).',
+    },
+    ...modelFolderOptions,
+    {
+      name: 'split',
+      kind: 'string',
+      arg: 'SPLIT',
+      choices: ['test', 'train', 'all'],
+      help: "test: DIR's test split, or the share the training run held out as its test split (from the seed in the prompt file), or every image when neither applies; train: the training pool; all: every image.",
+      defaultText: 'test',
+    },
+    { name: 'fit', kind: 'string', arg: 'MODE', choices: ['crop', 'pad', 'stretch'], help: 'How non-square images become square.', defaultText: "the prompt file's" },
+    { name: 'max-images', kind: 'int', arg: 'N', min: 1, help: 'Refuse folders with more images.', defaultText: '20000' },
+    { name: 'batch', kind: 'int', arg: 'N', min: 1, help: 'Batch size.', defaultText: '32' },
+    { name: 'json', kind: 'flag', help: 'Print the result as one JSON object.' },
+    { name: 'backend', kind: 'string', arg: 'NAME', choices: ['wasm', 'cpu'], help: 'tfjs backend.', defaultText: 'wasm' },
+    { name: 'quiet', kind: 'flag', help: 'No progress output.' },
+  ],
+  examples: ['npx autovp eval --prompt runs/pets/prompt.safetensors --data ./pets-test'],
+};
+
+export const SEARCH: CommandSpec = {
+  name: 'search',
+  summary: 'AutoVP search: find the best visual-prompting design (ASHA), then train the winner',
+  usage: 'autovp search --data DIR [--test-data DIR] --model ID|DIR [--model …] [--max-trials N] [--budget-minutes M] [--seed N] --out DIR',
+  options: [
+    ...dataOptions,
+    { name: 'model', kind: 'list', arg: 'ID|DIR', required: true, help: 'Candidate source model (repeat, or separate with commas).' },
+    ...modelFolderOptions,
+    { name: 'max-trials', kind: 'int', arg: 'N', min: 1, help: 'Run at most N configurations, drawn from the space by the seed.', defaultText: 'all' },
+    { name: 'budget-minutes', kind: 'number', arg: 'M', above: 0, help: 'Stop starting epochs after M minutes of searching (the winner is still trained).' },
+    { name: 'mappings', kind: 'list', arg: 'LIST', choices: ['fully', 'semantic', 'freq', 'iter'], help: 'Mapping families searched.', defaultText: 'fully,semantic,freq,iter' },
+    { name: 'scales', kind: 'list', arg: 'LIST', help: 'Initial scales searched.', defaultText: '0.5,1,1.5' },
+    { name: 'ks', kind: 'list', arg: 'LIST', help: 'Source labels per class searched (one-to-one mappings).', defaultText: '1,5,10' },
+    { name: 'resize', kind: 'string', arg: 'MODE', choices: ['both', 'fixed', 'trainable'], help: 'Trainable resize: search both, or only one.', defaultText: 'both' },
+    { name: 'max-epochs', kind: 'int', arg: 'N', min: 1, help: 'ASHA: epochs a trial may run at most.', defaultText: String(DEFAULT_ASHA.maxEpochs) },
+    { name: 'grace', kind: 'int', arg: 'N', min: 1, help: 'ASHA: grace period (epochs before the first rung).', defaultText: String(DEFAULT_ASHA.gracePeriod) },
+    { name: 'reduction', kind: 'number', arg: 'ETA', above: 1, help: 'ASHA: reduction factor.', defaultText: String(DEFAULT_ASHA.reductionFactor) },
+    { name: 'tune', kind: 'flag', help: 'Second stage: the winner under learning rates {1e-2, 1e-3, 1e-4} × weight decays {0, 1e-5, 1e-10}.' },
+    { name: 'final-epochs', kind: 'int', arg: 'N', min: 1, help: "Epochs of the winner's final training.", defaultText: 'max-epochs' },
+    ...optimOptions,
+    ...runOptions,
+    { name: 'out', kind: 'string', arg: 'DIR', required: true, help: "Output folder: search.json, and the winner's metrics.json and prompt.safetensors." },
+  ],
+  notes: [
+    'Trials are ranked by accuracy on a validation split held out of the training data; the test split is used only for the final report of the winner.',
+    'OUT/search.json lists every trial with its configuration, the epochs and rungs it reached and its validation accuracy; search.json is rewritten after every epoch, so it shows an interrupted search too.',
+  ],
+  examples: ['npx autovp search --data ./pets --model darknet-tiny --max-trials 12 --budget-minutes 30 --out runs/pets-search'],
+};
+
+export const MODELS_COMMAND: CommandSpec = {
+  name: 'models',
+  summary: 'list the built-in source models',
+  usage: 'autovp models',
+  options: [],
+};
+
+export const COMMANDS = [TRAIN, EVAL, SEARCH, MODELS_COMMAND];

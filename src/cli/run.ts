@@ -1,0 +1,333 @@
+/**
+ * One training run, shared by `autovp train` and the final training of `autovp search`'s winner:
+ * data → splits → prompt training with progress → test → linear-probing baseline → metrics.json
+ * and prompt.safetensors.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_DESIGN, mappingCapacityProblem, type VPDesign } from '../engine/config';
+import type { Dataset } from '../engine/data/imageSet';
+import { ALPHA_BACKGROUND, type ImportedDatasetInfo } from '../engine/data/importedDataset';
+import { snapshotModel } from '../engine/export/loadPrompt';
+import { buildPromptFile, type PromptPreprocessing, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
+import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
+import { type Evaluation, evaluate } from '../engine/train/evaluate';
+import { evaluateLinearProbe, extractFeatures, trainLinearProbe } from '../engine/train/linearProbe';
+import { type DataSelection, type RunSplits, selectSplits } from '../engine/train/runSplits';
+import { type EpochMetrics, trainVisualPrompt } from '../engine/train/trainer';
+import { type SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
+import type { ParsedOptions } from './args';
+import type { BackendInfo } from './backend';
+import { type LoadedData, loadData, publicBytes, relabelAll } from './data';
+import { type CliEnv, CliError, shownPath } from './env';
+import type { ResolvedModel } from './models';
+import { formatDuration, percent, type Progress } from './progress';
+
+export const GENERATOR = 'autovp CLI 0.1.0 (AutoVP Playground)';
+
+export interface RunData {
+  train: LoadedData;
+  testData: LoadedData | null;
+  /** The training pool, and the test images (DIR's own test split, or --test-data). */
+  dataset: Dataset;
+  /** Where the test images come from, in words. */
+  testSource: 'test-split' | 'test-data' | 'carved' | 'none';
+}
+
+const opt = <T>(o: ParsedOptions, name: string): T | undefined => o[name] as T | undefined;
+
+/** Reads --data and --test-data. */
+export async function loadRunData(o: ParsedOptions, env: CliEnv, progress: Progress): Promise<RunData> {
+  const options = { fit: opt<'crop' | 'pad' | 'stretch'>(o, 'fit') ?? 'crop', maxImages: opt<number>(o, 'max-images') ?? 20_000, progress };
+  const train = await loadData(opt<string>(o, 'data') as string, env, options);
+  const testSpec = opt<string>(o, 'test-data');
+  if (!testSpec) {
+    const testFraction = opt<number>(o, 'test-fraction') ?? 0.2;
+    return { train, testData: null, dataset: train.dataset, testSource: train.dataset.test ? 'test-split' : testFraction > 0 ? 'carved' : 'none' };
+  }
+  const testData = await loadData(testSpec, env, options);
+  if (train.dataset.test) progress.line(`  --test-data replaces the test split of ${train.location}; that split is not used.`);
+  const test = relabelAll(testData, train.dataset.meta.classes, `The test data ${testData.location}`);
+  return { train, testData, dataset: { meta: train.dataset.meta, train: train.dataset.train, test }, testSource: 'test-data' };
+}
+
+/** --fraction: a share (≤ 1) or 1/r (> 1) → the engine's r ≥ 1. */
+export function fractionR(value: number | undefined): number {
+  if (value === undefined) return 1;
+  return value <= 1 ? 1 / value : value;
+}
+
+/** The data selection of a run (every image unless limited). */
+export function dataSelection(o: ParsedOptions, d: Dataset): DataSelection {
+  const pool = d.train.labels.length;
+  const testCount = d.test?.labels.length ?? pool;
+  const testFraction = d.test ? 0 : (opt<number>(o, 'test-fraction') ?? 0.2);
+  return {
+    valFraction: opt<number>(o, 'val-fraction') ?? 0.1,
+    trainImages: opt<number>(o, 'train-images') ?? pool,
+    valImages: opt<number>(o, 'val-images') ?? pool,
+    testImages: opt<number>(o, 'test-images') ?? testCount,
+    fraction: fractionR(opt<number>(o, 'fraction')),
+    ...(testFraction > 0 ? { testFraction } : {}),
+  };
+}
+
+/** The design of `autovp train` from its options (search varies part of it per trial). */
+export function designFromOptions(o: ParsedOptions): VPDesign {
+  return {
+    ...DEFAULT_DESIGN,
+    inputScale: opt<number>(o, 'scale') ?? DEFAULT_DESIGN.inputScale,
+    trainableResize: Boolean(o['trainable-resize']),
+    prompt: opt<VPDesign['prompt']>(o, 'prompt') ?? DEFAULT_DESIGN.prompt,
+    patchSize: opt<number>(o, 'patch-size') ?? DEFAULT_DESIGN.patchSize,
+    labelMapping: opt<VPDesign['labelMapping']>(o, 'mapping') ?? DEFAULT_DESIGN.labelMapping,
+    k: opt<number>(o, 'k') ?? DEFAULT_DESIGN.k,
+    interval: opt<number>(o, 'interval') ?? DEFAULT_DESIGN.interval,
+    optimizer: opt<VPDesign['optimizer']>(o, 'optimizer') ?? DEFAULT_DESIGN.optimizer,
+    learningRate: opt<number>(o, 'lr') ?? DEFAULT_DESIGN.learningRate,
+    weightDecay: opt<number>(o, 'weight-decay') ?? DEFAULT_DESIGN.weightDecay,
+    schedule: opt<VPDesign['schedule']>(o, 'schedule') ?? DEFAULT_DESIGN.schedule,
+    epochs: opt<number>(o, 'epochs') ?? DEFAULT_DESIGN.epochs,
+    batchSize: opt<number>(o, 'batch') ?? DEFAULT_DESIGN.batchSize,
+    seed: opt<number>(o, 'seed') ?? DEFAULT_DESIGN.seed,
+  };
+}
+
+/** How the dataset's images became base images (as the app records it). */
+export function preprocessingOf(d: Dataset, baseSize: number): PromptPreprocessing {
+  const meta = d.meta as Partial<ImportedDatasetInfo>;
+  const common = { baseSize, resize: 'bilinear-half-pixel', values: 'uint8/255', grayscale: 'repeat-to-rgb' } as const;
+  if (meta.imported && meta.preprocessing) {
+    return { ...common, fit: meta.preprocessing.fit, alphaBackground: [...(meta.alphaBackground ?? meta.preprocessing.alphaBackground)], workingSize: meta.preprocessing.workingSize, dataset: meta.preprocessing };
+  }
+  return { ...common, fit: 'crop', alphaBackground: [...ALPHA_BACKGROUND], workingSize: null, dataset: null };
+}
+
+/** Refuses one-to-one mappings the model cannot serve, before anything trains. */
+export function checkMappingCapacity(design: VPDesign, numSource: number, numTarget: number, modelName: string): void {
+  if (design.labelMapping === 'fully') return;
+  const problem = mappingCapacityProblem(numSource, numTarget, design.k);
+  if (problem) throw new CliError(`${modelName}: ${problem}`);
+}
+
+const finite = (x: number) => (Number.isFinite(x) ? x : null);
+
+function evaluationJson(e: Evaluation, classes: readonly string[]) {
+  return {
+    accuracy: finite(e.accuracy),
+    loss: finite(e.loss),
+    perClass: Object.fromEntries(classes.map((c, i) => [c, finite(e.perClass[i] ?? NaN)])),
+  };
+}
+
+export interface BaselineResult {
+  validationAccuracy: number | null;
+  test: Evaluation | null;
+  featureDim: number;
+  parameters: number;
+  bestEpoch: number;
+  seconds: number;
+}
+
+/** Linear probing on the frozen model's features of the same images (the app's settings). */
+export async function linearBaseline(source: SourceModel, splits: RunSplits, numTarget: number, design: VPDesign, progress: Progress): Promise<BaselineResult> {
+  const started = performance.now();
+  const { baseSize, batchSize, seed } = design;
+  progress.line('Linear-probing baseline: extracting features…');
+  const trainF = await extractFeatures(source, splits.train, baseSize, batchSize);
+  const valF = await extractFeatures(source, splits.val, baseSize, batchSize);
+  if (!trainF || !valF) throw new Error('feature extraction stopped');
+  progress.status(`  training a linear probe on ${trainF.dim.toLocaleString('en-US')}-d features (100 epochs)…`, true);
+  const probe = await trainLinearProbe(trainF, valF, numTarget, { epochs: 100, learningRate: 1e-3, weightDecay: 1e-4, batchSize: 128, seed });
+  const testF = splits.test ? await extractFeatures(source, splits.test, baseSize, batchSize) : null;
+  const test = testF ? await evaluateLinearProbe(probe, testF) : null;
+  progress.clear();
+  return {
+    validationAccuracy: finite(probe.validation.accuracy),
+    test,
+    featureDim: probe.dim,
+    parameters: probe.dim * numTarget + numTarget,
+    bestEpoch: probe.bestEpoch,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+export interface TrainOneInput {
+  env: CliEnv;
+  progress: Progress;
+  model: ResolvedModel;
+  source: SourceModel;
+  data: RunData;
+  selection: DataSelection;
+  design: VPDesign;
+  baseline: boolean;
+  backend: BackendInfo;
+  out: string;
+  /** What the command line asked for (recorded under config). */
+  config: Record<string, unknown>;
+  /** Extra top-level keys of metrics.json. */
+  extra?: Record<string, unknown>;
+}
+
+export interface TrainOneResult {
+  metrics: Record<string, unknown>;
+  testAccuracy: number | null;
+  validationAccuracy: number | null;
+  promptPath: string;
+  metricsPath: string;
+}
+
+/** Writes a file atomically (a temporary file renamed over it). */
+export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** Trains, tests and writes OUT/metrics.json and OUT/prompt.safetensors. */
+export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
+  const { env, progress, model, source, data, selection, design } = input;
+  const started = performance.now();
+  const d = data.dataset;
+  const classes = d.meta.classes;
+  const numTarget = classes.length;
+  checkMappingCapacity(design, source.numSource, numTarget, model.manifest.name);
+  const splits = selectSplits(d, selection, design.seed);
+  if (splits.train.indices.length === 0) throw new CliError('No training images are left after holding out validation and test images.');
+  progress.line(
+    `Splits: ${splits.train.indices.length} train, ${splits.val.indices.length} validation, ${splits.test?.indices.length ?? 0} test images` +
+      (data.testSource === 'carved' ? ` (test: ${Math.round((selection.testFraction ?? 0) * 100)}% of every class, held out by the seed)` : data.testSource === 'test-data' ? ' (test: --test-data)' : data.testSource === 'test-split' ? ' (test: the test/ folder)' : ''),
+  );
+
+  let semantic: Awaited<ReturnType<typeof prepareSemanticMapping>> | null = null;
+  if (design.labelMapping === 'semantic') {
+    const names = await model.classNames();
+    if (!names) {
+      throw new CliError(`SemanticMap needs the class names of ${model.manifest.name}.`, ['Put a classes.json (a JSON list) or labels.txt (one per line) beside its model.json, or choose another mapping.']);
+    }
+    try {
+      semantic = await prepareSemanticMapping({
+        sourceNames: names,
+        targetNames: classes,
+        k: design.k,
+        numSource: source.numSource,
+        fetchBytes: publicBytes(env),
+        modelName: model.manifest.name,
+        textImage: model.manifest.textImage,
+      });
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+  }
+
+  const vp = new VisualPromptModel(source, design, numTarget);
+  try {
+    if (semantic) {
+      setSemanticAssignment(vp.mapping, semantic.assignment);
+      const pairs = semantic.report.assignedNames.map((n, t) => `${classes[t]} → ${n.join(' / ')}`);
+      progress.line(`SemanticMap: ${pairs.slice(0, 6).join('; ')}${pairs.length > 6 ? '; …' : ''}`);
+    }
+    const parameters = vp.variables().reduce((n, x) => n + x.size, 0);
+    progress.line(
+      `Training ${parameters.toLocaleString('en-US')} parameters for ${design.epochs} epoch${design.epochs === 1 ? '' : 's'} (batch ${design.batchSize}, ${design.optimizer} lr ${design.learningRate}, ${design.schedule} schedule)…`,
+    );
+    const epochs = design.epochs;
+    const result = await trainVisualPrompt(vp, splits.train, splits.val, {
+      onBatch: (m) => {
+        const perStep = m.elapsedSeconds / m.step;
+        const eta = (m.totalSteps - m.step) * perStep;
+        progress.status(
+          `epoch ${m.epoch + 1}/${epochs}  batch ${m.batch + 1}/${m.batchesPerEpoch}  loss ${m.loss.toFixed(4)}  acc ${percent(m.accuracy)}  ` +
+            `${m.imagesPerSecond.toFixed(1)} img/s  ETA ${formatDuration(eta)}${m.scale !== undefined ? `  scale ${m.scale.toFixed(3)}` : ''}`,
+        );
+      },
+      onEpoch: (m: EpochMetrics) => {
+        progress.line(
+          `epoch ${m.epoch + 1}/${epochs}: train loss ${m.trainLoss.toFixed(4)} acc ${percent(m.trainAcc)} · val loss ${m.valLoss.toFixed(4)} acc ${percent(m.valAcc)} · ${formatDuration(m.seconds)}`,
+        );
+      },
+      onMapping: (epoch) => {
+        if (design.labelMapping === 'iter' || epoch === 0) progress.status(`  ${design.labelMapping === 'iter' ? 'IterMap' : 'FreqMap'}: mapping computed before epoch ${epoch + 1}`, true);
+      },
+    });
+    const trainedSeconds = (performance.now() - started) / 1000;
+
+    let test: Evaluation | null = null;
+    if (splits.test) {
+      progress.status('Testing…', true);
+      test = await evaluate(vp, splits.test, design.batchSize);
+      progress.clear();
+      progress.line(`test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}), loss ${test.loss.toFixed(4)}`);
+    }
+    let baseline: BaselineResult | null = null;
+    if (input.baseline) {
+      baseline = await linearBaseline(source, splits, numTarget, design, progress);
+      progress.line(`linear probing: test accuracy ${percent(baseline.test?.accuracy)}, validation ${percent(baseline.validationAccuracy)} (${baseline.featureDim.toLocaleString('en-US')}-d features)`);
+    }
+
+    // The prompt file, as the app exports it.
+    const state = await snapshotModel(vp)();
+    const selectionRecord = { ...selection } as Record<string, number | undefined>;
+    const promptBytes = buildPromptFile({
+      ...state,
+      design,
+      model: promptModelInfo(model.manifest, source.numSource),
+      targetClasses: classes,
+      preprocessing: preprocessingOf(d, design.baseSize),
+      metrics: {
+        validation: splitMetrics(result.validation),
+        test: splitMetrics(test),
+        epochs: result.epochs,
+        steps: result.steps,
+        final: true,
+        stopped: result.stopped,
+      },
+      data: selectionRecord,
+      dataset: { id: d.meta.id, name: d.meta.name },
+      run: { id: `cli-${new Date().toISOString()}`, name: `${d.meta.name} · ${design.labelMapping} · autovp CLI` },
+      createdAt: new Date(),
+      generator: GENERATOR,
+    });
+
+    const seconds = (performance.now() - started) / 1000;
+    const metrics: Record<string, unknown> = {
+      config: { ...input.config, ...design, data: selection, backend: input.backend.name },
+      epochs: result.epochs.map((e) => ({ epoch: e.epoch + 1, trainLoss: finite(e.trainLoss), trainAcc: finite(e.trainAcc), valAcc: finite(e.valAcc) })),
+      test: test ? evaluationJson(test, classes) : null,
+      baselineLP: baseline ? { accuracy: finite(baseline.test?.accuracy ?? NaN) } : null,
+      // Details beyond the schema above.
+      validation: result.validation ? { accuracy: finite(result.validation.accuracy), loss: finite(result.validation.loss), count: result.validation.count } : null,
+      epochDetails: result.epochs.map((e) => ({ epoch: e.epoch + 1, valLoss: finite(e.valLoss), seconds: e.seconds })),
+      testDetails: test ? { count: test.count, correct: Math.round(test.accuracy * test.count), confusion: test.confusion, classes } : null,
+      baselineDetails: baseline
+        ? {
+            method: 'linear probing: softmax regression on the frozen features (standardised), Adam lr 1e-3, weight decay 1e-4, 100 epochs, best validation epoch kept',
+            validationAccuracy: baseline.validationAccuracy,
+            testLoss: baseline.test ? finite(baseline.test.loss) : null,
+            featureDim: baseline.featureDim,
+            parameters: baseline.parameters,
+            bestEpoch: baseline.bestEpoch + 1,
+            seconds: baseline.seconds,
+          }
+        : null,
+      counts: { train: splits.train.indices.length, validation: splits.val.indices.length, test: splits.test?.indices.length ?? 0 },
+      model: { id: model.id, name: model.manifest.name, origin: model.origin, folder: model.folder, numSource: source.numSource, inputSize: model.manifest.inputSize },
+      dataset: { name: d.meta.name, location: data.train.location, classes, testSource: data.testSource, testData: data.testData?.location ?? null },
+      parameters: vp.variables().reduce((n, x) => n + x.size, 0),
+      steps: result.steps,
+      timing: { trainSeconds: trainedSeconds, totalSeconds: seconds, backend: input.backend },
+      generator: GENERATOR,
+      createdAt: new Date().toISOString(),
+      ...(input.extra ?? {}),
+    };
+    await mkdir(input.out, { recursive: true });
+    const metricsPath = join(input.out, 'metrics.json');
+    const promptPath = join(input.out, 'prompt.safetensors');
+    await writeAtomic(promptPath, promptBytes);
+    await writeAtomic(metricsPath, `${JSON.stringify(metrics, null, 2)}\n`);
+    progress.line(`Wrote ${shownPath(env, metricsPath)} and ${shownPath(env, promptPath)} (${formatDuration(seconds)} in all).`);
+    return { metrics, testAccuracy: test ? finite(test.accuracy) : null, validationAccuracy: result.validation ? finite(result.validation.accuracy) : null, promptPath, metricsPath };
+  } finally {
+    vp.dispose();
+  }
+}

@@ -1,0 +1,62 @@
+/** `autovp train`. */
+import { join, resolve } from 'node:path';
+import { sourceClassCount } from '../engine/models/classNames';
+import type { ParsedOptions } from './args';
+import { describeBackend, initBackend, type CliBackend } from './backend';
+import { type CliEnv, shownPath } from './env';
+import { buildSource, type FolderModelOptions, resolveModel } from './models';
+import { Progress, percent } from './progress';
+import { checkMappingCapacity, dataSelection, designFromOptions, loadRunData, trainOne } from './run';
+
+export function folderModelOptions(o: ParsedOptions): FolderModelOptions {
+  return {
+    ...(o['source-output'] ? { sourceOutput: o['source-output'] as string } : {}),
+    ...(o['feature-output'] ? { featureOutput: o['feature-output'] as string } : {}),
+    ...(o.values ? { values: o.values as FolderModelOptions['values'] } : {}),
+  };
+}
+
+export async function runTrain(o: ParsedOptions, env: CliEnv): Promise<number> {
+  const progress = new Progress(env.stderr, { quiet: Boolean(o.quiet) });
+  const design = designFromOptions(o);
+  const out = resolve(env.cwd, o.out as string);
+  const backend = await initBackend((o.backend as CliBackend | undefined) ?? 'wasm', env);
+  progress.line(`autovp train · backend ${describeBackend(backend)}`);
+  const model = await resolveModel(o.model as string, env, folderModelOptions(o));
+  for (const n of model.notes) progress.line(n);
+  const data = await loadRunData(o, env, progress);
+  // Refuse an impossible one-to-one mapping before loading (or downloading) any weights.
+  checkMappingCapacity(design, sourceClassCount(model.manifest), data.dataset.meta.classes.length, model.manifest.name);
+  const source = buildSource(model, await model.artifacts(progress));
+  try {
+    const result = await trainOne({
+      env,
+      progress,
+      model,
+      source,
+      data,
+      selection: dataSelection(o, data.dataset),
+      design,
+      baseline: !o['no-baseline'],
+      backend,
+      out,
+      config: {
+        command: 'train',
+        model: o.model,
+        modelId: model.id,
+        dataPath: data.train.location,
+        testDataPath: data.testData?.location ?? null,
+        fit: o.fit ?? 'crop',
+      },
+    });
+    const lp = (result.metrics.baselineLP as { accuracy: number | null } | null)?.accuracy;
+    env.stdout.write(
+      `test accuracy ${result.testAccuracy === null ? '–' : result.testAccuracy.toFixed(4)} (${percent(result.testAccuracy)})` +
+        (lp !== undefined ? ` · linear probing ${lp === null ? '–' : lp.toFixed(4)}` : '') +
+        ` · ${shownPath(env, join(out, 'metrics.json'))}\n`,
+    );
+    return 0;
+  } finally {
+    source.network.dispose();
+  }
+}

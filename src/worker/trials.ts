@@ -1,0 +1,119 @@
+/**
+ * AutoVP search trials in an engine worker of the search pool: one trial at a time, an epoch per
+ * call, so that the scheduler on the main thread decides between epochs. Data splits, the source
+ * model and SemanticMap assignments are kept from one trial to the next of the same search.
+ */
+import * as Comlink from 'comlink';
+import { findModel } from '../../models';
+import type { Assignment } from '../engine/mapping/assignments';
+import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
+import type { TrialExecutor } from '../engine/search/searchController';
+import type { TrialEpoch } from '../engine/search/searchState';
+import { createTrialExecutor } from '../engine/search/trialExecutor';
+import { selectSplits } from '../engine/train/runSplits';
+import type { TrialEvent, TrialSpec } from './api';
+import { fetchAppBytes } from './context';
+import { getDataset } from './datasets';
+import { getSourceModel, modelClassNames } from './models';
+
+/** The executor of the current search, and what it was built for. */
+let current: { key: string; executor: TrialExecutor } | null = null;
+let onEvent: ((e: TrialEvent) => void) | null = null;
+let stopRequested = false;
+const semanticCache = new Map<string, Promise<Assignment>>();
+
+const emit = (e: TrialEvent) => {
+  // A lost UI callback must not fail the trial.
+  void Promise.resolve(onEvent?.(e)).catch(() => undefined);
+};
+
+function releaseCallback(): void {
+  const cb = onEvent as (((e: TrialEvent) => void) & { [Comlink.releaseProxy]?: () => void }) | null;
+  onEvent = null;
+  try {
+    cb?.[Comlink.releaseProxy]?.();
+  } catch {
+    // already released
+  }
+}
+
+/** Same dataset, images and fixed settings: the same executor serves the next trial. */
+const envKey = (s: TrialSpec) => JSON.stringify([s.datasetId, s.data, s.baseDesign, s.plannedEpochs]);
+
+async function semanticAssignment(spec: TrialSpec, numSource: number, classes: string[]): Promise<Assignment> {
+  const { modelId, design } = spec.trial.config;
+  const key = JSON.stringify([modelId, spec.datasetId, design.k]);
+  let a = semanticCache.get(key);
+  if (!a) {
+    a = (async () => {
+      const manifest = findModel(modelId);
+      const r = await prepareSemanticMapping({
+        sourceNames: await modelClassNames(modelId),
+        targetNames: classes,
+        k: design.k,
+        numSource,
+        fetchBytes: fetchAppBytes,
+        modelName: manifest?.name ?? modelId,
+        textImage: manifest?.textImage,
+      });
+      return r.assignment;
+    })();
+    a.catch(() => semanticCache.delete(key));
+    semanticCache.set(key, a);
+  }
+  return a;
+}
+
+async function executorFor(spec: TrialSpec): Promise<TrialExecutor> {
+  const key = envKey(spec);
+  if (current?.key === key) return current.executor;
+  await current?.executor.end();
+  current = null;
+  emit({ type: 'phase', phase: 'loading-data' });
+  const d = await getDataset(spec.datasetId);
+  const splits = selectSplits(d, spec.data, spec.baseDesign.seed);
+  const executor = createTrialExecutor({
+    splits,
+    numTarget: d.meta.classes.length,
+    baseDesign: spec.baseDesign,
+    plannedEpochs: spec.plannedEpochs,
+    sourceModel: async (id) => {
+      emit({ type: 'phase', phase: 'loading-model' });
+      return getSourceModel(id, () => undefined);
+    },
+    // SemanticMap: the same class-name matching a normal run does (training.ts), once per model and k.
+    async prepare(model, trial) {
+      if (trial.config.design.labelMapping !== 'semantic') return;
+      emit({ type: 'phase', phase: 'preparing' });
+      const assignment = await semanticAssignment({ ...spec, trial }, model.source.numSource, d.meta.classes);
+      setSemanticAssignment(model.mapping, assignment);
+    },
+    shouldStop: () => stopRequested,
+    onBatch: (metrics) => emit({ type: 'batch', metrics }),
+  });
+  current = { key, executor };
+  return executor;
+}
+
+export async function trialStart(spec: TrialSpec, callback: (e: TrialEvent) => void): Promise<void> {
+  releaseCallback();
+  onEvent = callback;
+  stopRequested = false;
+  const executor = await executorFor(spec);
+  await executor.start(spec.trial);
+  emit({ type: 'phase', phase: 'training' });
+}
+
+export async function trialEpoch(): Promise<TrialEpoch> {
+  if (!current) throw new Error('No trial has started in this worker.');
+  return current.executor.epoch();
+}
+
+export async function trialEnd(): Promise<void> {
+  await current?.executor.end();
+  releaseCallback();
+}
+
+export function trialStop(): void {
+  stopRequested = true;
+}
