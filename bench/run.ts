@@ -4,7 +4,8 @@
  *
  *   npm run bench -- [--out bench/results.json] [--runs 3] [--warmup 1] [--batch 32]
  *                    [--models darknet-tiny,nsfwjs-mobilenet-v2] [--skip node,browser,torch]
- *                    [--gpu-batch 2] [--no-gpu] [--no-build] [--quick]
+ *                    [--gpu-batch 1] [--no-gpu] [--no-build] [--quick]
+ *   npm run bench -- --from bench/results.json    (rewrite results.md from the JSON only)
  *
  * Writes the JSON (schema in BENCHMARKS.md) and a markdown table next to it (results.md), and
  * prints the table. Each Node measurement runs in a fresh process, each browser one in a fresh
@@ -43,7 +44,7 @@ const options = {
   batch: Number(opt('batch', quick ? '8' : '32')),
   models: opt('models', 'darknet-tiny,nsfwjs-mobilenet-v2').split(',').filter(Boolean),
   skip: new Set(opt('skip', '').split(',').filter(Boolean)),
-  gpuBatch: Number(opt('gpu-batch', '2')),
+  gpuBatch: Number(opt('gpu-batch', '1')),
   gpu: !has('no-gpu'),
   build: !has('no-build'),
   cpuBatch: Number(opt('cpu-batch', '4')),
@@ -63,9 +64,11 @@ function modelDir(id: string): string | null {
 const models = options.models.filter((id) => {
   if (!BENCH_MODELS[id]) throw new Error(`unknown model ${id}; known: ${Object.keys(BENCH_MODELS).join(', ')}`);
   if (modelDir(id)) return true;
-  log(id === 'darknet-tiny'
-    ? `SKIPPED darknet-tiny: no model.json in ${SHARED_DARKNET} (../shared/models is absent on this machine).`
-    : `SKIPPED ${id}: public/generated/models/${id} is missing; run npm run prepare-assets.`);
+  log(
+    id === 'darknet-tiny'
+      ? `SKIPPED darknet-tiny: no model.json in ${SHARED_DARKNET} (../shared/models is absent on this machine).`
+      : `SKIPPED ${id}: public/generated/models/${id} is missing; run npm run prepare-assets.`,
+  );
   return false;
 });
 
@@ -73,8 +76,13 @@ const models = options.models.filter((id) => {
 // Machine
 
 function machine(): BenchReport['machine'] {
-  const cpu = /model name\s*:\s*(.*)/.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
-  const osName = existsSync('/etc/os-release') ? /PRETTY_NAME="([^"]*)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] : undefined;
+  const cpu =
+    /model name\s*:\s*(.*)/.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ??
+    os.cpus()[0]?.model ??
+    'unknown';
+  const osName = existsSync('/etc/os-release')
+    ? /PRETTY_NAME="([^"]*)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]
+    : undefined;
   const tryRun = (cmd: string, args: string[]): string | null => {
     try {
       return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 }).trim();
@@ -107,23 +115,45 @@ function runChild(cmd: string, args: string[], prefix: string): Promise<string> 
       err += d.toString();
       for (const line of d.toString().split('\n')) if (line.trim()) log(`${prefix}${line}`);
     });
-    child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`${cmd} exited with ${code}: ${err.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? done(out) : fail(new Error(`${cmd} exited with ${code}: ${err.slice(-2000)}`)),
+    );
   });
 }
 
 async function nodeRow(model: string, backend: 'wasm' | 'cpu', batch: number, runs: number): Promise<ResultRow> {
   const before = load();
-  const out = await runChild(process.execPath, [
-    '--import', 'tsx', '--import', './bench/lib/nodeHooks.mjs', 'bench/node.ts',
-    '--model', model, '--backend', backend, '--batch', String(batch), '--runs', String(runs), '--warmup', String(options.warmup),
-  ], '');
+  const out = await runChild(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--import',
+      './bench/lib/nodeHooks.mjs',
+      'bench/node.ts',
+      '--model',
+      model,
+      '--backend',
+      backend,
+      '--batch',
+      String(batch),
+      '--runs',
+      String(runs),
+      '--warmup',
+      String(options.warmup),
+    ],
+    '',
+  );
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`bench/node.ts printed no result:\n${out}`);
   const r = JSON.parse(line.slice(7)) as StepResult & { threads: number; simd?: boolean };
   return row(r, { model, backend, where: 'node', threads: r.threads, simd: r.simd, loadAverage: [before, load()] });
 }
 
-function row(r: StepResult, extra: Pick<ResultRow, 'model' | 'backend' | 'where' | 'threads' | 'loadAverage'> & Partial<ResultRow>): ResultRow {
+function row(
+  r: StepResult,
+  extra: Pick<ResultRow, 'model' | 'backend' | 'where' | 'threads' | 'loadAverage'> & Partial<ResultRow>,
+): ResultRow {
   return {
     ...extra,
     batch: r.batch,
@@ -138,6 +168,13 @@ function row(r: StepResult, extra: Pick<ResultRow, 'model' | 'backend' | 'where'
     dataMs: r.data.median,
     forward: r.forward,
     vpStep: r.vpStep,
+    ...(r.forwardCpu && r.vpStepCpu
+      ? {
+          forwardCpuMs: r.forwardCpu.median,
+          vpStepCpuMs: r.vpStepCpu.median,
+          ratioCpu: r.vpStepCpu.median / r.forwardCpu.median,
+        }
+      : {}),
     loss: [r.lossFirst, r.lossLast],
   };
 }
@@ -161,7 +198,9 @@ function newestMtime(paths: string[]): number {
 async function buildSite(): Promise<string> {
   const { BENCH_OUT_DIR, benchConfig } = await import('./browser/vite.config');
   const stamp = join(BENCH_OUT_DIR, '.built');
-  const inputs = ['src/engine', 'bench/browser', 'bench/lib', 'models', 'vite.config.ts', 'package-lock.json'].map((p) => join(ROOT, p));
+  const inputs = ['src/engine', 'bench/browser', 'bench/lib', 'models', 'vite.config.ts', 'package-lock.json'].map(
+    (p) => join(ROOT, p),
+  );
   const fresh = existsSync(stamp) && Number(readFileSync(stamp, 'utf8')) >= newestMtime(inputs);
   if (options.build && !fresh) {
     log(`building the bench page (production config, minified) into ${relative(ROOT, BENCH_OUT_DIR)} …`);
@@ -183,7 +222,8 @@ async function buildSite(): Promise<string> {
 }
 
 function caseLabel(c: BrowserCase): string {
-  const threads = c.threads === 0 ? ' no threads' : c.threads < 0 ? ' threads (tfjs default count)' : ` ${c.threads} threads`;
+  const threads =
+    c.threads === 0 ? ' no threads' : c.threads < 0 ? ' threads (tfjs default count)' : ` ${c.threads} threads`;
   return `${c.backend}${c.backend === 'wasm' ? threads : ''} ${c.model} batch ${c.batch}`;
 }
 
@@ -192,7 +232,9 @@ function wasmNote(c: BrowserCase, r: BrowserCaseResult): string {
   return `threaded binary, ${c.threads < 0 ? "tfjs's default thread count" : `${c.threads} threads asked`}${r.crossOriginIsolated ? '' : ', NOT cross-origin isolated'}`;
 }
 
-async function browserRows(cases: BrowserCase[] | ((info: { hardwareConcurrency: number }) => BrowserCase[])): Promise<{ rows: ResultRow[]; longTasksMs: number[]; info: unknown; errors: string[] }> {
+async function browserRows(
+  cases: BrowserCase[] | ((info: { hardwareConcurrency: number }) => BrowserCase[]),
+): Promise<{ rows: ResultRow[]; longTasksMs: number[]; info: unknown; errors: string[] }> {
   await buildSite();
   const { preview } = await import('vite');
   const { benchConfig } = await import('./browser/vite.config');
@@ -228,19 +270,28 @@ async function browserRows(cases: BrowserCase[] | ((info: { hardwareConcurrency:
       try {
         const r = (await page.evaluate((bc) => window.benchRunCase(bc), c)) as BrowserCaseResult;
         longTasksMs.push(...r.longTasksMs);
-        rows.push(row(r, {
-          model: c.model,
-          backend: r.backend,
-          where: 'browser',
-          threads: r.threads,
-          simd: r.simd,
-          loadAverage: [before, load()],
-          longTasksMs: r.longTasksMs,
-          worstFrameGapMs: r.worstFrameGapMs,
-          note: c.backend === 'wasm' ? wasmNote(c, r) : r.adapter ? `adapter ${r.adapter.vendor}/${r.adapter.architecture}${r.adapter.isFallback ? ' (fallback)' : ''}` : undefined,
-          reason: r.reason,
-        }));
-        log(`  → ${caseLabel(c)} (${r.threads} threads): forward ${r.forward.median.toFixed(0)} ms, step ${r.vpStep.median.toFixed(0)} ms`);
+        rows.push(
+          row(r, {
+            model: c.model,
+            backend: r.backend,
+            where: 'browser',
+            threads: r.threads,
+            simd: r.simd,
+            loadAverage: [before, load()],
+            longTasksMs: r.longTasksMs,
+            worstFrameGapMs: r.worstFrameGapMs,
+            note:
+              c.backend === 'wasm'
+                ? wasmNote(c, r)
+                : r.adapter
+                  ? `adapter ${r.adapter.vendor}/${r.adapter.architecture}${r.adapter.isFallback ? ' (fallback)' : ''}`
+                  : undefined,
+            reason: r.reason,
+          }),
+        );
+        log(
+          `  → ${caseLabel(c)} (${r.threads} threads): forward ${r.forward.median.toFixed(0)} ms, step ${r.vpStep.median.toFixed(0)} ms`,
+        );
       } catch (e) {
         const message = `${caseLabel(c)}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
         errors.push(message);
@@ -263,18 +314,48 @@ async function torchRuns(model: string, threads: number[]): Promise<{ runs: Torc
     return null;
   }
   const manifest = BENCH_MODELS[model]?.manifest;
-  const out = await runChild(PYTHON, [
-    'bench/torch_peer.py', '--model-dir', modelDir(model) as string, '--model', model,
-    '--source-output', manifest?.sourceOutput as string, '--batch', String(options.batch), '--runs', String(options.runs),
-    '--warmup', String(options.warmup), '--threads', threads.join(','),
-  ], '');
-  const r = JSON.parse(out.trim().split('\n').pop() as string) as { torchVersion: string; runs: Omit<TorchRun, 'model' | 'batch' | 'loadAverage'>[] };
-  return { version: r.torchVersion, runs: r.runs.map((x) => ({ ...x, model, batch: options.batch, loadAverage: [load()] })) };
+  const out = await runChild(
+    PYTHON,
+    [
+      'bench/torch_peer.py',
+      '--model-dir',
+      modelDir(model) as string,
+      '--model',
+      model,
+      '--source-output',
+      manifest?.sourceOutput as string,
+      '--batch',
+      String(options.batch),
+      '--runs',
+      String(options.runs),
+      '--warmup',
+      String(options.warmup),
+      '--threads',
+      threads.join(','),
+    ],
+    '',
+  );
+  const r = JSON.parse(out.trim().split('\n').pop() as string) as {
+    torchVersion: string;
+    runs: Omit<TorchRun, 'model' | 'batch' | 'loadAverage'>[];
+  };
+  return {
+    version: r.torchVersion,
+    runs: r.runs.map((x) => ({ ...x, model, batch: options.batch, loadAverage: [load()] })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  if (has('from')) {
+    // Only rewrite the markdown from an existing JSON (e.g. after a change to the report).
+    const from = resolve(ROOT, opt('from', 'bench/results.json'));
+    const md = markdownReport(JSON.parse(readFileSync(from, 'utf8')) as BenchReport);
+    writeFileSync(from.replace(/\.json$/, '') + '.md', md);
+    log(md);
+    return;
+  }
   const started = new Date();
   const report: BenchReport = {
     generatedAt: started.toISOString(),
@@ -350,7 +431,15 @@ async function main(): Promise<void> {
       }
     }
     const peer = report.torchRuns.find((r) => r.model === 'darknet-tiny' && r.threads === 1) ?? report.torchRuns[0];
-    if (peer) report.torch = { model: peer.model, batch: peer.batch, forwardMs: peer.forwardMs, vpStepMs: peer.vpStepMs, threads: peer.threads, ratio: peer.ratio };
+    if (peer)
+      report.torch = {
+        model: peer.model,
+        batch: peer.batch,
+        forwardMs: peer.forwardMs,
+        vpStepMs: peer.vpStepMs,
+        threads: peer.threads,
+        ratio: peer.ratio,
+      };
   }
 
   report.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);

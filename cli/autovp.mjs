@@ -24,8 +24,20 @@ const stderr = process.stderr;
 const code = await runCli(process.argv.slice(2), {
   root,
   cwd: process.cwd(),
-  stdout: { write: (t) => stdout.write(t), isTTY: Boolean(stdout.isTTY), get columns() { return stdout.columns; } },
-  stderr: { write: (t) => stderr.write(t), isTTY: Boolean(stderr.isTTY), get columns() { return stderr.columns; } },
+  stdout: {
+    write: (t) => stdout.write(t),
+    isTTY: Boolean(stdout.isTTY),
+    get columns() {
+      return stdout.columns;
+    },
+  },
+  stderr: {
+    write: (t) => stderr.write(t),
+    isTTY: Boolean(stderr.isTTY),
+    get columns() {
+      return stderr.columns;
+    },
+  },
   vars: process.env,
 });
 // Let pending writes drain, then leave (tfjs-wasm keeps no handles, but do not wait on any).

@@ -73,7 +73,8 @@ export async function buildCli(root = projectRoot()) {
           entryFileNames: 'autovp.mjs',
           codeSplitting: false,
           // CommonJS code in the bundle (tfjs-backend-wasm's emscripten loader) reads these free variables.
-          banner: "import { fileURLToPath as __autovpPath } from 'node:url'; var __filename = __autovpPath(import.meta.url); var __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+          banner:
+            "import { fileURLToPath as __autovpPath } from 'node:url'; var __filename = __autovpPath(import.meta.url); var __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
         },
       },
     },
@@ -88,7 +89,9 @@ export async function buildCli(root = projectRoot()) {
   // The project's own files in the bundle (node_modules is covered by package-lock.json).
   const inputs = {};
   const files = [
-    ...chunk.moduleIds.filter((id) => id.startsWith(root + sep) && !id.includes(`${sep}node_modules${sep}`)).map((id) => id.replace(/[?#].*$/, '')),
+    ...chunk.moduleIds
+      .filter((id) => id.startsWith(root + sep) && !id.includes(`${sep}node_modules${sep}`))
+      .map((id) => id.replace(/[?#].*$/, '')),
     join(root, 'package-lock.json'),
     fileURLToPath(import.meta.url),
   ];
@@ -96,7 +99,10 @@ export async function buildCli(root = projectRoot()) {
     const s = await fileStamp(file);
     if (s) inputs[relative(root, file).split(sep).join('/')] = s;
   }
-  await writeAtomic(join(dist, 'build-info.json'), `${JSON.stringify({ format: FORMAT, bundle: chunk.fileName, builtAt: new Date().toISOString(), inputs }, null, 1)}\n`);
+  await writeAtomic(
+    join(dist, 'build-info.json'),
+    `${JSON.stringify({ format: FORMAT, bundle: chunk.fileName, builtAt: new Date().toISOString(), inputs }, null, 1)}\n`,
+  );
   return join(dist, chunk.fileName);
 }
 

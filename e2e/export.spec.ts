@@ -23,7 +23,8 @@ function digitFiles(n: number): string[] {
   const pixels = readFileSync(new URL('../public/generated/datasets/mnist/test-images.u8', import.meta.url));
   return Array.from({ length: n }, (_, i) => {
     const p = new PNG({ width: 28, height: 28 });
-    for (let k = 0; k < 28 * 28; k++) p.data.set([pixels[i * 784 + k]!, pixels[i * 784 + k]!, pixels[i * 784 + k]!, 255], k * 4);
+    for (let k = 0; k < 28 * 28; k++)
+      p.data.set([pixels[i * 784 + k]!, pixels[i * 784 + k]!, pixels[i * 784 + k]!, 255], k * 4);
     const file = join(workdir, `digit-${i}.png`);
     writeFileSync(file, PNG.sync.write(p));
     return file;
@@ -56,13 +57,20 @@ async function topOnes(page: Page): Promise<string[]> {
 function pythonTopOnes(prompt: string, files: string[]): string[] | null {
   const python = '/usr/bin/python3';
   if (!existsSync(python) || spawnSync(python, ['-c', 'import numpy, torch, PIL']).status !== 0) return null;
-  const r = spawnSync(python, ['python/examples/apply_prompt.py', prompt, 'public/generated/models/nsfwjs-mobilenet-v2', ...files], { encoding: 'utf8' });
+  const r = spawnSync(
+    python,
+    ['python/examples/apply_prompt.py', prompt, 'public/generated/models/nsfwjs-mobilenet-v2', ...files],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout.trim().split('\n').map((line) => {
-    const [path, list] = line.split(': ');
-    const [name, prob] = list!.split(', ')[0]!.split(' ');
-    return `${path!.split('/').pop()} → ${name} ${prob}`;
-  });
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [path, list] = line.split(': ');
+      const [name, prob] = list!.split(', ')[0]!.split(' ');
+      return `${path!.split('/').pop()} → ${name} ${prob}`;
+    });
 }
 
 /** A small, fast run: training in the browser is slow (about 5 images/s). */
@@ -86,7 +94,8 @@ async function shot(target: Locator, name: string): Promise<void> {
 async function dropFile(page: Page, file: string, x: number, y: number): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
   const data = { items: [], files: [file], dragOperationsMask: 1 };
-  for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
+  for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
+    await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
 }
 
 test('a trained prompt downloads, loads back, predicts the same, and refuses tampered files', async ({ page }) => {
@@ -121,7 +130,13 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   expect(st.tensors.get('prompt')!.shape).toEqual([224, 224, 3]);
   expect(st.tensors.get('mapping_weight')!.shape).toEqual([5, 10]);
   const manifest = JSON.parse(st.metadata.autovp!) as Record<string, unknown>;
-  expect(manifest).toMatchObject({ format: 'autovp-prompt', version: 1, imageSize: 128, promptActivation: 'sigmoid', labelMapping: { kind: 'fully', k: null } });
+  expect(manifest).toMatchObject({
+    format: 'autovp-prompt',
+    version: 1,
+    imageSize: 128,
+    promptActivation: 'sigmoid',
+    labelMapping: { kind: 'fully', k: null },
+  });
   expect((manifest.model as { source: unknown }).source).toMatchObject({ kind: 'bundled', package: 'nsfwjs@4.4.0' });
   expect((manifest.metrics as { test: { count: number } }).test.count).toBe(30);
 
@@ -134,7 +149,10 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   const npy = await clickDownload(page, trained, 'Raw prompt δ (.npy)');
   expect(readFileSync(npy.path).subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
   const report = await clickDownload(page, trained, 'Run report (JSON)');
-  expect(JSON.parse(readFileSync(report.path, 'utf8'))).toMatchObject({ format: 'autovp-run-report', prompt: { format: 'autovp-prompt' } });
+  expect(JSON.parse(readFileSync(report.path, 'utf8'))).toMatchObject({
+    format: 'autovp-run-report',
+    prompt: { format: 'autovp-prompt' },
+  });
   const svg = await clickDownload(page, trained, 'Training curves (SVG)');
   expect(readFileSync(svg.path, 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
 
@@ -153,8 +171,12 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   await expect(use.locator('.top-k').first().locator('li')).toHaveCount(5);
   await shot(use, 'predict');
   await trained.locator('.downloads summary').click();
-  if (process.env.AUTOVP_SHOTS) await page.screenshot({ path: join(process.env.AUTOVP_SHOTS, 'menu.png'), fullPage: true });
-  const axe = await new AxeBuilder({ page }).include('[data-testid="runs"]').include('[data-testid="use-prompt"]').analyze();
+  if (process.env.AUTOVP_SHOTS)
+    await page.screenshot({ path: join(process.env.AUTOVP_SHOTS, 'menu.png'), fullPage: true });
+  const axe = await new AxeBuilder({ page })
+    .include('[data-testid="runs"]')
+    .include('[data-testid="use-prompt"]')
+    .analyze();
   expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   await trained.locator('.downloads summary').click();
   await shot(runs, 'runs');
@@ -169,7 +191,10 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   const tampered = bytes.slice();
   tampered[tampered.length - 3]! ^= 0x40;
   writeFileSync(join(workdir, 'tampered.safetensors'), tampered);
-  writeFileSync(join(workdir, 'foreign.safetensors'), encodeSafetensors({ 'model.weight': { dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) } }));
+  writeFileSync(
+    join(workdir, 'foreign.safetensors'),
+    encodeSafetensors({ 'model.weight': { dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) } }),
+  );
   const picker = runs.getByTestId('prompt-input');
   await picker.setInputFiles([join(workdir, 'tampered.safetensors'), join(workdir, 'foreign.safetensors')]);
   const refusals = runs.getByTestId('prompt-refused');
@@ -200,6 +225,8 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   await expect(use.getByTestId('prediction')).toHaveCount(0);
 
   // Images dropped on the predict area are predicted, not imported as a dataset.
+  // Drag events take viewport coordinates: bring the drop area on screen first.
+  await use.getByTestId('predict-drop').scrollIntoViewIfNeeded();
   const box = (await use.getByTestId('predict-drop').boundingBox())!;
   await dropFile(page, digits[0]!, box.x + box.width / 2, box.y + box.height / 2);
   await expect(use.getByTestId('prediction')).toHaveCount(1, { timeout: 60_000 });
@@ -251,7 +278,10 @@ test('a reload mid-training keeps the prompt of every finished epoch', async ({ 
   const d = await waiting;
   const path = join(workdir, `interrupted-${d.suggestedFilename()}`);
   await d.saveAs(path);
-  const metrics = JSON.parse(decodeSafetensors(new Uint8Array(readFileSync(path))).metadata.autovp!).metrics as { final: boolean; epochs: unknown[] };
+  const metrics = JSON.parse(decodeSafetensors(new Uint8Array(readFileSync(path))).metadata.autovp!).metrics as {
+    final: boolean;
+    epochs: unknown[];
+  };
   expect(metrics.final).toBe(false);
   expect(metrics.epochs.length).toBeGreaterThan(0);
 });

@@ -4,13 +4,13 @@
  * need more than the models' 5 source labels). ASHA with 2 epochs at most and a rung after 1; the
  * page is reloaded mid-search and the search resumes from IndexedDB; it finishes with a leaderboard
  * ordered by the accuracies it shows; the winner is trained in full, compared with linear probing
- * on the test images, and its prompt downloads. Tiny data: 40 training and 40 validation images.
+ * on the test images, and its prompt downloads. Tiny data: 30 training and 30 validation images, two batches an epoch.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Locator, Page } from '@playwright/test';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Locator, Page } from '@playwright/test';
 import { decodeSafetensors } from '../src/engine/export/safetensors';
 import { expect, setNumber, test } from './fixtures';
 
@@ -34,10 +34,14 @@ async function download(page: Page, testId: string): Promise<{ name: string; pat
 
 /** Validation accuracies the leaderboard shows, top to bottom ('' for trials without an epoch). */
 async function shownAccuracies(page: Page): Promise<string[]> {
-  return page.getByTestId('leaderboard-row').evaluateAll((rows) => rows.map((r) => r.querySelector('td.acc')?.textContent ?? ''));
+  return page
+    .getByTestId('leaderboard-row')
+    .evaluateAll((rows) => rows.map((r) => r.querySelector('td.acc')?.textContent ?? ''));
 }
 
-test('an AutoVP search of 12 configurations resumes after a reload, finishes with a winner, trains it and compares it with linear probing', async ({ page }) => {
+test('an AutoVP search of 12 configurations resumes after a reload, finishes with a winner, trains it and compares it with linear probing', async ({
+  page,
+}) => {
   test.setTimeout(12 * 60_000);
   const started = Date.now();
   await page.goto('/');
@@ -45,10 +49,10 @@ test('an AutoVP search of 12 configurations resumes after a reload, finishes wit
   await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
 
   // The data and training settings every trial shares (panel 3).
-  await setNumber(page, 'Training images', 40);
-  await setNumber(page, 'Validation images', 40);
-  await setNumber(page, 'Test images', 40);
-  await setNumber(page, 'Batch size', 20);
+  await setNumber(page, 'Training images', 30);
+  await setNumber(page, 'Validation images', 30);
+  await setNumber(page, 'Test images', 30);
+  await setNumber(page, 'Batch size', 15);
 
   await page.getByTestId('search-tab').click();
   const models = page.getByTestId('axis-models');
@@ -57,8 +61,9 @@ test('an AutoVP search of 12 configurations resumes after a reload, finishes wit
   await setNumber(page, 'Maximum epochs', 2);
   await setNumber(page, 'Grace period (epochs)', 1);
   await setNumber(page, 'Final epochs for the winner', 1);
-  // This 2-core machine gets one worker.
+  // This 2-core machine gets one worker by default; two trials side by side still finish sooner.
   await expect(page.getByLabel('Parallel workers', { exact: true })).toHaveValue('1');
+  await setNumber(page, 'Parallel workers', 2);
   await expect(page.getByTestId('asha-rungs')).toContainText('Rungs after epoch 1');
   const count = page.getByTestId('trial-count');
   await expect(count).toHaveText(/^12 trials, 108 excluded: 108 need more source labels than the model has/);
@@ -72,7 +77,9 @@ test('an AutoVP search of 12 configurations resumes after a reload, finishes wit
   // Curves stream while a trial trains.
   await expect(page.getByTestId('trial-curves')).toBeVisible({ timeout: 180_000 });
   // Two trials have reported an epoch: reload mid-search.
-  await expect.poll(async () => (await shownAccuracies(page)).filter((a) => a.includes('%')).length, { timeout: 240_000 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(async () => (await shownAccuracies(page)).filter((a) => a.includes('%')).length, { timeout: 240_000 })
+    .toBeGreaterThanOrEqual(2);
   await shot(page.locator('.results'), 'search-running');
   const before = (await shownAccuracies(page)).filter((a) => a.includes('%')).length;
   await page.reload();
@@ -83,12 +90,21 @@ test('an AutoVP search of 12 configurations resumes after a reload, finishes wit
   await shot(page.locator('.results'), 'search-interrupted');
   await page.getByTestId('search-resume').click();
   await expect(status).toContainText('Running', { timeout: 60_000 });
+  // Pause holds the trials after their epoch; Resume lets them go on.
+  await page.getByTestId('search-pause').click();
+  await expect(status).toHaveAttribute('data-status', 'paused');
+  await expect(status).toContainText('Paused');
+  await page.getByTestId('search-resume').click();
+  await expect(status).toHaveAttribute('data-status', 'running');
 
   // The search finishes; the winner trains (test images, linear probing) as it was asked to.
   await expect(status).toHaveAttribute('data-status', 'finished', { timeout: 8 * 60_000 });
+  await expect(status).toHaveAttribute('data-activity', 'training-winner');
+  await expect(status).toContainText('Training the winner for 1 epoch');
   const final = page.getByTestId('search-final');
   await expect(final).toBeVisible({ timeout: 4 * 60_000 });
   const searchMinutes = (Date.now() - started) / 60_000;
+  await shot(page.locator('.results'), 'search-finished');
 
   // A correct leaderboard: every configuration ended, ordered by the accuracy it shows.
   await expect(rows).toHaveCount(12);
@@ -102,41 +118,121 @@ test('an AutoVP search of 12 configurations resumes after a reload, finishes wit
   await expect(rows.first()).toHaveClass(/winner/);
 
   const explanation = page.getByTestId('search-explanation');
-  await expect(explanation).toContainText(/^The best design for MNIST digits was MobileNetV2/);
+  await expect(explanation).toContainText(/^The best design for MNIST, among 2 models, was MobileNetV2/);
   await expect(explanation).toContainText(/validation accuracy after [12] epochs?/);
-  await expect(explanation).toContainText('40 validation images');
+  await expect(explanation).toContainText('30 validation images');
   await expect(explanation).toContainText(/linear probing on the same images scored/);
   const vpTest = await page.getByTestId('final-vp-test').textContent();
   const lpTest = await page.getByTestId('final-lp-test').textContent();
   expect(vpTest).toMatch(/^\d+\.\d%$/);
   expect(lpTest).toMatch(/^\d+\.\d%$/);
-  await shot(page.locator('.results'), 'search-finished');
 
   // Exports: the winner's prompt, the leaderboard, the whole search, the Ray Tune job.
   const prompt = await download(page, 'search-download-prompt');
   expect(prompt.name).toMatch(/\.safetensors$/);
   const st = decodeSafetensors(new Uint8Array(readFileSync(prompt.path)));
   expect(st.tensors.get('prompt')!.shape).toEqual([224, 224, 3]);
-  const csv = readFileSync((await download(page, 'search-download-csv')).path, 'utf8').trim().split('\n');
+  const csv = readFileSync((await download(page, 'search-download-csv')).path, 'utf8')
+    .trim()
+    .split('\n');
   expect(csv).toHaveLength(13);
   expect(csv[0]).toMatch(/^rank,trial,stage,model,mapping,/);
-  const json = JSON.parse(readFileSync((await download(page, 'search-download-json')).path, 'utf8')) as Record<string, unknown>;
+  const json = JSON.parse(readFileSync((await download(page, 'search-download-json')).path, 'utf8')) as Record<
+    string,
+    unknown
+  >;
   expect(json).toMatchObject({ format: 'autovp-search', state: { status: 'finished' } });
   expect((json.final as { runId: string }).runId).toBeTruthy();
   const ray = await download(page, 'search-download-ray');
   const script = readFileSync(ray.path, 'utf8');
   expect(script).toContain('ASHAScheduler(');
   expect(script).toContain('MAX_T = 2\nGRACE_PERIOD = 1');
-  if (existsSync('/usr/bin/python3')) expect(spawnSync('/usr/bin/python3', ['-m', 'py_compile', ray.path]).status).toBe(0);
+  if (existsSync('/usr/bin/python3'))
+    expect(spawnSync('/usr/bin/python3', ['-m', 'py_compile', ray.path]).status).toBe(0);
 
   // The winner's run is in Saved prompts, with its test and linear-probing results.
   await page.getByRole('tab', { name: 'Train one design' }).click();
   await expect(page.getByTestId('runs').getByTestId('run-row')).toHaveCount(1);
   await expect(page.getByTestId('lp-val-accuracy')).toBeVisible();
   // The page's main chunk never loads tfjs (the scheduler runs there; trials run in workers).
-  const assets = join('dist', 'assets');
+  const assets = join(process.env.AUTOVP_DIST ?? 'dist', 'assets');
   const map = readdirSync(assets).find((f) => /^index-.*\.js\.map$/.test(f));
   const sources = (JSON.parse(readFileSync(join(assets, map!), 'utf8')) as { sources: string[] }).sources;
   expect(sources.filter((s) => /@tensorflow/.test(s))).toEqual([]);
   console.log(`search test: ${searchMinutes.toFixed(1)} min to the final result; VP test ${vpTest}, LP test ${lpTest}`);
+});
+
+/** darknet-tiny's local copy (../shared), answering its public URLs; nothing else leaves the machine. */
+const DARKNET = resolve(import.meta.dirname, '../../shared/models/darknet-tiny');
+const darknet = JSON.parse(readFileSync(resolve(import.meta.dirname, '../models/darknet-tiny.json'), 'utf8')) as {
+  weights: { url: string };
+  sourceClasses: { url: string };
+};
+
+async function mirrorDarknet(context: BrowserContext): Promise<void> {
+  const base = darknet.weights.url.slice(0, darknet.weights.url.lastIndexOf('/') + 1);
+  const headers = {
+    'access-control-allow-origin': '*',
+    'cross-origin-resource-policy': 'cross-origin',
+    'content-type': 'application/octet-stream',
+  };
+  await context.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, async (route) => {
+    const url = route.request().url();
+    let file: string | null = null;
+    if (url.startsWith(base)) file = join(DARKNET, url.slice(base.length).replace(/\?.*$/, ''));
+    if (url === darknet.sourceClasses.url) file = join(DARKNET, 'classes.json');
+    if (file && existsSync(file)) await route.fulfill({ status: 200, body: readFileSync(file), headers });
+    else await route.abort('internetdisconnected');
+  });
+}
+
+test('one-to-one mappings in a search: SemanticMap, FreqMap and IterMap trials on a 1000-class model', async ({
+  page,
+  context,
+}) => {
+  test.skip(!existsSync(join(DARKNET, 'model.json')), `needs the local darknet-tiny copy at ${DARKNET}`);
+  test.setTimeout(8 * 60_000);
+  await mirrorDarknet(context);
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  await page.getByRole('radio', { name: /^Fashion-MNIST/ }).check();
+  await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
+  await setNumber(page, 'Training images', 20);
+  await setNumber(page, 'Validation images', 20);
+  await setNumber(page, 'Batch size', 10);
+
+  await page.getByTestId('search-tab').click();
+  const models = page.getByTestId('axis-models');
+  await models.getByRole('checkbox', { name: /^Darknet tiny/ }).check();
+  await models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ }).uncheck();
+  await page
+    .getByTestId('axis-mappings')
+    .getByRole('checkbox', { name: /^FullyMap/ })
+    .uncheck();
+  for (const scale of [/^×0\.5/, /^×1\.5/])
+    await page.getByTestId('axis-scales').getByRole('checkbox', { name: scale }).uncheck();
+  await page.getByTestId('axis-resize').getByRole('checkbox', { name: 'on' }).uncheck();
+  for (const k of ['k=5', 'k=10']) await page.getByTestId('axis-ks').getByRole('checkbox', { name: k }).uncheck();
+  await setNumber(page, 'Maximum epochs', 2);
+  await setNumber(page, 'Grace period (epochs)', 1);
+  await page.getByRole('checkbox', { name: /^Train the winner as soon as the search finishes/ }).uncheck();
+  await expect(page.getByTestId('trial-count')).toHaveText('3 trials.');
+  await page.getByTestId('search-start').click();
+
+  const status = page.getByTestId('search-status');
+  await expect(status).toHaveAttribute('data-status', 'finished', { timeout: 6 * 60_000 });
+  const rows = page.getByTestId('leaderboard-row');
+  await expect(rows).toHaveCount(3);
+  const statuses = await rows.evaluateAll((r) => r.map((x) => x.getAttribute('data-status')));
+  expect(
+    statuses.every((st) => st === 'completed' || st === 'stopped'),
+    statuses.join(', '),
+  ).toBe(true);
+  const leaderboard = page.getByTestId('leaderboard');
+  for (const words of ['SemanticMap k=1', 'FreqMap k=1', 'IterMap k=1 (every epoch)'])
+    await expect(leaderboard).toContainText(words);
+  await expect(page.getByTestId('search-explanation')).toContainText(
+    /^The best design for Fashion-MNIST was Darknet tiny/,
+  );
+  await shot(page.locator('.results'), 'search-one-to-one');
 });

@@ -9,6 +9,8 @@ import { RunResult } from './components/RunResult';
 import { RunsPanel } from './components/RunsPanel';
 import { SearchPanel } from './components/search/SearchPanel';
 import { TrainControls } from './components/TrainControls';
+import { RunViews } from './components/views/RunViews';
+import { ShareLink } from './components/views/ShareLink';
 import { useApp } from './store';
 
 type Tab = 'run' | 'search';
@@ -37,7 +39,14 @@ export function App() {
       // storage disabled: the tab is just not remembered
     }
   };
-  const searchBadge = searchActivity === 'running' || searchActivity === 'starting' ? (searchStatus === 'paused' ? 'paused' : 'running') : searchActivity === 'training-winner' ? 'training' : null;
+  const searchBadge =
+    searchActivity === 'running' || searchActivity === 'starting'
+      ? searchStatus === 'paused'
+        ? 'paused'
+        : 'running'
+      : searchActivity === 'training-winner'
+        ? 'training'
+        : null;
   return (
     <>
       <Header />
@@ -46,13 +55,29 @@ export function App() {
           <DatasetPanel />
           <ModelPanel />
           <DesignPanel />
+          <ShareLink />
         </div>
         <div className="results">
           <div className="tabs" role="tablist" aria-label="What to do">
-            <button type="button" role="tab" id="tab-run" aria-selected={tab === 'run'} aria-controls="panel-run" onClick={() => show('run')}>
+            <button
+              type="button"
+              role="tab"
+              id="tab-run"
+              aria-selected={tab === 'run'}
+              aria-controls="panel-run"
+              onClick={() => show('run')}
+            >
               Train one design
             </button>
-            <button type="button" role="tab" id="tab-search" aria-selected={tab === 'search'} aria-controls="panel-search" onClick={() => show('search')} data-testid="search-tab">
+            <button
+              type="button"
+              role="tab"
+              id="tab-search"
+              aria-selected={tab === 'search'}
+              aria-controls="panel-search"
+              onClick={() => show('search')}
+              data-testid="search-tab"
+            >
               AutoVP search{searchBadge && <span className="tab-badge">{searchBadge}</span>}
             </button>
           </div>
@@ -61,6 +86,7 @@ export function App() {
               <TrainControls />
               <Charts />
               <RunResult />
+              <RunViews />
               <RunsPanel />
               <PromptPanel />
             </div>

@@ -42,7 +42,11 @@ function distance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const row = d[i] as number[];
       const prev = d[i - 1] as number[];
-      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        (prev[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
   }
   return (d[a.length] as number[])[b.length] as number;
@@ -65,16 +69,21 @@ function convert(spec: OptionSpec, raw: string): string | number {
   const flag = `--${spec.name}`;
   if (spec.kind === 'number' || spec.kind === 'int') {
     const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v)) throw new CliError(`${flag} takes a number, not ${JSON.stringify(raw)}.`);
+    if (raw.trim() === '' || !Number.isFinite(v))
+      throw new CliError(`${flag} takes a number, not ${JSON.stringify(raw)}.`);
     if (spec.kind === 'int' && !Number.isInteger(v)) throw new CliError(`${flag} takes a whole number, not ${raw}.`);
-    if (spec.min !== undefined && v < spec.min) throw new CliError(`${flag} must be at least ${spec.min} (got ${raw}).`);
+    if (spec.min !== undefined && v < spec.min)
+      throw new CliError(`${flag} must be at least ${spec.min} (got ${raw}).`);
     if (spec.max !== undefined && v > spec.max) throw new CliError(`${flag} must be at most ${spec.max} (got ${raw}).`);
-    if (spec.above !== undefined && !(v > spec.above)) throw new CliError(`${flag} must be above ${spec.above} (got ${raw}).`);
+    if (spec.above !== undefined && !(v > spec.above))
+      throw new CliError(`${flag} must be above ${spec.above} (got ${raw}).`);
     return v;
   }
   if (spec.choices && !spec.choices.includes(raw)) {
     const s = suggest(raw, spec.choices);
-    throw new CliError(`${flag} must be one of ${spec.choices.join(', ')} (got ${JSON.stringify(raw)}${s ? `; did you mean ${s}?` : ''}).`);
+    throw new CliError(
+      `${flag} must be one of ${spec.choices.join(', ')} (got ${JSON.stringify(raw)}${s ? `; did you mean ${s}?` : ''}).`,
+    );
   }
   return raw;
 }
@@ -90,14 +99,18 @@ export function parseOptions(command: CommandSpec, argv: readonly string[]): Par
       continue;
     }
     if (!token.startsWith('--') || token === '--') {
-      throw new CliError(`Unexpected argument ${JSON.stringify(token)} for autovp ${command.name}: every input is given with an option (see autovp ${command.name} --help).`);
+      throw new CliError(
+        `Unexpected argument ${JSON.stringify(token)} for autovp ${command.name}: every input is given with an option (see autovp ${command.name} --help).`,
+      );
     }
     const eq = token.indexOf('=');
     const name = token.slice(2, eq < 0 ? undefined : eq);
     const spec = byName.get(name);
     if (!spec) {
       const s = suggest(name, [...byName.keys()]);
-      throw new CliError(`Unknown option --${name} for autovp ${command.name}${s ? `: did you mean --${s}?` : '.'}`, [`autovp ${command.name} --help lists the options.`]);
+      throw new CliError(`Unknown option --${name} for autovp ${command.name}${s ? `: did you mean --${s}?` : '.'}`, [
+        `autovp ${command.name} --help lists the options.`,
+      ]);
     }
     if (spec.kind === 'flag') {
       if (eq >= 0) throw new CliError(`--${name} is a switch and takes no value.`);
@@ -108,13 +121,21 @@ export function parseOptions(command: CommandSpec, argv: readonly string[]): Par
     if (eq >= 0) raw = token.slice(eq + 1);
     else {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new CliError(`--${name} needs a value (${spec.arg ?? 'VALUE'}).`);
+      if (next === undefined || (next.startsWith('--') && next.length > 2))
+        throw new CliError(`--${name} needs a value (${spec.arg ?? 'VALUE'}).`);
       raw = next;
       i++;
     }
     if (spec.kind === 'list') {
       const prev = (out[name] as string[] | undefined) ?? [];
-      out[name] = [...prev, ...raw.split(',').map((x) => x.trim()).filter((x) => x !== '').map((x) => String(convert({ ...spec, kind: 'string' }, x)))];
+      out[name] = [
+        ...prev,
+        ...raw
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== '')
+          .map((x) => String(convert({ ...spec, kind: 'string' }, x))),
+      ];
     } else {
       if (out[name] !== undefined) throw new CliError(`--${name} is given twice.`);
       out[name] = convert(spec, raw);
@@ -123,7 +144,10 @@ export function parseOptions(command: CommandSpec, argv: readonly string[]): Par
   if (!out.help) {
     for (const spec of command.options) {
       if (spec.required && out[spec.name] === undefined) {
-        throw new CliError(`autovp ${command.name} needs --${spec.name} ${spec.arg ?? ''}`.trimEnd() + '.', [`${spec.help}`, `See autovp ${command.name} --help.`]);
+        throw new CliError(`autovp ${command.name} needs --${spec.name} ${spec.arg ?? ''}`.trimEnd() + '.', [
+          `${spec.help}`,
+          `See autovp ${command.name} --help.`,
+        ]);
       }
     }
   }
@@ -162,7 +186,11 @@ export function commandHelp(command: CommandSpec, width = 100): string {
     `Usage: ${command.usage}`,
     '',
     'Options:',
-    ...rows.map((r) => (r.left.length + 1 > col ? `${r.left}\n${' '.repeat(col)}${wrap(r.right, width, col)}` : `${r.left.padEnd(col)}${wrap(r.right, width, col)}`)),
+    ...rows.map((r) =>
+      r.left.length + 1 > col
+        ? `${r.left}\n${' '.repeat(col)}${wrap(r.right, width, col)}`
+        : `${r.left.padEnd(col)}${wrap(r.right, width, col)}`,
+    ),
     `  --help${' '.repeat(Math.max(1, col - 8))}this help`,
   ];
   for (const n of command.notes ?? []) lines.push('', wrap(n, width, 0));

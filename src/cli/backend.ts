@@ -27,7 +27,8 @@ export function wasmDir(env: CliEnv): string {
     join(env.root, 'public', 'generated', 'wasm'),
   ];
   const found = candidates.find((d) => existsSync(join(d, 'tfjs-backend-wasm.wasm')));
-  if (!found) throw new CliError('The tfjs WebAssembly binaries are missing: run `npm install` in the project.', candidates);
+  if (!found)
+    throw new CliError('The tfjs WebAssembly binaries are missing: run `npm install` in the project.', candidates);
   return found;
 }
 
@@ -51,4 +52,5 @@ export async function initBackend(name: CliBackend, env: CliEnv): Promise<Backen
   return active;
 }
 
-export const describeBackend = (b: BackendInfo) => (b.name === 'wasm' ? `wasm${b.simd ? ' + SIMD' : ''}, single-threaded` : 'cpu (pure JavaScript)');
+export const describeBackend = (b: BackendInfo) =>
+  b.name === 'wasm' ? `wasm${b.simd ? ' + SIMD' : ''}, single-threaded` : 'cpu (pure JavaScript)';

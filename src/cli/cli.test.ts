@@ -33,8 +33,14 @@ function autovp(args: string[], vars: Record<string, string> = {}): Promise<Run>
     execFile(
       process.execPath,
       [join(ROOT, 'cli', 'autovp.mjs'), ...args],
-      { cwd: tmp, env: { ...process.env, AUTOVP_OFFLINE: '1', AUTOVP_CACHE_DIR: cache, ...vars }, maxBuffer: 64 * 1024 * 1024, timeout: 170_000 },
-      (error, stdout, stderr) => done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      {
+        cwd: tmp,
+        env: { ...process.env, AUTOVP_OFFLINE: '1', AUTOVP_CACHE_DIR: cache, ...vars },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 170_000,
+      },
+      (error, stdout, stderr) =>
+        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -77,7 +83,22 @@ describe('autovp: usage and errors', () => {
       expect(r.stdout).toContain('--data');
     }
     const train = await autovp(['train', '--help']);
-    for (const flag of ['--test-data', '--model', '--mapping', '--k', '--interval', '--scale', '--trainable-resize', '--prompt', '--epochs', '--batch', '--lr', '--seed', '--fraction', '--out']) {
+    for (const flag of [
+      '--test-data',
+      '--model',
+      '--mapping',
+      '--k',
+      '--interval',
+      '--scale',
+      '--trainable-resize',
+      '--prompt',
+      '--epochs',
+      '--batch',
+      '--lr',
+      '--seed',
+      '--fraction',
+      '--out',
+    ]) {
       expect(train.stdout).toContain(flag);
     }
   });
@@ -104,9 +125,23 @@ describe('autovp: usage and errors', () => {
     expect(unknownModel.stderr).toContain('Unknown model "resnet-9000"');
 
     // 3 classes × k = 2 need 6 distinct source labels; this model has 5.
-    const capacity = await autovp(['train', '--data', 'easy', '--model', 'nsfwjs-mobilenet-v2', '--mapping', 'freq', '--k', '2', '--out', 'o']);
+    const capacity = await autovp([
+      'train',
+      '--data',
+      'easy',
+      '--model',
+      'nsfwjs-mobilenet-v2',
+      '--mapping',
+      'freq',
+      '--k',
+      '2',
+      '--out',
+      'o',
+    ]);
     expect(capacity.code).toBe(1);
-    expect(capacity.stderr).toContain('A one-to-one label mapping needs 3 target classes × k=2 = 6 distinct source labels, but the model has only 5');
+    expect(capacity.stderr).toContain(
+      'A one-to-one label mapping needs 3 target classes × k=2 = 6 distinct source labels, but the model has only 5',
+    );
     expect(existsSync(join(tmp, 'o'))).toBe(false);
 
     const oneClass = join(tmp, 'one-class');
@@ -120,7 +155,23 @@ describe('autovp: usage and errors', () => {
 describe.skipIf(!hasDarknet)(`autovp with darknet-tiny (skipped: ${SHARED_DARKNET} is absent)`, () => {
   it('trains on a class-folder tree, writes metrics.json and the prompt file, and eval repeats the test accuracy', async () => {
     const run = await autovp([
-      'train', '--data', 'easy', '--model', SHARED_DARKNET, '--mapping', 'fully', '--epochs', '2', '--batch', '4', '--lr', '0.003', '--seed', '3', '--out', 'run1',
+      'train',
+      '--data',
+      'easy',
+      '--model',
+      SHARED_DARKNET,
+      '--mapping',
+      'fully',
+      '--epochs',
+      '2',
+      '--batch',
+      '4',
+      '--lr',
+      '0.003',
+      '--seed',
+      '3',
+      '--out',
+      'run1',
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('using its manifest (id darknet-tiny)');
@@ -130,13 +181,25 @@ describe.skipIf(!hasDarknet)(`autovp with darknet-tiny (skipped: ${SHARED_DARKNE
 
     const metrics = readJson(join(tmp, 'run1', 'metrics.json'));
     const config = metrics.config as Record<string, unknown>;
-    expect(config).toMatchObject({ labelMapping: 'fully', epochs: 2, batchSize: 4, learningRate: 0.003, seed: 3, inputScale: 1, prompt: 'pad', modelId: 'darknet-tiny' });
+    expect(config).toMatchObject({
+      labelMapping: 'fully',
+      epochs: 2,
+      batchSize: 4,
+      learningRate: 0.003,
+      seed: 3,
+      inputScale: 1,
+      prompt: 'pad',
+      modelId: 'darknet-tiny',
+    });
     const epochs = metrics.epochs as Record<string, number>[];
     expect(epochs).toHaveLength(2);
     for (const [i, e] of epochs.entries()) {
       expect(Object.keys(e).sort()).toEqual(['epoch', 'trainAcc', 'trainLoss', 'valAcc']);
       expect(e.epoch).toBe(i + 1);
-      for (const k of ['trainAcc', 'valAcc'] as const) expect(e[k]).toBeGreaterThanOrEqual(0), expect(e[k]).toBeLessThanOrEqual(1);
+      for (const k of ['trainAcc', 'valAcc'] as const) {
+        expect(e[k]).toBeGreaterThanOrEqual(0);
+        expect(e[k]).toBeLessThanOrEqual(1);
+      }
       expect(Number.isFinite(e.trainLoss)).toBe(true);
     }
     const test = metrics.test as { accuracy: number; loss: number; perClass: Record<string, number | null> };
@@ -154,7 +217,12 @@ describe.skipIf(!hasDarknet)(`autovp with darknet-tiny (skipped: ${SHARED_DARKNE
     expect(file.manifest.targetClasses).toEqual(['checker', 'red', 'stripes']);
     expect(file.manifest.labelMapping.kind).toBe('fully');
     expect(file.manifest.metrics.test?.accuracy).toBeCloseTo(test.accuracy, 10);
-    expect(file.manifest.preprocessing).toMatchObject({ baseSize: 128, fit: 'crop', workingSize: 128, alphaBackground: [255, 255, 255] });
+    expect(file.manifest.preprocessing).toMatchObject({
+      baseSize: 128,
+      fit: 'crop',
+      workingSize: 128,
+      alphaBackground: [255, 255, 255],
+    });
     expect(file.manifest.preprocessing.dataset?.resampling).toContain('autovp CLI');
     expect(file.mapping.kind).toBe('fully');
 
@@ -171,9 +239,29 @@ describe.skipIf(!hasDarknet)(`autovp with darknet-tiny (skipped: ${SHARED_DARKNE
 
   it('trains a hub model (downloaded through a mirror into the cache) on a train/test tree; eval works offline from the cache', async () => {
     const hubDir = darknetTinyManifest.weights.url.replace(/model\.json$/, '');
-    const mirror = { [hubDir]: pathToFileURL(`${SHARED_DARKNET}/`).href, [darknetTinyManifest.sourceClasses.url]: pathToFileURL(join(SHARED_DARKNET, 'classes.json')).href };
+    const mirror = {
+      [hubDir]: pathToFileURL(`${SHARED_DARKNET}/`).href,
+      [darknetTinyManifest.sourceClasses.url]: pathToFileURL(join(SHARED_DARKNET, 'classes.json')).href,
+    };
     const run = await autovp(
-      ['train', '--data', 'tt', '--model', 'darknet-tiny', '--mapping', 'freq', '--k', '2', '--epochs', '1', '--batch', '6', '--no-baseline', '--out', 'run2'],
+      [
+        'train',
+        '--data',
+        'tt',
+        '--model',
+        'darknet-tiny',
+        '--mapping',
+        'freq',
+        '--k',
+        '2',
+        '--epochs',
+        '1',
+        '--batch',
+        '6',
+        '--no-baseline',
+        '--out',
+        'run2',
+      ],
       { AUTOVP_HUB_MIRROR: JSON.stringify(mirror) },
     );
     expect(run.code, run.stderr).toBe(0);
@@ -198,13 +286,44 @@ describe.skipIf(!hasDarknet)(`autovp with darknet-tiny (skipped: ${SHARED_DARKNE
 
   it('searches a few configurations with ASHA and trains the winner', async () => {
     const run = await autovp([
-      'search', '--data', 'easy', '--test-data', join('tt', 'test'), '--model', SHARED_DARKNET, '--mappings', 'fully,freq', '--scales', '1', '--ks', '1',
-      '--max-trials', '3', '--max-epochs', '2', '--batch', '8', '--no-baseline', '--seed', '5', '--out', 'search',
+      'search',
+      '--data',
+      'easy',
+      '--test-data',
+      join('tt', 'test'),
+      '--model',
+      SHARED_DARKNET,
+      '--mappings',
+      'fully,freq',
+      '--scales',
+      '1',
+      '--ks',
+      '1',
+      '--max-trials',
+      '3',
+      '--max-epochs',
+      '2',
+      '--final-epochs',
+      '1',
+      '--batch',
+      '8',
+      '--no-baseline',
+      '--seed',
+      '5',
+      '--out',
+      'search',
     ]);
     expect(run.code, run.stderr).toBe(0);
     const search = readJson(join(tmp, 'search', 'search.json'));
     expect(search.status).toBe('finished');
-    const trials = search.trials as { id: string; design: Record<string, unknown>; epochs: number; rungsReached: number[]; valAcc: number | null; status: string }[];
+    const trials = search.trials as {
+      id: string;
+      design: Record<string, unknown>;
+      epochs: number;
+      rungsReached: number[];
+      valAcc: number | null;
+      status: string;
+    }[];
     expect(trials).toHaveLength(3);
     for (const t of trials) {
       expect(t.id).toMatch(/^darknet-tiny\/(fully|freq|iter1)\//);
@@ -242,5 +361,39 @@ describe('the Node decoder', () => {
     expect(rgb.length).toBe(8 * 8 * 3);
     expect(rgb[0]).toBeGreaterThan(200);
     expect(rgb[1]).toBeLessThan(40);
+  });
+
+  it('applies EXIF orientations (a 3×2 image turned upright) and crops the centre of wide images', async () => {
+    const { fitToSquare, orient } = await import('./decode');
+    // Pixel values 1..6 in the red channel, row-major: [[1, 2, 3], [4, 5, 6]].
+    const img = {
+      width: 3,
+      height: 2,
+      data: Uint8Array.from({ length: 24 }, (_, i) => (i % 4 === 0 ? i / 4 + 1 : i % 4 === 3 ? 255 : 0)),
+    };
+    const red = (o: { width: number; height: number; data: Uint8Array }) =>
+      Array.from({ length: o.width * o.height }, (_, p) => o.data[p * 4]);
+    expect(red(orient(img, 1))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(red(orient(img, 2))).toEqual([3, 2, 1, 6, 5, 4]);
+    expect(red(orient(img, 3))).toEqual([6, 5, 4, 3, 2, 1]);
+    expect(red(orient(img, 4))).toEqual([4, 5, 6, 1, 2, 3]);
+    expect(red(orient(img, 5))).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(red(orient(img, 6))).toEqual([4, 1, 5, 2, 6, 3]); // 90° clockwise
+    expect(red(orient(img, 7))).toEqual([6, 3, 5, 2, 4, 1]);
+    expect(red(orient(img, 8))).toEqual([3, 6, 2, 5, 1, 4]); // 90° counter-clockwise
+    expect(orient(img, 6)).toMatchObject({ width: 2, height: 3 });
+    // 'crop' keeps the middle column pair of a 4×2 image: [[9, 1, 2, 9], [9, 3, 4, 9]] → 2×2 at size 2.
+    const wide = {
+      width: 4,
+      height: 2,
+      data: Uint8Array.from([9, 1, 2, 9, 9, 3, 4, 9].flatMap((v) => [v, v, v, 255])),
+    };
+    expect(Array.from(fitToSquare(wide, 2, 'crop', [0, 0, 0])).filter((_, i) => i % 3 === 0)).toEqual([1, 2, 3, 4]);
+    // 'pad' letterboxes onto the background.
+    expect(
+      Array.from(fitToSquare(wide, 4, 'pad', [0, 0, 0]))
+        .filter((_, i) => i % 3 === 0)
+        .slice(0, 4),
+    ).toEqual([0, 0, 0, 0]);
   });
 });

@@ -51,7 +51,9 @@ export function publicBytes(env: CliEnv) {
     try {
       bytes = await readFile(path);
     } catch {
-      throw new Error(`${path} is missing: run \`npm run prepare-assets\` (npm install does it) to derive public/generated/.`);
+      throw new Error(
+        `${path} is missing: run \`npm run prepare-assets\` (npm install does it) to derive public/generated/.`,
+      );
     }
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   };
@@ -149,7 +151,11 @@ export async function loadData(spec: string, env: CliEnv, options: DataOptions):
     kind = 'folder';
   } else if (/\.zip$/i.test(path)) {
     const blob = await openAsBlob(path);
-    listing = await listSource({ kind: 'zip', name: basename(path).replace(/\.zip$/i, ''), file: blob as unknown as File }).catch((e: unknown) => {
+    listing = await listSource({
+      kind: 'zip',
+      name: basename(path).replace(/\.zip$/i, ''),
+      file: blob as unknown as File,
+    }).catch((e: unknown) => {
       throw new CliError(`${path} is not a readable zip: ${e instanceof Error ? e.message : String(e)}`);
     });
     kind = 'zip';
@@ -159,7 +165,12 @@ export async function loadData(spec: string, env: CliEnv, options: DataOptions):
   return importListing(listing, path, kind, options);
 }
 
-async function importListing(listing: SourceListing, path: string, kind: 'folder' | 'zip', options: DataOptions): Promise<LoadedData> {
+async function importListing(
+  listing: SourceListing,
+  path: string,
+  kind: 'folder' | 'zip',
+  options: DataOptions,
+): Promise<LoadedData> {
   const size = IMPORT_LIMITS.workingSize;
   const store = new MemoryStore();
   const progress = options.progress;
@@ -177,25 +188,25 @@ async function importListing(listing: SourceListing, path: string, kind: 'folder
     },
     {
       isCancelled: () => false,
-      onProgress: (p) => progress.status(`  decoding ${fmtInt(p.done)}/${fmtInt(p.total)} images${p.skipped ? `, ${fmtInt(p.skipped)} skipped` : ''}`),
+      onProgress: (p) =>
+        progress.status(
+          `  decoding ${fmtInt(p.done)}/${fmtInt(p.total)} images${p.skipped ? `, ${fmtInt(p.skipped)} skipped` : ''}`,
+        ),
     },
   );
   progress.clear();
   if (result.status !== 'imported') {
     const report = result.report;
     const refusal = result.status === 'refused' ? result.refusal : null;
-    const details = [
-      ...(refusal?.paths.slice(0, 10) ?? []),
-      ...report.notes,
-      ...skipLines(report, 5),
-    ];
+    const details = [...(refusal?.paths.slice(0, 10) ?? []), ...report.notes, ...skipLines(report, 5)];
     throw new CliError(`${path}: ${refusal?.message ?? 'the import was cancelled.'}`, details);
   }
   const info = result.dataset;
   const remap = store.remap as Int32Array;
   const px = info.height * info.width;
   const train = new ImageSetAssembler(info.trainCount, info.height, info.width, info.channels);
-  const test = info.testCount > 0 ? new ImageSetAssembler(info.testCount, info.height, info.width, info.channels) : null;
+  const test =
+    info.testCount > 0 ? new ImageSetAssembler(info.testCount, info.height, info.width, info.channels) : null;
   for (const c of store.chunks) {
     const chunk = remapChunk(c, remap, px);
     if (c.split === 'train') train.add(chunk);
@@ -229,7 +240,8 @@ export function skipLines(report: ImportReport, examplesPerReason: number): stri
   const lines: string[] = [];
   for (const [reason, count] of Object.entries(report.skippedByReason)) {
     lines.push(`skipped ${fmtInt(count)} file${count === 1 ? '' : 's'} (${reason}):`);
-    for (const f of report.skipped.filter((x) => x.reason === reason).slice(0, examplesPerReason)) lines.push(`  ${f.path}: ${f.detail}`);
+    for (const f of report.skipped.filter((x) => x.reason === reason).slice(0, examplesPerReason))
+      lines.push(`  ${f.path}: ${f.detail}`);
     if (count > examplesPerReason) lines.push(`  …`);
   }
   return lines;
@@ -259,9 +271,13 @@ export function relabelAll(data: LoadedData, classes: readonly string[], what: s
   const own = data.dataset.meta.classes;
   const unknown = own.filter((c) => !index.has(classNameKey(c)));
   if (unknown.length) {
-    throw new CliError(`${what} has classes the prompt does not know: ${unknown.slice(0, 10).map((c) => JSON.stringify(c)).join(', ')}${unknown.length > 10 ? ', …' : ''}.`, [
-      `Known classes: ${classes.slice(0, 20).join(', ')}${classes.length > 20 ? ', …' : ''}.`,
-    ]);
+    throw new CliError(
+      `${what} has classes the prompt does not know: ${unknown
+        .slice(0, 10)
+        .map((c) => JSON.stringify(c))
+        .join(', ')}${unknown.length > 10 ? ', …' : ''}.`,
+      [`Known classes: ${classes.slice(0, 20).join(', ')}${classes.length > 20 ? ', …' : ''}.`],
+    );
   }
   const map = own.map((c) => index.get(classNameKey(c)) as number);
   const parts = [data.dataset.train, ...(data.dataset.test ? [data.dataset.test] : [])].map((set) => ({

@@ -39,10 +39,19 @@ export class UnsupportedFormatError extends Error {
 export function decodeRgba(bytes: Uint8Array, sniff: SniffResult): Rgba {
   if (sniff.kind === 'png') {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+    return {
+      width: png.width,
+      height: png.height,
+      data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+    };
   }
   if (sniff.kind === 'jpeg') {
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 100, maxMemoryUsageInMB: 1024 });
+    const img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: 100,
+      maxMemoryUsageInMB: 1024,
+    });
     return { width: img.width, height: img.height, data: img.data };
   }
   throw new UnsupportedFormatError(
@@ -67,14 +76,37 @@ export function orient(img: Rgba, orientation: number | undefined): Rgba {
       let sx: number;
       let sy: number;
       switch (orientation) {
-        case 2: sx = w - 1 - x; sy = y; break; // mirror horizontally
-        case 3: sx = w - 1 - x; sy = h - 1 - y; break; // rotate 180
-        case 4: sx = x; sy = h - 1 - y; break; // mirror vertically
-        case 5: sx = y; sy = x; break; // transpose
-        case 6: sx = y; sy = h - 1 - x; break; // rotate 90 clockwise
-        case 7: sx = w - 1 - y; sy = h - 1 - x; break; // transverse
-        case 8: sx = w - 1 - y; sy = x; break; // rotate 90 counter-clockwise
-        default: sx = x; sy = y;
+        case 2:
+          sx = w - 1 - x;
+          sy = y;
+          break; // mirror horizontally
+        case 3:
+          sx = w - 1 - x;
+          sy = h - 1 - y;
+          break; // rotate 180
+        case 4:
+          sx = x;
+          sy = h - 1 - y;
+          break; // mirror vertically
+        case 5:
+          sx = y;
+          sy = x;
+          break; // transpose
+        case 6:
+          sx = y;
+          sy = h - 1 - x;
+          break; // rotate 90 clockwise
+        case 7:
+          sx = w - 1 - y;
+          sy = h - 1 - x;
+          break; // transverse
+        case 8:
+          sx = w - 1 - y;
+          sy = x;
+          break; // rotate 90 counter-clockwise
+        default:
+          sx = x;
+          sy = y;
       }
       const s = (sy * w + sx) * 4;
       const d = (y * ow + x) * 4;

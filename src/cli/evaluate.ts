@@ -32,7 +32,9 @@ async function readPrompt(path: string): Promise<PromptFile> {
 /** The model folder a training run recorded in the metrics.json beside its prompt file, if it still exists. */
 async function recordedFolder(promptPath: string, modelId: string): Promise<string | null> {
   try {
-    const metrics = JSON.parse(await readFile(join(dirname(promptPath), 'metrics.json'), 'utf8')) as { model?: { id?: string; folder?: string | null } };
+    const metrics = JSON.parse(await readFile(join(dirname(promptPath), 'metrics.json'), 'utf8')) as {
+      model?: { id?: string; folder?: string | null };
+    };
     const folder = metrics.model?.folder;
     return metrics.model?.id === modelId && folder && existsSync(join(folder, 'model.json')) ? folder : null;
   } catch {
@@ -46,12 +48,17 @@ function checkModel(model: ResolvedModel, file: PromptFile): void {
   const have = model.manifest;
   const differs: string[] = [];
   if (have.inputSize !== m.inputSize) differs.push(`input size ${m.inputSize} (this model: ${have.inputSize})`);
-  if (have.valueRange.join() !== m.valueRange.join()) differs.push(`value range [${m.valueRange.join(', ')}] (this model: [${have.valueRange.join(', ')}])`);
-  const norm = (n: { mean: number[]; std: number[] } | null | undefined) => (n ? `${n.mean.join()}|${n.std.join()}` : '');
+  if (have.valueRange.join() !== m.valueRange.join())
+    differs.push(`value range [${m.valueRange.join(', ')}] (this model: [${have.valueRange.join(', ')}])`);
+  const norm = (n: { mean: number[]; std: number[] } | null | undefined) =>
+    n ? `${n.mean.join()}|${n.std.join()}` : '';
   if (norm(have.normalization) !== norm(m.normalization)) differs.push('input normalisation');
-  if (have.sourceOutput !== m.sourceOutput) differs.push(`source output "${m.sourceOutput}" (this model: "${have.sourceOutput}")`);
-  if (differs.length) throw new CliError(`The prompt was trained for ${m.name} (${m.id}), not for this model: ${differs.join(', ')}.`);
-  if (model.id !== m.id) model.notes.push(`The prompt names the model ${m.id}; using ${model.id}, whose inputs and outputs agree.`);
+  if (have.sourceOutput !== m.sourceOutput)
+    differs.push(`source output "${m.sourceOutput}" (this model: "${have.sourceOutput}")`);
+  if (differs.length)
+    throw new CliError(`The prompt was trained for ${m.name} (${m.id}), not for this model: ${differs.join(', ')}.`);
+  if (model.id !== m.id)
+    model.notes.push(`The prompt names the model ${m.id}; using ${model.id}, whose inputs and outputs agree.`);
 }
 
 export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
@@ -60,7 +67,9 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
   const file = await readPrompt(promptPath);
   const m = file.manifest;
   const backend = await initBackend((o.backend as CliBackend | undefined) ?? 'wasm', env);
-  progress.line(`autovp eval · ${m.targetClasses.length} classes · ${m.model.name} · backend ${describeBackend(backend)}`);
+  progress.line(
+    `autovp eval · ${m.targetClasses.length} classes · ${m.model.name} · backend ${describeBackend(backend)}`,
+  );
 
   let spec = o.model as string | undefined;
   if (!spec) {
@@ -70,7 +79,10 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
   }
   const model = await resolveModel(spec, env, folderModelOptions(o)).catch((e: unknown) => {
     if (e instanceof CliError && !o.model) {
-      throw new CliError(`The prompt was trained for ${m.model.name} (${m.model.id}); name it with --model ID|DIR.`, [e.message, ...e.details]);
+      throw new CliError(`The prompt was trained for ${m.model.name} (${m.model.id}); name it with --model ID|DIR.`, [
+        e.message,
+        ...e.details,
+      ]);
     }
     throw e;
   });
@@ -78,7 +90,11 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
   for (const n of model.notes) progress.line(n);
 
   const fit = (o.fit as 'crop' | 'pad' | 'stretch' | undefined) ?? m.preprocessing.fit;
-  const data = await loadData(o.data as string, env, { fit, maxImages: (o['max-images'] as number | undefined) ?? 20_000, progress });
+  const data = await loadData(o.data as string, env, {
+    fit,
+    maxImages: (o['max-images'] as number | undefined) ?? 20_000,
+    progress,
+  });
   const classes = m.targetClasses;
   const what = `The data ${data.location}`;
   const split = (o.split as 'test' | 'train' | 'all' | undefined) ?? 'test';
@@ -97,14 +113,18 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
   } else if (m.data?.testFraction && m.data.testFraction > 0 && sameClasses(d.meta.classes, classes)) {
     // The run carved its test split out of this folder: draw the same images again from its seed.
     const pool = relabelSplit(data, d.train, classes, what);
-    const splits = selectSplits({ meta: d.meta, train: pool }, {
-      valFraction: m.data.valFraction ?? 0.1,
-      trainImages: m.data.trainImages ?? pool.labels.length,
-      valImages: m.data.valImages ?? pool.labels.length,
-      testImages: m.data.testImages ?? pool.labels.length,
-      fraction: m.data.fraction ?? 1,
-      testFraction: m.data.testFraction,
-    }, m.seed);
+    const splits = selectSplits(
+      { meta: d.meta, train: pool },
+      {
+        valFraction: m.data.valFraction ?? 0.1,
+        trainImages: m.data.trainImages ?? pool.labels.length,
+        valImages: m.data.valImages ?? pool.labels.length,
+        testImages: m.data.testImages ?? pool.labels.length,
+        fraction: m.data.fraction ?? 1,
+        testFraction: m.data.testFraction,
+      },
+      m.seed,
+    );
     if (!splits.test) throw new CliError('The test split the training run held out is empty for this folder.');
     set = pool;
     described = `the test split the training run held out (${Math.round(m.data.testFraction * 100)}% of every class, seed ${m.seed})`;
@@ -113,7 +133,13 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
     set = relabelAll(data, classes, what);
     described = 'every image (the folder has no test split)';
   }
-  return report(await evaluateOn(set, Int32Array.from({ length: set.labels.length }, (_, i) => i)), described);
+  return report(
+    await evaluateOn(
+      set,
+      Int32Array.from({ length: set.labels.length }, (_, i) => i),
+    ),
+    described,
+  );
 
   async function evaluateOn(images: ImageSet, indices: Int32Array) {
     if (indices.length === 0) throw new CliError(`No images to evaluate in ${data.location}.`);
@@ -132,13 +158,19 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
 
   function report(e: Awaited<ReturnType<typeof evaluateOn>>, on: string): number {
     const correct = Math.round(e.accuracy * e.count);
-    const perClass = Object.fromEntries(classes.map((c, i) => [c, Number.isFinite(e.perClass[i]) ? (e.perClass[i] as number) : null]));
+    const perClass = Object.fromEntries(
+      classes.map((c, i) => [c, Number.isFinite(e.perClass[i]) ? (e.perClass[i] as number) : null]),
+    );
     if (o.json) {
-      env.stdout.write(`${JSON.stringify({ accuracy: e.accuracy, loss: e.loss, count: e.count, correct, perClass, on, prompt: promptPath, data: data.location })}\n`);
+      env.stdout.write(
+        `${JSON.stringify({ accuracy: e.accuracy, loss: e.loss, count: e.count, correct, perClass, on, prompt: promptPath, data: data.location })}\n`,
+      );
       return 0;
     }
     progress.line(`Evaluated on ${on}.`);
-    env.stdout.write(`accuracy ${e.accuracy.toFixed(4)} (${percent(e.accuracy)}, ${correct}/${e.count} images) · loss ${e.loss.toFixed(4)}\n`);
+    env.stdout.write(
+      `accuracy ${e.accuracy.toFixed(4)} (${percent(e.accuracy)}, ${correct}/${e.count} images) · loss ${e.loss.toFixed(4)}\n`,
+    );
     const width = Math.min(30, Math.max(...classes.map((c) => c.length)));
     for (const [c, a] of Object.entries(perClass)) {
       if (a === null) continue;
@@ -148,4 +180,5 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
   }
 }
 
-const sameClasses = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
+const sameClasses = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((c, i) => c === b[i]);

@@ -15,7 +15,14 @@ import { type CliEnv, isOffline } from './env';
 
 export function fileName(url: string): string {
   const hash = createHash('sha256').update(url).digest('hex').slice(0, 16);
-  const last = (url.replace(/[?#].*$/, '').split('/').pop() ?? '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60);
+  const last = (
+    url
+      .replace(/[?#].*$/, '')
+      .split('/')
+      .pop() ?? ''
+  )
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .slice(0, 60);
   return `${hash}-${last || 'file'}`;
 }
 
@@ -60,7 +67,12 @@ export function hubMirror(env: CliEnv): HubMirror | null {
   if (!raw) return null;
   try {
     const value: unknown = JSON.parse(raw);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.values(value).every((v) => typeof v === 'string')
+    ) {
       return value as HubMirror;
     }
   } catch {
@@ -71,7 +83,12 @@ export function hubMirror(env: CliEnv): HubMirror | null {
 
 const fileResponse = (bytes: ArrayBuffer | null): Awaited<ReturnType<FetchLike>> =>
   bytes
-    ? { ok: true, status: 200, arrayBuffer: async () => bytes, json: async () => JSON.parse(new TextDecoder().decode(bytes)) as unknown }
+    ? {
+        ok: true,
+        status: 200,
+        arrayBuffer: async () => bytes,
+        json: async () => JSON.parse(new TextDecoder().decode(bytes)) as unknown,
+      }
     : { ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0), json: async () => null };
 
 /** Reads file:// URLs from disk (404 when missing; the query string is ignored). */

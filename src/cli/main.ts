@@ -42,10 +42,19 @@ function mainHelp(): string {
 function listModels(env: CliEnv): number {
   for (const m of allModels()) {
     const w = m.weights;
-    const where = w.kind === 'bundled' ? 'bundled (offline)' : w.kind === 'hub' ? `hub, downloaded once (${megabytes(m.sizeBytes)})` : w.kind;
-    env.stdout.write(`${m.id.padEnd(26)} ${String(sourceClassCount(m)).padStart(5)} classes  ${m.inputSize}²  ${where}\n  ${m.name}\n`);
+    const where =
+      w.kind === 'bundled'
+        ? 'bundled (offline)'
+        : w.kind === 'hub'
+          ? `hub, downloaded once (${megabytes(m.sizeBytes)})`
+          : w.kind;
+    env.stdout.write(
+      `${m.id.padEnd(26)} ${String(sourceClassCount(m)).padStart(5)} classes  ${m.inputSize}²  ${where}\n  ${m.name}\n`,
+    );
   }
-  env.stdout.write('\nOr give a folder holding a TensorFlow.js model.json (and a classes.json with its class names): --model DIR\n');
+  env.stdout.write(
+    '\nOr give a folder holding a TensorFlow.js model.json (and a classes.json with its class names): --model DIR\n',
+  );
   return 0;
 }
 
@@ -64,8 +73,13 @@ export async function runCli(argv: readonly string[], env: CliEnv): Promise<numb
     }
     const command = COMMANDS.find((c) => c.name === name);
     if (!command) {
-      const s = suggest(name, COMMANDS.map((c) => c.name));
-      throw new CliError(`Unknown command "${name}"${s ? `: did you mean "${s}"?` : '.'}`, ['Commands: train, eval, search, models. autovp --help describes them.']);
+      const s = suggest(
+        name,
+        COMMANDS.map((c) => c.name),
+      );
+      throw new CliError(`Unknown command "${name}"${s ? `: did you mean "${s}"?` : '.'}`, [
+        'Commands: train, eval, search, models. autovp --help describes them.',
+      ]);
     }
     const options = parseOptions(command, rest);
     if (options.help) {

@@ -60,7 +60,10 @@ const fetchFile: FetchLike = (url) => readFileUrl(url);
 /** True when `spec` names a path rather than an id (it exists, or looks like a path). */
 function looksLikePath(spec: string, env: CliEnv): Promise<boolean> {
   if (/[/\\]/.test(spec) || spec.startsWith('.') || spec.endsWith('.json')) return Promise.resolve(true);
-  return stat(resolve(env.cwd, spec)).then((s) => s.isDirectory(), () => false);
+  return stat(resolve(env.cwd, spec)).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 function hubFetcher(env: CliEnv, progress: Progress | null): FetchLike {
@@ -83,12 +86,18 @@ async function manifestClassNames(manifest: ModelManifest, env: CliEnv): Promise
 }
 
 /** Resolves --model: a built-in id or a folder (see the module comment). */
-export async function resolveModel(spec: string, env: CliEnv, options: FolderModelOptions = {}): Promise<ResolvedModel> {
+export async function resolveModel(
+  spec: string,
+  env: CliEnv,
+  options: FolderModelOptions = {},
+): Promise<ResolvedModel> {
   if (await looksLikePath(spec, env)) return resolveFolder(resolve(env.cwd, spec), env, options);
   const manifest = findModel(spec);
   if (!manifest) {
     throw new CliError(`Unknown model "${spec}".`, [
-      `Built-in models: ${allModels().map((m) => m.id).join(', ')} (autovp models lists them),`,
+      `Built-in models: ${allModels()
+        .map((m) => m.id)
+        .join(', ')} (autovp models lists them),`,
       'or give a folder holding a TensorFlow.js model.json and its weight files.',
     ]);
   }
@@ -104,7 +113,9 @@ export async function resolveModel(spec: string, env: CliEnv, options: FolderMod
       artifacts: async (progress) => {
         progress.line(`Loading ${manifest.name} (bundled)…`);
         return loadModelArtifacts(url, fetchFile).catch((e: unknown) => {
-          throw new CliError(`${manifest.name}: ${(e as Error).message}`, ['The bundled models are derived at install: run `npm run prepare-assets`.']);
+          throw new CliError(`${manifest.name}: ${(e as Error).message}`, [
+            'The bundled models are derived at install: run `npm run prepare-assets`.',
+          ]);
         });
       },
       classNames: () => manifestClassNames(manifest, env),
@@ -120,7 +131,11 @@ export async function resolveModel(spec: string, env: CliEnv, options: FolderMod
       artifacts: async (progress) => {
         const cache = diskCache(cacheDir(env));
         const cached = await isModelCached(w.url, cache).catch(() => false);
-        progress.line(cached ? `Loading ${manifest.name} from the cache ${cacheDir(env)}…` : `Downloading ${manifest.name} (${megabytes(manifest.sizeBytes)}) from ${w.url}…`);
+        progress.line(
+          cached
+            ? `Loading ${manifest.name} from the cache ${cacheDir(env)}…`
+            : `Downloading ${manifest.name} (${megabytes(manifest.sizeBytes)}) from ${w.url}…`,
+        );
         try {
           const artifacts = await loadModelArtifacts(w.url, hubFetcher(env, progress), (loaded, total) =>
             progress.status(`  ${manifest.id}: ${megabytes(loaded)} / ${megabytes(total)}`),
@@ -163,7 +178,11 @@ export function matchBuiltin(json: ModelJson): ModelManifest | undefined {
   const format = isGraphTopology(json.modelTopology) ? 'graph' : 'layers';
   const topology = JSON.stringify(json.modelTopology);
   return MODELS.find(
-    (m) => m.format === format && m.sizeBytes === bytes && topology.includes(JSON.stringify(m.sourceOutput)) && topology.includes(JSON.stringify(m.featureOutput)),
+    (m) =>
+      m.format === format &&
+      m.sizeBytes === bytes &&
+      topology.includes(JSON.stringify(m.sourceOutput)) &&
+      topology.includes(JSON.stringify(m.featureOutput)),
   );
 }
 
@@ -173,7 +192,9 @@ async function resolveFolder(path: string, env: CliEnv, options: FolderModelOpti
   const dir = s.isDirectory() ? path : dirname(path);
   const files = await folderFiles(dir);
   if (!files.some((f) => f.path.toLowerCase() === 'model.json')) {
-    throw new CliError(`${dir} holds no model.json.`, ['--model takes a built-in id (autovp models) or a folder with a TensorFlow.js model.json and its weight files.']);
+    throw new CliError(`${dir} holds no model.json.`, [
+      '--model takes a built-in id (autovp models) or a folder with a TensorFlow.js model.json and its weight files.',
+    ]);
   }
   let read;
   try {
@@ -184,7 +205,9 @@ async function resolveFolder(path: string, env: CliEnv, options: FolderModelOpti
   } catch (e) {
     throw new CliError(`${dir}: ${(e as Error).message}`);
   }
-  const sidecar = files.find((f) => CLASS_NAME_FILES.test(f.path) && f.path.toLowerCase() !== 'model.json' && f.size < 5_000_000);
+  const sidecar = files.find(
+    (f) => CLASS_NAME_FILES.test(f.path) && f.path.toLowerCase() !== 'model.json' && f.size < 5_000_000,
+  );
   const sidecarNames = sidecar ? parseSidecarClassNames(sidecar.path, await readFile(sidecar.abs, 'utf8')) : null;
   const notes: string[] = [];
   const builtin = matchBuiltin(read.json);
@@ -219,24 +242,47 @@ async function resolveFolder(path: string, env: CliEnv, options: FolderModelOpti
   const featureOutput = options.featureOutput ?? inspection.proposedFeature ?? sourceOutput;
   if (!sourceOutput || !featureOutput) {
     throw new CliError(`${dir}: no output of this model can serve as class scores.`, [
-      `Candidates: ${inspection.outputs.slice(0, 8).map((o) => `${o.name} [${o.shape.join('×')}]`).join(', ') || 'none'}.`,
+      `Candidates: ${
+        inspection.outputs
+          .slice(0, 8)
+          .map((o) => `${o.name} [${o.shape.join('×')}]`)
+          .join(', ') || 'none'
+      }.`,
     ]);
   }
   const source = inspection.outputs.find((o) => o.name === sourceOutput);
   const numSource = source?.size ?? 0;
   if (!source) {
     throw new CliError(`${dir}: "${sourceOutput}" is not one of this model's per-image outputs.`, [
-      `Candidates: ${inspection.outputs.slice(0, 8).map((o) => `${o.name} [${o.shape.join('×')}]`).join(', ')}.`,
+      `Candidates: ${inspection.outputs
+        .slice(0, 8)
+        .map((o) => `${o.name} [${o.shape.join('×')}]`)
+        .join(', ')}.`,
     ]);
   }
-  if (!inspection.confident && !options.sourceOutput) notes.push(`Could not tell which output holds the class scores; using "${sourceOutput}" (choose with --source-output).`);
+  if (!inspection.confident && !options.sourceOutput)
+    notes.push(
+      `Could not tell which output holds the class scores; using "${sourceOutput}" (choose with --source-output).`,
+    );
   notes.push(...inspection.notes.filter((n) => !/check the choice below/.test(n)));
   const values = options.values ?? 'unit';
-  if (!options.values) notes.push(`Assuming input values in ${VALUE_PRESETS.unit.label} (choose with --values unit|symmetric|bytes|imagenet).`);
+  if (!options.values)
+    notes.push(
+      `Assuming input values in ${VALUE_PRESETS.unit.label} (choose with --values unit|symmetric|bytes|imagenet).`,
+    );
   const names = sidecarNames && sidecarNames.length === numSource ? sidecarNames : null;
-  if (sidecarNames && !names) notes.push(`${sidecar?.path} lists ${sidecarNames.length} names but the model has ${numSource} outputs: classes are numbered.`);
+  if (sidecarNames && !names)
+    notes.push(
+      `${sidecar?.path} lists ${sidecarNames.length} names but the model has ${numSource} outputs: classes are numbered.`,
+    );
   const name = basename(dir);
-  const manifest = userManifest(`folder:${name}`, inspection, { name, sourceOutput, featureOutput, values, ...(names ? { classNames: names } : {}) }, { files: read.files }, numSource);
+  const manifest = userManifest(
+    `folder:${name}`,
+    inspection,
+    { name, sourceOutput, featureOutput, values, ...(names ? { classNames: names } : {}) },
+    { files: read.files },
+    numSource,
+  );
   manifest.notes = `Read by the autovp CLI from the folder ${dir}.`;
   manifest.trainedOn = 'Unknown (a model folder given to the CLI).';
   return {
@@ -244,7 +290,10 @@ async function resolveFolder(path: string, env: CliEnv, options: FolderModelOpti
     manifest,
     origin: 'folder',
     folder: dir,
-    notes: [`${shown}: source output "${sourceOutput}" (${numSource} outputs), features "${featureOutput}", input ${inspection.inputSize}².`, ...notes],
+    notes: [
+      `${shown}: source output "${sourceOutput}" (${numSource} outputs), features "${featureOutput}", input ${inspection.inputSize}².`,
+      ...notes,
+    ],
     artifacts: async (progress) => {
       progress.line(`Loading the model in ${shown}…`);
       return read.artifacts;

@@ -25,6 +25,9 @@ import { formatDuration, percent, type Progress } from './progress';
 
 export const GENERATOR = 'autovp CLI 0.1.0 (AutoVP Playground)';
 
+/** The linear-probing baseline holds every image's features in memory: skip it above this. */
+const MAX_FEATURE_BYTES = 2e9;
+
 export interface RunData {
   train: LoadedData;
   testData: LoadedData | null;
@@ -38,17 +41,32 @@ const opt = <T>(o: ParsedOptions, name: string): T | undefined => o[name] as T |
 
 /** Reads --data and --test-data. */
 export async function loadRunData(o: ParsedOptions, env: CliEnv, progress: Progress): Promise<RunData> {
-  const options = { fit: opt<'crop' | 'pad' | 'stretch'>(o, 'fit') ?? 'crop', maxImages: opt<number>(o, 'max-images') ?? 20_000, progress };
+  const options = {
+    fit: opt<'crop' | 'pad' | 'stretch'>(o, 'fit') ?? 'crop',
+    maxImages: opt<number>(o, 'max-images') ?? 20_000,
+    progress,
+  };
   const train = await loadData(opt<string>(o, 'data') as string, env, options);
   const testSpec = opt<string>(o, 'test-data');
   if (!testSpec) {
     const testFraction = opt<number>(o, 'test-fraction') ?? 0.2;
-    return { train, testData: null, dataset: train.dataset, testSource: train.dataset.test ? 'test-split' : testFraction > 0 ? 'carved' : 'none' };
+    return {
+      train,
+      testData: null,
+      dataset: train.dataset,
+      testSource: train.dataset.test ? 'test-split' : testFraction > 0 ? 'carved' : 'none',
+    };
   }
   const testData = await loadData(testSpec, env, options);
-  if (train.dataset.test) progress.line(`  --test-data replaces the test split of ${train.location}; that split is not used.`);
+  if (train.dataset.test)
+    progress.line(`  --test-data replaces the test split of ${train.location}; that split is not used.`);
   const test = relabelAll(testData, train.dataset.meta.classes, `The test data ${testData.location}`);
-  return { train, testData, dataset: { meta: train.dataset.meta, train: train.dataset.train, test }, testSource: 'test-data' };
+  return {
+    train,
+    testData,
+    dataset: { meta: train.dataset.meta, train: train.dataset.train, test },
+    testSource: 'test-data',
+  };
 }
 
 /** --fraction: a share (≤ 1) or 1/r (> 1) → the engine's r ≥ 1. */
@@ -98,7 +116,13 @@ export function preprocessingOf(d: Dataset, baseSize: number): PromptPreprocessi
   const meta = d.meta as Partial<ImportedDatasetInfo>;
   const common = { baseSize, resize: 'bilinear-half-pixel', values: 'uint8/255', grayscale: 'repeat-to-rgb' } as const;
   if (meta.imported && meta.preprocessing) {
-    return { ...common, fit: meta.preprocessing.fit, alphaBackground: [...(meta.alphaBackground ?? meta.preprocessing.alphaBackground)], workingSize: meta.preprocessing.workingSize, dataset: meta.preprocessing };
+    return {
+      ...common,
+      fit: meta.preprocessing.fit,
+      alphaBackground: [...(meta.alphaBackground ?? meta.preprocessing.alphaBackground)],
+      workingSize: meta.preprocessing.workingSize,
+      dataset: meta.preprocessing,
+    };
   }
   return { ...common, fit: 'crop', alphaBackground: [...ALPHA_BACKGROUND], workingSize: null, dataset: null };
 }
@@ -130,7 +154,13 @@ export interface BaselineResult {
 }
 
 /** Linear probing on the frozen model's features of the same images (the app's settings). */
-export async function linearBaseline(source: SourceModel, splits: RunSplits, numTarget: number, design: VPDesign, progress: Progress): Promise<BaselineResult> {
+export async function linearBaseline(
+  source: SourceModel,
+  splits: RunSplits,
+  numTarget: number,
+  design: VPDesign,
+  progress: Progress,
+): Promise<BaselineResult> {
   const started = performance.now();
   const { baseSize, batchSize, seed } = design;
   progress.line('Linear-probing baseline: extracting features…');
@@ -138,7 +168,13 @@ export async function linearBaseline(source: SourceModel, splits: RunSplits, num
   const valF = await extractFeatures(source, splits.val, baseSize, batchSize);
   if (!trainF || !valF) throw new Error('feature extraction stopped');
   progress.status(`  training a linear probe on ${trainF.dim.toLocaleString('en-US')}-d features (100 epochs)…`, true);
-  const probe = await trainLinearProbe(trainF, valF, numTarget, { epochs: 100, learningRate: 1e-3, weightDecay: 1e-4, batchSize: 128, seed });
+  const probe = await trainLinearProbe(trainF, valF, numTarget, {
+    epochs: 100,
+    learningRate: 1e-3,
+    weightDecay: 1e-4,
+    batchSize: 128,
+    seed,
+  });
   const testF = splits.test ? await extractFeatures(source, splits.test, baseSize, batchSize) : null;
   const test = testF ? await evaluateLinearProbe(probe, testF) : null;
   progress.clear();
@@ -193,17 +229,26 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
   const numTarget = classes.length;
   checkMappingCapacity(design, source.numSource, numTarget, model.manifest.name);
   const splits = selectSplits(d, selection, design.seed);
-  if (splits.train.indices.length === 0) throw new CliError('No training images are left after holding out validation and test images.');
+  if (splits.train.indices.length === 0)
+    throw new CliError('No training images are left after holding out validation and test images.');
   progress.line(
     `Splits: ${splits.train.indices.length} train, ${splits.val.indices.length} validation, ${splits.test?.indices.length ?? 0} test images` +
-      (data.testSource === 'carved' ? ` (test: ${Math.round((selection.testFraction ?? 0) * 100)}% of every class, held out by the seed)` : data.testSource === 'test-data' ? ' (test: --test-data)' : data.testSource === 'test-split' ? ' (test: the test/ folder)' : ''),
+      (data.testSource === 'carved'
+        ? ` (test: ${Math.round((selection.testFraction ?? 0) * 100)}% of every class, held out by the seed)`
+        : data.testSource === 'test-data'
+          ? ' (test: --test-data)'
+          : data.testSource === 'test-split'
+            ? ` (test: ${data.train.kind === 'builtin' ? `the test split of ${data.train.location}` : 'the test/ folder'})`
+            : ''),
   );
 
   let semantic: Awaited<ReturnType<typeof prepareSemanticMapping>> | null = null;
   if (design.labelMapping === 'semantic') {
     const names = await model.classNames();
     if (!names) {
-      throw new CliError(`SemanticMap needs the class names of ${model.manifest.name}.`, ['Put a classes.json (a JSON list) or labels.txt (one per line) beside its model.json, or choose another mapping.']);
+      throw new CliError(`SemanticMap needs the class names of ${model.manifest.name}.`, [
+        'Put a classes.json (a JSON list) or labels.txt (one per line) beside its model.json, or choose another mapping.',
+      ]);
     }
     try {
       semantic = await prepareSemanticMapping({
@@ -247,7 +292,11 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
         );
       },
       onMapping: (epoch) => {
-        if (design.labelMapping === 'iter' || epoch === 0) progress.status(`  ${design.labelMapping === 'iter' ? 'IterMap' : 'FreqMap'}: mapping computed before epoch ${epoch + 1}`, true);
+        if (design.labelMapping === 'iter' || epoch === 0)
+          progress.status(
+            `  ${design.labelMapping === 'iter' ? 'IterMap' : 'FreqMap'}: mapping computed before epoch ${epoch + 1}`,
+            true,
+          );
       },
     });
     const trainedSeconds = (performance.now() - started) / 1000;
@@ -257,12 +306,25 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
       progress.status('Testing…', true);
       test = await evaluate(vp, splits.test, design.batchSize);
       progress.clear();
-      progress.line(`test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}), loss ${test.loss.toFixed(4)}`);
+      progress.line(
+        `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}), loss ${test.loss.toFixed(4)}`,
+      );
     }
     let baseline: BaselineResult | null = null;
-    if (input.baseline) {
+    let baselineSkipped: string | null = null;
+    const featureShape = source.network.tensors.find((t) => t.name === source.featureOutput)?.shape ?? [];
+    const featureBytes =
+      featureShape.reduce((a, b) => a * b, 1) *
+      4 *
+      (splits.train.indices.length + splits.val.indices.length + (splits.test?.indices.length ?? 0));
+    if (input.baseline && featureBytes > MAX_FEATURE_BYTES) {
+      baselineSkipped = `the features of ${splits.train.indices.length + splits.val.indices.length + (splits.test?.indices.length ?? 0)} images would take ${(featureBytes / 1e9).toFixed(1)} GB; use --train-images to probe fewer`;
+      progress.line(`Linear-probing baseline skipped: ${baselineSkipped}.`);
+    } else if (input.baseline) {
       baseline = await linearBaseline(source, splits, numTarget, design, progress);
-      progress.line(`linear probing: test accuracy ${percent(baseline.test?.accuracy)}, validation ${percent(baseline.validationAccuracy)} (${baseline.featureDim.toLocaleString('en-US')}-d features)`);
+      progress.line(
+        `linear probing: test accuracy ${percent(baseline.test?.accuracy)}, validation ${percent(baseline.validationAccuracy)} (${baseline.featureDim.toLocaleString('en-US')}-d features)`,
+      );
     }
 
     // The prompt file, as the app exports it.
@@ -292,27 +354,60 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
     const seconds = (performance.now() - started) / 1000;
     const metrics: Record<string, unknown> = {
       config: { ...input.config, ...design, data: selection, backend: input.backend.name },
-      epochs: result.epochs.map((e) => ({ epoch: e.epoch + 1, trainLoss: finite(e.trainLoss), trainAcc: finite(e.trainAcc), valAcc: finite(e.valAcc) })),
+      epochs: result.epochs.map((e) => ({
+        epoch: e.epoch + 1,
+        trainLoss: finite(e.trainLoss),
+        trainAcc: finite(e.trainAcc),
+        valAcc: finite(e.valAcc),
+      })),
       test: test ? evaluationJson(test, classes) : null,
       baselineLP: baseline ? { accuracy: finite(baseline.test?.accuracy ?? NaN) } : null,
       // Details beyond the schema above.
-      validation: result.validation ? { accuracy: finite(result.validation.accuracy), loss: finite(result.validation.loss), count: result.validation.count } : null,
-      epochDetails: result.epochs.map((e) => ({ epoch: e.epoch + 1, valLoss: finite(e.valLoss), seconds: e.seconds })),
-      testDetails: test ? { count: test.count, correct: Math.round(test.accuracy * test.count), confusion: test.confusion, classes } : null,
-      baselineDetails: baseline
+      validation: result.validation
         ? {
-            method: 'linear probing: softmax regression on the frozen features (standardised), Adam lr 1e-3, weight decay 1e-4, 100 epochs, best validation epoch kept',
-            validationAccuracy: baseline.validationAccuracy,
-            testLoss: baseline.test ? finite(baseline.test.loss) : null,
-            featureDim: baseline.featureDim,
-            parameters: baseline.parameters,
-            bestEpoch: baseline.bestEpoch + 1,
-            seconds: baseline.seconds,
+            accuracy: finite(result.validation.accuracy),
+            loss: finite(result.validation.loss),
+            count: result.validation.count,
           }
         : null,
-      counts: { train: splits.train.indices.length, validation: splits.val.indices.length, test: splits.test?.indices.length ?? 0 },
-      model: { id: model.id, name: model.manifest.name, origin: model.origin, folder: model.folder, numSource: source.numSource, inputSize: model.manifest.inputSize },
-      dataset: { name: d.meta.name, location: data.train.location, classes, testSource: data.testSource, testData: data.testData?.location ?? null },
+      epochDetails: result.epochs.map((e) => ({ epoch: e.epoch + 1, valLoss: finite(e.valLoss), seconds: e.seconds })),
+      testDetails: test
+        ? { count: test.count, correct: Math.round(test.accuracy * test.count), confusion: test.confusion, classes }
+        : null,
+      baselineDetails: baselineSkipped
+        ? { skipped: baselineSkipped }
+        : baseline
+          ? {
+              method:
+                'linear probing: softmax regression on the frozen features (standardised), Adam lr 1e-3, weight decay 1e-4, 100 epochs, best validation epoch kept',
+              validationAccuracy: baseline.validationAccuracy,
+              testLoss: baseline.test ? finite(baseline.test.loss) : null,
+              featureDim: baseline.featureDim,
+              parameters: baseline.parameters,
+              bestEpoch: baseline.bestEpoch + 1,
+              seconds: baseline.seconds,
+            }
+          : null,
+      counts: {
+        train: splits.train.indices.length,
+        validation: splits.val.indices.length,
+        test: splits.test?.indices.length ?? 0,
+      },
+      model: {
+        id: model.id,
+        name: model.manifest.name,
+        origin: model.origin,
+        folder: model.folder,
+        numSource: source.numSource,
+        inputSize: model.manifest.inputSize,
+      },
+      dataset: {
+        name: d.meta.name,
+        location: data.train.location,
+        classes,
+        testSource: data.testSource,
+        testData: data.testData?.location ?? null,
+      },
       parameters: vp.variables().reduce((n, x) => n + x.size, 0),
       steps: result.steps,
       timing: { trainSeconds: trainedSeconds, totalSeconds: seconds, backend: input.backend },
@@ -325,8 +420,16 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
     const promptPath = join(input.out, 'prompt.safetensors');
     await writeAtomic(promptPath, promptBytes);
     await writeAtomic(metricsPath, `${JSON.stringify(metrics, null, 2)}\n`);
-    progress.line(`Wrote ${shownPath(env, metricsPath)} and ${shownPath(env, promptPath)} (${formatDuration(seconds)} in all).`);
-    return { metrics, testAccuracy: test ? finite(test.accuracy) : null, validationAccuracy: result.validation ? finite(result.validation.accuracy) : null, promptPath, metricsPath };
+    progress.line(
+      `Wrote ${shownPath(env, metricsPath)} and ${shownPath(env, promptPath)} (${formatDuration(seconds)} in all).`,
+    );
+    return {
+      metrics,
+      testAccuracy: test ? finite(test.accuracy) : null,
+      validationAccuracy: result.validation ? finite(result.validation.accuracy) : null,
+      promptPath,
+      metricsPath,
+    };
   } finally {
     vp.dispose();
   }

@@ -11,7 +11,14 @@ import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping
 import { type AshaOptions, DEFAULT_ASHA } from '../engine/search/asha';
 import { createSearch, SearchController } from '../engine/search/searchController';
 import { bestTrial, leaderboard, type SearchState, type TrialRecord } from '../engine/search/searchState';
-import { autovpSpace, enumerateTrials, type MappingFamily, type SearchModelInfo, type SearchSpace, type TrialConfig } from '../engine/search/space';
+import {
+  autovpSpace,
+  enumerateTrials,
+  type MappingFamily,
+  type SearchModelInfo,
+  type SearchSpace,
+  type TrialConfig,
+} from '../engine/search/space';
 import { createTrialExecutor, trialDesign } from '../engine/search/trialExecutor';
 import { selectSplits } from '../engine/train/runSplits';
 import { Rng } from '../engine/util/rng';
@@ -24,7 +31,12 @@ import { formatDuration, percent, Progress } from './progress';
 import { dataSelection, designFromOptions, GENERATOR, loadRunData, trainOne, writeAtomic } from './run';
 import { folderModelOptions } from './train';
 
-const numbers = (values: string[] | undefined, flag: string, check: (v: number) => boolean, what: string): number[] | undefined => {
+const numbers = (
+  values: string[] | undefined,
+  flag: string,
+  check: (v: number) => boolean,
+  what: string,
+): number[] | undefined => {
   if (!values) return undefined;
   return values.map((v) => {
     const n = Number(v);
@@ -68,7 +80,9 @@ interface TrialSummary {
 
 function summariseTrial(t: TrialRecord, state: SearchState): TrialSummary {
   const scheduler = state.schedulers[t.stage];
-  const rungs = scheduler ? scheduler.milestones.filter((m, r) => (scheduler.recorded[r] ?? {})[t.config.id] !== undefined) : [];
+  const rungs = scheduler
+    ? scheduler.milestones.filter((m, r) => (scheduler.recorded[r] ?? {})[t.config.id] !== undefined)
+    : [];
   const last = t.epochs[t.epochs.length - 1];
   return {
     id: t.config.id,
@@ -114,27 +128,39 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
   const selection = dataSelection(o, d);
   const baseDesign: VPDesign = { ...designFromOptions(o), epochs: maxEpochs };
   const splits = selectSplits(d, selection, seed);
-  if (splits.train.indices.length === 0) throw new CliError('No training images are left after holding out validation and test images.');
+  if (splits.train.indices.length === 0)
+    throw new CliError('No training images are left after holding out validation and test images.');
 
   // The space, and what cannot run in it.
   const names = new Map<string, string[] | null>();
   for (const [id, m] of models) names.set(id, await m.classNames().catch(() => null));
-  const infos: SearchModelInfo[] = [...models.values()].map((m) => ({ id: m.id, numSource: sourceClassCount(m.manifest), textImage: Boolean(m.manifest.textImage) }));
+  const infos: SearchModelInfo[] = [...models.values()].map((m) => ({
+    id: m.id,
+    numSource: sourceClassCount(m.manifest),
+    textImage: Boolean(m.manifest.textImage),
+  }));
   const space = spaceFromOptions(o, [...models.keys()]);
   const enumerated = enumerateTrials(space, infos, classes.length);
   const excluded = [...enumerated.excluded];
   let trials = enumerated.trials.filter((t) => {
     if (t.design.labelMapping === 'semantic' && !names.get(t.modelId)) {
-      excluded.push({ id: t.id, reason: `SemanticMap needs class names, and ${t.modelId} has none (put a classes.json beside its model.json).` });
+      excluded.push({
+        id: t.id,
+        reason: `SemanticMap needs class names, and ${t.modelId} has none (put a classes.json beside its model.json).`,
+      });
       return false;
     }
     return true;
   });
   const maxTrials = o['max-trials'] as number | undefined;
   const total = trials.length;
-  if (maxTrials !== undefined && maxTrials < trials.length) trials = new Rng(seed + 1).shuffle([...trials]).slice(0, maxTrials);
+  if (maxTrials !== undefined && maxTrials < trials.length)
+    trials = new Rng(seed + 1).shuffle([...trials]).slice(0, maxTrials);
   if (trials.length === 0) {
-    throw new CliError('The search space has no configuration that can run.', excluded.slice(0, 8).map((e) => `${e.id}: ${e.reason}`));
+    throw new CliError(
+      'The search space has no configuration that can run.',
+      excluded.slice(0, 8).map((e) => `${e.id}: ${e.reason}`),
+    );
   }
   const budgetMinutes = o['budget-minutes'] as number | undefined;
   const tune = Boolean(o.tune);
@@ -145,13 +171,17 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
     trials,
     asha,
     budgetSeconds: budgetMinutes !== undefined ? budgetMinutes * 60 : null,
-    tuning: tune ? { learningRates: [1e-2, 1e-3, 1e-4], weightDecays: [0, 1e-5, 1e-10] } : { learningRates: [], weightDecays: [] },
+    tuning: tune
+      ? { learningRates: [1e-2, 1e-3, 1e-4], weightDecays: [0, 1e-5, 1e-10] }
+      : { learningRates: [], weightDecays: [] },
   });
   progress.line(
     `Searching ${trials.length} of ${total} configurations${excluded.length ? ` (${excluded.length} excluded)` : ''} · ASHA max ${asha.maxEpochs} epochs, grace ${asha.gracePeriod}, η ${asha.reductionFactor}` +
       `${budgetMinutes !== undefined ? ` · budget ${budgetMinutes} min` : ''}${tune ? ' · then learning rate × weight decay for the winner' : ''}`,
   );
-  progress.line(`Splits: ${splits.train.indices.length} train, ${splits.val.indices.length} validation images (trials are ranked on validation).`);
+  progress.line(
+    `Splits: ${splits.train.indices.length} train, ${splits.val.indices.length} validation images (trials are ranked on validation).`,
+  );
 
   await mkdir(out, { recursive: true });
   const searchPath = join(out, 'search.json');
@@ -202,7 +232,11 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
   const sourceModel = (id: string) => {
     const m = models.get(id);
     if (!m) throw new Error(`unknown model ${id}`);
-    return holder.get(id, () => m.artifacts(progress), (a) => buildSource(m, a));
+    return holder.get(
+      id,
+      () => m.artifacts(progress),
+      (a) => buildSource(m, a),
+    );
   };
   let interrupted = 0;
   let controller: SearchController | null = null;
@@ -240,7 +274,9 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
     shouldStop: () => {
       if (current) {
         const t = current.trial;
-        progress.status(`  ${t.config.id} · epoch ${t.epochs.length + 1} · ${formatDuration((performance.now() - current.started) / 1000)} · search ${formatDuration(state.elapsedSeconds)}`);
+        progress.status(
+          `  ${t.config.id} · epoch ${t.epochs.length + 1} · ${formatDuration((performance.now() - current.started) / 1000)} · search ${formatDuration(state.elapsedSeconds)}`,
+        );
       }
       return interrupted > 0;
     },
@@ -252,14 +288,24 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
         if (t.status === 'running' && before.status !== 'running') {
           started++;
           current = { trial: t, started: performance.now() };
-          progress.line(`trial ${started}/${s.trials.length} ${t.config.id}${t.learningRate !== undefined ? ` (lr ${t.learningRate}, wd ${t.weightDecay})` : ''}`);
+          progress.line(
+            `trial ${started}/${s.trials.length} ${t.config.id}${t.learningRate !== undefined ? ` (lr ${t.learningRate}, wd ${t.weightDecay})` : ''}`,
+          );
         }
         for (let e = before.epochs; e < t.epochs.length; e++) {
           const ep = t.epochs[e];
-          if (ep) progress.line(`  epoch ${ep.epoch}: train acc ${percent(ep.trainAcc)} · val acc ${percent(ep.valAcc)} · ${formatDuration(ep.seconds)}`);
+          if (ep)
+            progress.line(
+              `  epoch ${ep.epoch}: train acc ${percent(ep.trainAcc)} · val acc ${percent(ep.valAcc)} · ${formatDuration(ep.seconds)}`,
+            );
         }
         if (t.status !== before.status && t.status !== 'running' && t.status !== 'pending') {
-          const how = t.status === 'completed' ? 'completed' : t.status === 'failed' ? `failed: ${t.error}` : `stopped by ASHA after ${t.epochs.length} epoch${t.epochs.length === 1 ? '' : 's'}`;
+          const how =
+            t.status === 'completed'
+              ? 'completed'
+              : t.status === 'failed'
+                ? `failed: ${t.error}`
+                : `stopped by ASHA after ${t.epochs.length} epoch${t.epochs.length === 1 ? '' : 's'}`;
           progress.line(`  → ${how}`);
           if (current?.trial === t) current = null;
         }
@@ -273,10 +319,21 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
     await save();
     const winner = bestTrial(state.trials);
     const shown = shownPath(env, searchPath);
-    progress.line(`Search ${state.status} in ${formatDuration(state.elapsedSeconds)}: ${state.trials.filter((t) => t.epochs.length).length} trials trained; wrote ${shown}.`);
-    if (!winner) throw new CliError('No trial finished an epoch, so there is no winner.', state.trials.filter((t) => t.error).slice(0, 5).map((t) => `${t.config.id}: ${t.error}`));
+    progress.line(
+      `Search ${state.status} in ${formatDuration(state.elapsedSeconds)}: ${state.trials.filter((t) => t.epochs.length).length} trials trained; wrote ${shown}.`,
+    );
+    if (!winner)
+      throw new CliError(
+        'No trial finished an epoch, so there is no winner.',
+        state.trials
+          .filter((t) => t.error)
+          .slice(0, 5)
+          .map((t) => `${t.config.id}: ${t.error}`),
+      );
     const last = winner.epochs[winner.epochs.length - 1];
-    progress.line(`Winner: ${winner.config.id} (validation ${percent(last?.valAcc)} after ${winner.epochs.length} epoch${winner.epochs.length === 1 ? '' : 's'}).`);
+    progress.line(
+      `Winner: ${winner.config.id} (validation ${percent(last?.valAcc)} after ${winner.epochs.length} epoch${winner.epochs.length === 1 ? '' : 's'}).`,
+    );
     if (interrupted) {
       env.stdout.write(`interrupted · best so far ${winner.config.id} · ${shown}\n`);
       return 130;
@@ -299,12 +356,35 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
       baseline: !o['no-baseline'],
       backend,
       out,
-      config: { command: 'search', winner: winner.config.id, model: m.id, modelId: m.id, dataPath: data.train.location, testDataPath: data.testData?.location ?? null, fit: o.fit ?? 'crop' },
-      extra: { search: { file: 'search.json', winner: winner.config.id, validationAccuracyInSearch: last?.valAcc ?? null, trials: state.trials.length } },
+      config: {
+        command: 'search',
+        winner: winner.config.id,
+        model: m.id,
+        modelId: m.id,
+        dataPath: data.train.location,
+        testDataPath: data.testData?.location ?? null,
+        fit: o.fit ?? 'crop',
+      },
+      extra: {
+        search: {
+          file: 'search.json',
+          winner: winner.config.id,
+          validationAccuracyInSearch: last?.valAcc ?? null,
+          trials: state.trials.length,
+        },
+      },
     });
-    finalTraining = { epochs: finalEpochs, testAccuracy: result.testAccuracy, validationAccuracy: result.validationAccuracy, metrics: 'metrics.json', prompt: 'prompt.safetensors' };
+    finalTraining = {
+      epochs: finalEpochs,
+      testAccuracy: result.testAccuracy,
+      validationAccuracy: result.validationAccuracy,
+      metrics: 'metrics.json',
+      prompt: 'prompt.safetensors',
+    };
     await save();
-    env.stdout.write(`winner ${winner.config.id} · test accuracy ${result.testAccuracy === null ? '–' : result.testAccuracy.toFixed(4)} (${percent(result.testAccuracy)}) · ${shownPath(env, searchPath)}\n`);
+    env.stdout.write(
+      `winner ${winner.config.id} · test accuracy ${result.testAccuracy === null ? '–' : result.testAccuracy.toFixed(4)} (${percent(result.testAccuracy)}) · ${shownPath(env, searchPath)}\n`,
+    );
     return 0;
   } finally {
     process.off('SIGINT', onSigint);

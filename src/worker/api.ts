@@ -72,7 +72,9 @@ export type TrainEvent =
       state: MappingState;
       /** SemanticMap (sent once, before training): the source names each class took, what WordNet missed. */
       semantic?: SemanticMappingReport;
-    };
+    }
+  /** What the prompt and the mapping look like now (views.ts): at the start, every ≥ 5 s, at epoch ends. */
+  | { type: 'prompt-snapshot'; snapshot: PromptSnapshot };
 
 /** Metrics of one model on one split. */
 export interface EvaluationSummary {
@@ -130,7 +132,6 @@ export interface EngineApi {
 // Imported datasets: a dropped folder or .zip in torchvision's ImageFolder layout, decoded in the
 // import worker (importWorker.ts), stored in IndexedDB, served by the engine worker like a built-in.
 
-
 export type { ImageFit, ImportPreprocessing, Rgb };
 
 /** The limits of an import: the UI states them, the import worker enforces them. */
@@ -156,8 +157,7 @@ export interface ImportFile {
 
 export type ImportSource =
   /** Files of a dropped or picked folder; `dirs` lists the folders seen (empty ones included). */
-  | { kind: 'files'; name: string; files: ImportFile[]; dirs: string[] }
-  | { kind: 'zip'; name: string; file: File };
+  { kind: 'files'; name: string; files: ImportFile[]; dirs: string[] } | { kind: 'zip'; name: string; file: File };
 
 export interface ImportOptions {
   fit: ImageFit;
@@ -247,7 +247,11 @@ export type ImportResult =
 
 /** The import worker's endpoint. */
 export interface ImportApi {
-  importDataset(source: ImportSource, options: ImportOptions, onProgress: (p: ImportProgress) => void): Promise<ImportResult>;
+  importDataset(
+    source: ImportSource,
+    options: ImportOptions,
+    onProgress: (p: ImportProgress) => void,
+  ): Promise<ImportResult>;
   /** Stop the running import after the current file; what it stored is deleted. */
   cancel(): void;
 }
@@ -343,8 +347,7 @@ export interface ExportedFile {
 }
 
 export type PromptImportResult =
-  | { status: 'imported'; run: StoredRunInfo }
-  | { status: 'refused'; fileName: string; message: string };
+  { status: 'imported'; run: StoredRunInfo } | { status: 'refused'; fileName: string; message: string };
 
 /** A picture for the UI, RGBA row-major. */
 export interface RgbaPicture {
@@ -379,7 +382,12 @@ export interface EngineApi {
   /** Validates a dropped or picked .safetensors prompt fully, then stores it as a run. */
   importPrompt(file: File): Promise<PromptImportResult>;
   /** The stored prompt on a dataset's test images (at most `maxImages`). */
-  evaluateRun(runId: string, datasetId: string, options: { maxImages: number }, onProgress: (p: EvaluateProgress) => void): Promise<RunEvaluation>;
+  evaluateRun(
+    runId: string,
+    datasetId: string,
+    options: { maxImages: number },
+    onProgress: (p: EvaluateProgress) => void,
+  ): Promise<RunEvaluation>;
   /** Top-k target classes of image files under the run's prompt. */
   predict(runId: string, files: File[]): Promise<Prediction[]>;
 }
@@ -415,9 +423,7 @@ export interface ModelDownloadProgress {
 }
 
 /** What the user gave as their own model: dropped or picked files, or a model.json URL. */
-export type UserModelSource =
-  | { kind: 'files'; files: ImportFile[] }
-  | { kind: 'url'; url: string };
+export type UserModelSource = { kind: 'files'; files: ImportFile[] } | { kind: 'url'; url: string };
 
 /** An inspected model waiting for the user to confirm how to use it. */
 export interface UserModelDraft {
@@ -431,12 +437,10 @@ export interface UserModelDraft {
 }
 
 export type UserModelInspectResult =
-  | { status: 'inspected'; draft: UserModelDraft }
-  | { status: 'refused'; code: ModelRefusalCode; message: string };
+  { status: 'inspected'; draft: UserModelDraft } | { status: 'refused'; code: ModelRefusalCode; message: string };
 
 export type UserModelSaveResult =
-  | { status: 'saved'; entry: ModelListEntry }
-  | { status: 'refused'; code: ModelRefusalCode; message: string };
+  { status: 'saved'; entry: ModelListEntry } | { status: 'refused'; code: ModelRefusalCode; message: string };
 
 export interface ModelMemory {
   /** tfjs tensors alive in the worker. */
@@ -457,7 +461,10 @@ export interface EngineApi {
   /** The model's source class names, in its output order. */
   modelClassNames(id: string): Promise<string[]>;
   /** Reads and inspects a model the user brings; keeps it as a draft until saved or discarded. */
-  inspectUserModel(source: UserModelSource, onProgress: (p: ModelDownloadProgress) => void): Promise<UserModelInspectResult>;
+  inspectUserModel(
+    source: UserModelSource,
+    onProgress: (p: ModelDownloadProgress) => void,
+  ): Promise<UserModelInspectResult>;
   /** Stores the draft with the user's choices; it then appears in listModels. */
   saveUserModel(draftId: string, choices: UserModelChoices): Promise<UserModelSaveResult>;
   discardUserModel(draftId: string): Promise<void>;
@@ -477,7 +484,18 @@ import type { AshaOptions } from '../engine/search/asha';
 import type { ExcludedConfig, MappingFamily, SearchSpace, TrialConfig } from '../engine/search/space';
 import type { SearchState, SearchStatus, TrialEpoch, TrialRecord, TrialStatus } from '../engine/search/searchState';
 
-export type { AshaOptions, ExcludedConfig, MappingFamily, SearchSpace, SearchState, SearchStatus, TrialConfig, TrialEpoch, TrialRecord, TrialStatus };
+export type {
+  AshaOptions,
+  ExcludedConfig,
+  MappingFamily,
+  SearchSpace,
+  SearchState,
+  SearchStatus,
+  TrialConfig,
+  TrialEpoch,
+  TrialRecord,
+  TrialStatus,
+};
 
 /** Everything a pool worker needs to train one trial. */
 export interface TrialSpec {
@@ -545,4 +563,84 @@ export interface SearchRecord {
   /** Learnt scale at the last batch of trials with trainable resize. */
   learntScales: Record<string, number>;
   final: SearchFinal | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views of a run (views.ts): what the prompt and the label mapping have become, and which
+// validation images the model gets wrong. Live while training ('prompt-snapshot' events), and
+// for a stored run from its prompt file.
+
+import type { MappedSource, MappingChange, MappingStep, MappingView } from '../engine/views/mapping';
+
+export type { MappedSource, MappingChange, MappingStep, MappingView };
+
+/** When a snapshot was taken: training started, during an epoch, at an epoch's end, after a stop; or read from a stored run. */
+export type SnapshotMoment = 'start' | 'batch' | 'epoch' | 'end' | 'stored';
+
+/** A training image as the model sees it: placed on the canvas, prompt added, in [0, 1]. */
+export interface SeenImage {
+  label: number;
+  className: string;
+  picture: RgbaPicture;
+}
+
+export interface PromptSnapshot {
+  moment: SnapshotMoment;
+  /** Optimiser steps done (of the planned total), and epochs done (fractional during an epoch). */
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** The model's input side, the image's side on it, and the (learnt) scale. */
+  canvas: number;
+  imageSize: number;
+  scale: number;
+  /** activation(δ)·mask: transparent where the image goes. */
+  prompt: RgbaPicture;
+  /** log(1 + |FFT|) of the prompt, centred, averaged over channels, viridis colours. */
+  spectrum: RgbaPicture;
+  /** The log-magnitudes of the darkest and the brightest colour. */
+  spectrumRange: [number, number];
+  seen: SeenImage[];
+  mapping: MappingView | null;
+  /**
+   * What it cost (ms): `syncMs` on the training thread (cloning the prompt and prompting the
+   * sample images between two steps, naming the mapping), `computeMs` for the pictures and the
+   * FFT, in a helper thread when `offThread` (training does not wait for them), else in the
+   * training thread too.
+   */
+  cost: { syncMs: number; computeMs: number; offThread: boolean };
+  /** Why a part is missing (a stored run's dataset is not in this browser). */
+  note?: string;
+}
+
+export interface MisclassifiedQuery {
+  /** A stored run; null: the run that trained last in this worker. */
+  runId: string | null;
+  trueClass: number;
+  predicted: number;
+  /** At most this many images (default 24). */
+  max?: number;
+}
+
+export interface MisclassifiedImage {
+  /** Index of the image in the dataset's training pool. */
+  index: number;
+  picture: RgbaPicture;
+}
+
+export interface MisclassifiedResult {
+  runId: string | null;
+  trueClass: number;
+  predicted: number;
+  /** Validation images in this cell (more than `images` when capped). */
+  total: number;
+  images: MisclassifiedImage[];
+}
+
+/** What the engine worker offers for views (merged into EngineApi). */
+export interface EngineApi {
+  /** A stored run's prompt pictures and mapping, from its prompt file (and its dataset's images). */
+  runViews(runId: string): Promise<PromptSnapshot>;
+  /** Validation images of class `trueClass` that the run predicts as `predicted`. */
+  misclassified(query: MisclassifiedQuery): Promise<MisclassifiedResult>;
 }

@@ -23,6 +23,7 @@ import { trialEnd, trialEpoch, trialStart, trialStop } from './trials';
 import { deleteRun, importPrompt, listRuns, renameRun } from './runs';
 import { exportRun } from './runsExport';
 import { evaluateRun, predict, releaseActiveModel } from './runsPredict';
+import { forgetRunViews, misclassified, runViews } from './views';
 
 /** Set by vite.config.ts: threaded wasm breaks in the minified production build. */
 declare const __WASM_THREADS__: boolean;
@@ -59,6 +60,7 @@ const api: EngineApi = {
   async deleteRun(id) {
     releaseActiveModel();
     await deleteRun(id);
+    await forgetRunViews(id);
   },
   renameRun,
   exportRun,
@@ -66,7 +68,10 @@ const api: EngineApi = {
   evaluateRun,
   async predict(runId, files) {
     const results = await predict(runId, files);
-    return Comlink.transfer(results, results.flatMap((p) => (p.ok ? [p.seen.rgba.buffer as ArrayBuffer] : [])));
+    return Comlink.transfer(
+      results,
+      results.flatMap((p) => (p.ok ? [p.seen.rgba.buffer as ArrayBuffer] : [])),
+    );
   },
   listModels,
   downloadModel,
@@ -98,6 +103,9 @@ const api: EngineApi = {
   trialEpoch,
   trialEnd,
   trialStop,
+  // Views of a run (views.ts): a stored run's prompt pictures and mapping, misclassified images.
+  runViews,
+  misclassified,
 };
 
 Comlink.expose(api);

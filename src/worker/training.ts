@@ -16,6 +16,7 @@ import { getDataset } from './datasets';
 import { getSourceModel, modelClassNames } from './models';
 import { loadRunFile } from './runs';
 import { type RunRecorder, startRecording } from './runsRecorder';
+import { startViews } from './views';
 
 let stopRequested = false;
 let training = false;
@@ -147,21 +148,40 @@ async function trainAndRecord(
         valCount: splits.val.indices.length,
       })
     : null;
+  // Views (views.ts): prompt snapshots while training, validation predictions afterwards.
+  const views = startViews({
+    model,
+    train: splits.train,
+    val: splits.val,
+    dataset: d,
+    datasetId: request.datasetId,
+    modelId: request.modelId,
+    runId: recorder?.runId ?? null,
+    semantic: semantic?.report ?? null,
+    onEvent,
+  });
   try {
     onEvent({ type: 'phase', phase: 'training' });
+    views.start();
     const result = await trainVisualPrompt(model, splits.train, splits.val, {
       onBatch: (metrics) => {
         onEvent({ type: 'batch', metrics });
         recorder?.batch(metrics);
+        views.batch(metrics);
       },
       onEpoch: (metrics) => {
         onEvent({ type: 'epoch', metrics });
         recorder?.epoch(metrics, snapshotModel(model));
+        views.epoch(metrics);
       },
-      onMapping: (epoch, state) => onEvent({ type: 'mapping', epoch, state }),
+      onMapping: (epoch, state) => {
+        onEvent({ type: 'mapping', epoch, state });
+        views.mapping(epoch, state);
+      },
       shouldStop: () => stopRequested,
     });
     recorder?.trained(result.validation, result.stopped, result.steps, snapshotModel(model));
+    await views.finish(result.validation, result.steps);
     let test: EvaluationSummary | null = null;
     if (splits.test && result.steps > 0 && !stopRequested) {
       onEvent({ type: 'phase', phase: 'testing' });
@@ -191,6 +211,7 @@ async function trainAndRecord(
     await recorder?.finish(runSummary, snapshotModel(model));
     return runSummary;
   } catch (e) {
+    views.dispose();
     await recorder?.fail(e);
     throw e;
   }

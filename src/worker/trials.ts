@@ -37,6 +37,22 @@ function releaseCallback(): void {
   }
 }
 
+/**
+ * Loads again after a failure, a few times: workers of a pool start together and fetch the same
+ * large files at once, and Chromium then fails some of those requests (net::ERR_CACHE_WRITE_FAILURE,
+ * seen as "Failed to fetch"). A trial must not be lost to that.
+ */
+async function withRetry<T>(load: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await load();
+    } catch (e) {
+      if (i >= attempts || !/fetch|network/i.test(e instanceof Error ? e.message : String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 500 * i + Math.random() * 500));
+    }
+  }
+}
+
 /** Same dataset, images and fixed settings: the same executor serves the next trial. */
 const envKey = (s: TrialSpec) => JSON.stringify([s.datasetId, s.data, s.baseDesign, s.plannedEpochs]);
 
@@ -70,7 +86,7 @@ async function executorFor(spec: TrialSpec): Promise<TrialExecutor> {
   await current?.executor.end();
   current = null;
   emit({ type: 'phase', phase: 'loading-data' });
-  const d = await getDataset(spec.datasetId);
+  const d = await withRetry(() => getDataset(spec.datasetId));
   const splits = selectSplits(d, spec.data, spec.baseDesign.seed);
   const executor = createTrialExecutor({
     splits,
@@ -79,7 +95,7 @@ async function executorFor(spec: TrialSpec): Promise<TrialExecutor> {
     plannedEpochs: spec.plannedEpochs,
     sourceModel: async (id) => {
       emit({ type: 'phase', phase: 'loading-model' });
-      return getSourceModel(id, () => undefined);
+      return withRetry(() => getSourceModel(id, () => undefined));
     },
     // SemanticMap: the same class-name matching a normal run does (training.ts), once per model and k.
     async prepare(model, trial) {

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState, type ChangeEvent } from 'react';
+import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import type { RunExportKind, StoredRunInfo, StoredRunStatus } from '../../worker/api';
 import { percent } from '../format';
-import { useApp } from '../store';
+import { isBusy, useApp } from '../store';
+import { RunsCompareChart } from './views/RunsCompareChart';
 
 const STATUS: Record<StoredRunStatus, string> = {
   training: 'training',
@@ -32,18 +33,92 @@ export const DOWNLOADS: { kind: RunExportKind; label: string }[] = [
 export const isPromptFile = (f: File) => /\.safetensors$/i.test(f.name);
 
 function when(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return new Date(ms).toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
 }
 
-function RunFacts({ run }: { run: StoredRunInfo }) {
-  const epochs = run.checkpoint ? `${run.checkpoint.epochs} epoch${run.checkpoint.epochs === 1 ? '' : 's'} saved` : 'nothing saved yet';
+const PROMPT_WORDS: Record<StoredRunInfo['design']['prompt'], string> = {
+  pad: 'padding prompt',
+  full: 'full-image prompt',
+  patch: 'patch prompt',
+};
+
+/** The configuration of a run in one line: model, data, every design choice that shapes it. */
+function RunConfig({ run }: { run: StoredRunInfo }) {
+  const d = run.design;
+  const data =
+    run.data && run.data.trainImages > 0
+      ? ` · ${run.data.trainImages}/${run.data.valImages}/${run.data.testImages} train/val/test images${run.data.fraction > 1 ? ` (1/${run.data.fraction} of the pool)` : ''}`
+      : '';
   return (
-    <span className="run-facts">
-      {run.dataset?.name ?? 'unknown dataset'} · {run.classes.length} classes · {MAPPING[run.design.labelMapping]}
-      {run.design.labelMapping !== 'fully' && ` k=${run.design.k}`} · s={run.design.inputScale}
-      {run.design.trainableResize && ' (trainable)'} · {epochs} · validation {percent(run.validationAccuracy)}
-      {run.testAccuracy !== null && ` · test ${percent(run.testAccuracy)}`} · {when(run.createdAt)}
+    <span className="run-facts run-config" data-testid="run-config">
+      {run.modelName} · {run.dataset?.name ?? 'unknown dataset'} ({run.classes.length} classes) ·{' '}
+      {MAPPING[d.labelMapping]}
+      {d.labelMapping !== 'fully' && ` k=${d.k}`}
+      {d.labelMapping === 'iter' && ` every ${d.interval} epoch${d.interval === 1 ? '' : 's'}`} ·{' '}
+      {PROMPT_WORDS[d.prompt]} ×{d.inputScale}
+      {d.trainableResize && ' (trainable resize)'} · {d.epochs} epoch{d.epochs === 1 ? '' : 's'} × batch {d.batchSize} ·{' '}
+      {d.optimizer === 'adam' ? 'Adam' : 'SGD'} lr {d.learningRate} · seed {d.seed}
+      {data}
     </span>
+  );
+}
+
+/** Final metrics: validation, test, the linear-probing baseline; what is saved; when. */
+function RunFacts({ run }: { run: StoredRunInfo }) {
+  const epochs = run.checkpoint
+    ? `${run.checkpoint.epochs} epoch${run.checkpoint.epochs === 1 ? '' : 's'} saved`
+    : 'nothing saved yet';
+  const lp = run.summary?.baseline?.validation.accuracy;
+  return (
+    <span className="run-facts" data-testid="run-metrics">
+      validation <strong>{percent(run.validationAccuracy)}</strong>
+      {run.testAccuracy !== null && (
+        <>
+          {' '}
+          · test <strong>{percent(run.testAccuracy)}</strong>
+        </>
+      )}
+      {lp !== undefined && ` · linear probing ${percent(lp)} (validation)`} · {epochs} ·{' '}
+      <span className="run-when">{when(run.createdAt)}</span>
+    </span>
+  );
+}
+
+/** The run's name, or a small form to change it (Enter saves, Escape cancels). */
+function RunName({ run, editing, onDone }: { run: StoredRunInfo; editing: boolean; onDone: () => void }) {
+  const rename = useApp((s) => s.renameRun);
+  const [name, setName] = useState(run.name);
+  if (!editing) return <bdi className="run-name">{run.name}</bdi>;
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    const trimmed = name.trim();
+    if (trimmed && trimmed !== run.name) void rename(run.id, trimmed);
+    onDone();
+  };
+  return (
+    <form className="rename" onSubmit={save} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
+      <input
+        type="text"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        maxLength={200}
+        aria-label={`New name for ${run.name}`}
+        autoFocus
+        required
+      />
+      <button type="submit" className="secondary small">
+        Save
+      </button>
+      <button type="button" className="link-button" onClick={onDone}>
+        Cancel
+      </button>
+    </form>
   );
 }
 
@@ -78,28 +153,98 @@ function Downloads({ run }: { run: StoredRunInfo }) {
   );
 }
 
-function RunRow({ run }: { run: StoredRunInfo }) {
+function RunRow({ run, onOpened }: { run: StoredRunInfo; onOpened: (name: string) => void }) {
   const active = useApp((s) => s.activeRunId === run.id);
+  const inView = useApp((s) => s.run.reopened === run.id || (s.run.summary?.runId === run.id && !s.run.reopened));
+  const busy = useApp((s) => isBusy(s.run));
+  const compared = useApp((s) => s.compareIds.includes(run.id));
+  const toggleCompare = useApp((s) => s.toggleCompare);
+  const reopen = useApp((s) => s.reopenRun);
   const select = useApp((s) => s.selectRun);
   const remove = useApp((s) => s.deleteRun);
   const [confirming, setConfirming] = useState(false);
+  const [renaming, setRenaming] = useState(false);
+  const renameButton = useRef<HTMLButtonElement>(null);
   const canUse = Boolean(run.checkpoint) && run.status !== 'training';
+  const open = async () => {
+    await reopen(run.id);
+    onOpened(run.name);
+  };
   return (
-    <li className={`run-row ${active ? 'active' : ''}`} data-testid="run-row" data-run-id={run.id} data-status={run.status}>
+    <li
+      className={`run-row ${active ? 'active' : ''} ${inView ? 'in-view' : ''}`}
+      data-testid="run-row"
+      data-run-id={run.id}
+      data-status={run.status}
+    >
       <div className="run-main">
         <span className="run-title">
-          <bdi className="run-name">{run.name}</bdi> <span className={`tag status-${run.status}`}>{STATUS[run.status]}</span>
+          <RunName
+            run={run}
+            editing={renaming}
+            onDone={() => {
+              setRenaming(false);
+              requestAnimationFrame(() => renameButton.current?.focus());
+            }}
+          />{' '}
+          <span className={`tag status-${run.status}`}>{STATUS[run.status]}</span>
           {run.origin === 'continued' && <span className="tag">continued</span>}
+          {inView && <span className="tag in-view-tag">shown above</span>}
         </span>
+        <RunConfig run={run} />
         <RunFacts run={run} />
         {run.error && <span className="error run-error">{run.error}</span>}
       </div>
+      <label className="check compare-check">
+        <input
+          type="checkbox"
+          checked={compared}
+          onChange={() => toggleCompare(run.id)}
+          disabled={run.epochs.length === 0}
+          aria-label={`Compare ${run.name}`}
+          data-testid="compare-run"
+        />
+        Compare
+      </label>
       <div className="run-actions">
-        <button type="button" className="secondary small" onClick={() => select(active ? null : run.id)} disabled={!canUse} aria-pressed={active}>
+        <button
+          type="button"
+          className="secondary small"
+          onClick={() => void open()}
+          disabled={busy || run.status === 'training'}
+          aria-label={`Open ${run.name}`}
+          title="Show its curves, result, prompt, mapping and errors above"
+          data-testid="open-run"
+        >
+          Open
+        </button>
+        <button
+          type="button"
+          className="secondary small"
+          onClick={() => select(active ? null : run.id)}
+          disabled={!canUse}
+          aria-pressed={active}
+        >
           {active ? 'In use' : 'Use'}
         </button>
         <Downloads run={run} />
-        <button type="button" className="link-button delete" onClick={() => setConfirming(true)} disabled={run.status === 'training'} aria-label={`Delete ${run.name}`}>
+        <button
+          type="button"
+          ref={renameButton}
+          className="link-button"
+          onClick={() => setRenaming(true)}
+          disabled={renaming}
+          aria-label={`Rename ${run.name}`}
+        >
+          Rename
+        </button>
+        <button
+          type="button"
+          className="link-button delete"
+          onClick={() => setConfirming(true)}
+          disabled={run.status === 'training'}
+          aria-label={`Delete ${run.name}`}
+        >
           Delete
         </button>
       </div>
@@ -166,6 +311,7 @@ export function RunsPanel() {
   const status = useApp((s) => s.run.status);
   const epochs = useApp((s) => s.run.epochs.length);
   const input = useRef<HTMLInputElement>(null);
+  const [opened, setOpened] = useState<string | null>(null);
 
   // The list follows training: a record at the start, a checkpoint after every epoch (written
   // just after the epoch's event), the end. It is polled while a run trains here or in another
@@ -193,10 +339,19 @@ export function RunsPanel() {
         <button type="button" className="secondary small" onClick={() => input.current?.click()} disabled={importing}>
           Load a prompt…
         </button>
-        <input ref={input} type="file" accept=".safetensors" multiple hidden data-testid="prompt-input" onChange={onFiles} />
+        <input
+          ref={input}
+          type="file"
+          accept=".safetensors"
+          multiple
+          hidden
+          data-testid="prompt-input"
+          onChange={onFiles}
+        />
       </div>
       <p className="hint">
-        Every trained prompt is kept in this browser with its run, checkpointed after each epoch, until you delete it. Drop a{' '}
+        Every trained prompt is kept in this browser with its run, checkpointed after each epoch, until you delete it.
+        Open a run to see its curves, prompt, mapping and errors again; tick Compare on several to compare them. Drop a{' '}
         <code>.safetensors</code> prompt anywhere on the page to load one back.
       </p>
       <ImportOutcomes />
@@ -205,14 +360,20 @@ export function RunsPanel() {
           {error}
         </p>
       )}
-      {runs && runs.length === 0 && <p className="muted">No saved prompts yet: train one, or load a .safetensors prompt.</p>}
+      <p className="sr-only" role="status">
+        {opened && `Opened “${opened}”: its curves, result, prompt, mapping and errors are shown above.`}
+      </p>
+      {runs && runs.length === 0 && (
+        <p className="muted">No saved prompts yet: train one, or load a .safetensors prompt.</p>
+      )}
       {runs && runs.length > 0 && (
         <ul className="run-list">
           {runs.map((r) => (
-            <RunRow key={r.id} run={r} />
+            <RunRow key={r.id} run={r} onOpened={setOpened} />
           ))}
         </ul>
       )}
+      {runs && runs.length > 0 && <RunsCompareChart />}
     </section>
   );
 }

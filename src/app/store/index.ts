@@ -6,6 +6,8 @@ import { createModelsSlice } from './modelsSlice';
 import { createRunSlice } from './runSlice';
 import { createRunsSlice } from './runsSlice';
 import { createSearchSlice } from './searchSlice';
+import { createLinkSlice } from './linkSlice';
+import { createViewsSlice } from './viewsSlice';
 import type { AppState } from './types';
 
 export const useApp = create<AppState>()((...a) => ({
@@ -16,12 +18,16 @@ export const useApp = create<AppState>()((...a) => ({
   ...createRunsSlice(...a),
   ...createModelsSlice(...a),
   ...createSearchSlice(...a),
+  ...createViewsSlice(...a),
+  ...createLinkSlice(...a),
   async start() {
     const [, get] = a;
     await get().setBackendPreference(get().backendPreference);
+    // The configuration in the URL hash (a shared link) wins over the remembered one.
+    const datasetId = await get().applyLinkAtStart();
     void get().refreshModels();
     void get().loadSavedSearch();
-    await get().selectDataset(get().datasetId);
+    await get().selectDataset(datasetId);
   },
 }));
 

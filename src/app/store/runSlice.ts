@@ -1,5 +1,13 @@
 import { proxy } from 'comlink';
-import type { BatchMetrics, EpochMetrics, MappingState, RunSummary, TrainEvent, TrainPhase } from '../../worker/api';
+import type {
+  BatchMetrics,
+  EpochMetrics,
+  MappingState,
+  PromptSnapshot,
+  RunSummary,
+  TrainEvent,
+  TrainPhase,
+} from '../../worker/api';
 import { engine } from '../engine';
 import { errorMessage, type Slice } from './types';
 
@@ -14,6 +22,11 @@ export interface RunState {
   modelProgress: { loadedBytes: number; totalBytes: number } | null;
   summary: RunSummary | null;
   error: string | null;
+  /** The latest picture of the prompt and mapping (views), and how many arrived. */
+  snapshot: PromptSnapshot | null;
+  snapshots: number;
+  /** A stored run reopened into this view (viewsSlice.reopenRun), not a run trained now. */
+  reopened: string | null;
 }
 
 export interface RunSlice {
@@ -22,7 +35,7 @@ export interface RunSlice {
   stop(): void;
 }
 
-const idleRun: RunState = {
+export const idleRun: RunState = {
   status: 'idle',
   phase: null,
   batches: [],
@@ -31,6 +44,9 @@ const idleRun: RunState = {
   modelProgress: null,
   summary: null,
   error: null,
+  snapshot: null,
+  snapshots: 0,
+  reopened: null,
 };
 
 export const isBusy = (run: RunState) => run.status === 'running' || run.status === 'stopping';
@@ -42,7 +58,9 @@ export const createRunSlice: Slice<RunSlice> = (set, get) => ({
     set({ run: { ...idleRun, status: 'running' } });
     const onEvent = (event: TrainEvent) => set((s) => ({ run: applyEvent(s.run, event) }));
     try {
-      const summary = await engine.api().train({ datasetId, modelId, design, data, baseline, ...(resumeFrom ? { resumeFrom } : {}) }, proxy(onEvent));
+      const summary = await engine
+        .api()
+        .train({ datasetId, modelId, design, data, baseline, ...(resumeFrom ? { resumeFrom } : {}) }, proxy(onEvent));
       set((s) => ({ run: { ...s.run, summary, status: summary.stopped ? 'stopped' : 'done', phase: null } }));
     } catch (e) {
       set((s) => ({ run: { ...s.run, status: 'error', error: errorMessage(e), phase: null } }));
@@ -67,5 +85,7 @@ function applyEvent(run: RunState, event: TrainEvent): RunState {
       return { ...run, epochs: [...run.epochs, event.metrics] };
     case 'mapping':
       return { ...run, mapping: event.state };
+    case 'prompt-snapshot':
+      return { ...run, snapshot: event.snapshot, snapshots: run.snapshots + 1 };
   }
 }

@@ -1,4 +1,12 @@
-import type { AshaOptions, BatchMetrics, MappingFamily, SearchFinal, SearchRecord, SearchSetup, TrialEvent } from '../../worker/api';
+import type {
+  AshaOptions,
+  BatchMetrics,
+  MappingFamily,
+  SearchFinal,
+  SearchRecord,
+  SearchSetup,
+  TrialEvent,
+} from '../../worker/api';
 import {
   autovpSpace,
   bestTrial,
@@ -89,7 +97,8 @@ const MAX_LIVE_POINTS = 120;
 const emptyLive: SearchLive = { curves: {}, phases: {} };
 
 /** Statuses a saved search can be resumed from. */
-export const isResumable = (r: SearchRecord | null) => Boolean(r && ['ready', 'running', 'paused'].includes(r.state.status));
+export const isResumable = (r: SearchRecord | null) =>
+  Boolean(r && ['ready', 'running', 'paused'].includes(r.state.status));
 
 const baseUrl = () => new URL(import.meta.env.BASE_URL, window.location.href).toString();
 
@@ -105,12 +114,18 @@ function saveText(name: string, mime: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'dataset';
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'dataset';
 
 function addLivePoint(points: LivePoint[] | undefined, m: BatchMetrics): LivePoint[] {
   const prev = points?.[points.length - 1];
   const x = m.epoch + (m.batch + 1) / m.batchesPerEpoch;
-  const p = prev ? { x, acc: 0.7 * prev.acc + 0.3 * m.accuracy, loss: 0.7 * prev.loss + 0.3 * m.loss } : { x, acc: m.accuracy, loss: m.loss };
+  const p = prev
+    ? { x, acc: 0.7 * prev.acc + 0.3 * m.accuracy, loss: 0.7 * prev.loss + 0.3 * m.loss }
+    : { x, acc: m.accuracy, loss: m.loss };
   const next = [...(points ?? []), p];
   // Thin old points (every other one) to keep long trials cheap to draw.
   return next.length > MAX_LIVE_POINTS ? next.filter((_, i) => i % 2 === 1 || i === next.length - 1) : next;
@@ -124,7 +139,13 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
 
   /** Runs (or resumes) `record` on a fresh pool; trains the winner afterwards if asked. */
   const run = async (record: SearchRecord) => {
-    set({ searchRecord: structuredClone(record), searchActivity: 'starting', searchError: null, searchElsewhere: false, searchLive: emptyLive });
+    set({
+      searchRecord: structuredClone(record),
+      searchActivity: 'starting',
+      searchError: null,
+      searchElsewhere: false,
+      searchLive: emptyLive,
+    });
     const handle = startSearchRun(
       record,
       { backend: get().backendPreference, baseUrl: baseUrl() },
@@ -138,7 +159,12 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
             },
           })),
         onBatch: (id, m) =>
-          set((s) => ({ searchLive: { ...s.searchLive, curves: { ...s.searchLive.curves, [id]: addLivePoint(s.searchLive.curves[id], m) } } })),
+          set((s) => ({
+            searchLive: {
+              ...s.searchLive,
+              curves: { ...s.searchLive.curves, [id]: addLivePoint(s.searchLive.curves[id], m) },
+            },
+          })),
         onSaveError: (e) => set({ searchError: `The search could not be saved in this browser: ${errorMessage(e)}` }),
       },
     );
@@ -146,7 +172,8 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
     try {
       const done = await handle.done;
       set({ searchRecord: done, searchActivity: 'idle' });
-      if (done.state.status === 'finished' && done.setup.trainWinner && bestTrial(done.state.trials)) await get().trainSearchWinner();
+      if (done.state.status === 'finished' && done.setup.trainWinner && bestTrial(done.state.trials))
+        await get().trainSearchWinner();
     } catch (e) {
       set({ searchActivity: 'idle', searchError: `The search stopped: ${errorMessage(e)}` });
     } finally {
@@ -187,12 +214,24 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
       const form = s.searchForm;
       const models = form.models.length ? form.models : [s.modelId];
       const entries = models.map((id) => s.models.find((m) => m.manifest.id === id)).filter((m) => m !== undefined);
-      const infos = entries.map((m) => ({ id: m.manifest.id, numSource: m.sourceClassCount, textImage: m.manifest.textImage === true }));
-      const space = { ...autovpSpace(entries.map((m) => m.manifest.id)), mappings: form.mappings, scales: form.scales, trainableResize: form.trainableResize, ks: form.ks, intervals: form.intervals };
+      const infos = entries.map((m) => ({
+        id: m.manifest.id,
+        numSource: m.sourceClassCount,
+        textImage: m.manifest.textImage === true,
+      }));
+      const space = {
+        ...autovpSpace(entries.map((m) => m.manifest.id)),
+        mappings: form.mappings,
+        scales: form.scales,
+        trainableResize: form.trainableResize,
+        ks: form.ks,
+        intervals: form.intervals,
+      };
       let enumerated: ReturnType<typeof enumerateTrials>;
       try {
         enumerated = enumerateTrials(space, infos, dataset.classes.length);
-        if (enumerated.trials.length === 0) throw new Error('No configuration of this space can run: widen an axis or tick another model.');
+        if (enumerated.trials.length === 0)
+          throw new Error('No configuration of this space can run: widen an axis or tick another model.');
       } catch (e) {
         return set({ searchError: errorMessage(e) });
       }
@@ -205,7 +244,12 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
         classes: dataset.classes,
         data: { ...s.data },
         baseDesign: { ...s.design, epochs: form.asha.maxEpochs },
-        models: Object.fromEntries(entries.map((m) => [m.manifest.id, { name: m.manifest.name, inputSize: m.manifest.inputSize, textImage: m.manifest.textImage === true }])),
+        models: Object.fromEntries(
+          entries.map((m) => [
+            m.manifest.id,
+            { name: m.manifest.name, inputSize: m.manifest.inputSize, textImage: m.manifest.textImage === true },
+          ]),
+        ),
         poolSize: form.poolSize,
         finalEpochs: form.finalEpochs,
         trainWinner: form.trainWinner,
@@ -220,14 +264,26 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
           asha: { ...form.asha },
           budgetSeconds: form.budgetMinutes > 0 ? form.budgetMinutes * 60 : null,
           tuning: form.stage2
-            ? { learningRates: clipOnly ? TUNING.clipLearningRates : TUNING.learningRates, weightDecays: TUNING.weightDecays }
+            ? {
+                learningRates: clipOnly ? TUNING.clipLearningRates : TUNING.learningRates,
+                weightDecays: TUNING.weightDecays,
+              }
             : { learningRates: [], weightDecays: [] },
           now,
         });
       } catch (e) {
         return set({ searchError: errorMessage(e) });
       }
-      const record: SearchRecord = { id, createdAt: now, updatedAt: now, setup, state, excluded: enumerated.excluded, learntScales: {}, final: null };
+      const record: SearchRecord = {
+        id,
+        createdAt: now,
+        updatedAt: now,
+        setup,
+        state,
+        excluded: enumerated.excluded,
+        learntScales: {},
+        final: null,
+      };
       try {
         await saveSearch(record);
       } catch (e) {
@@ -256,11 +312,13 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
       const record = get().searchRecord;
       const winner = record && bestTrial(record.state.trials);
       if (!record || !winner) return;
+      const activity = get().searchActivity;
+      if (activity === 'running' || activity === 'starting' || activity === 'training-winner') return;
       if (get().run.status === 'running' || get().run.status === 'stopping') {
         return set({ searchError: 'A run is training: train the winner when it has finished.' });
       }
       const { setup } = record;
-      set({ searchActivity: active ? get().searchActivity : 'training-winner', searchError: null });
+      set({ searchActivity: 'training-winner', searchError: null });
       try {
         if (get().datasetId !== setup.datasetId) await get().selectDataset(setup.datasetId);
         get().selectModel(winner.config.modelId);
@@ -281,9 +339,17 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
           trialId: winner.config.id,
           runId: summary.runId ?? null,
           epochs: summary.epochs.length,
-          vp: { validation: summary.validation?.accuracy ?? null, test: summary.test?.accuracy ?? null, parameters: summary.parameters },
+          vp: {
+            validation: summary.validation?.accuracy ?? null,
+            test: summary.test?.accuracy ?? null,
+            parameters: summary.parameters,
+          },
           lp: summary.baseline
-            ? { validation: summary.baseline.validation.accuracy, test: summary.baseline.test?.accuracy ?? null, parameters: summary.baseline.parameters }
+            ? {
+                validation: summary.baseline.validation.accuracy,
+                test: summary.baseline.test?.accuracy ?? null,
+                parameters: summary.baseline.parameters,
+              }
             : null,
           valCount: summary.valCount,
           testCount: summary.testCount,
@@ -294,7 +360,9 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
         if (latest?.id === record.id) {
           const updated = { ...latest, final, updatedAt: Date.now() };
           set({ searchRecord: updated });
-          await saveSearch(updated).catch((e) => set({ searchError: `The result could not be saved: ${errorMessage(e)}` }));
+          await saveSearch(updated).catch((e) =>
+            set({ searchError: `The result could not be saved: ${errorMessage(e)}` }),
+          );
         }
         await get().refreshRuns();
       } catch (e) {
@@ -333,7 +401,11 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
           const script = rayTuneScript({
             state: record.state,
             dataset: { id: record.setup.datasetId, name: record.setup.datasetName, classes: record.setup.classes },
-            models: Object.entries(record.setup.models).map(([id, m]) => ({ id, name: m.name, textImage: m.textImage })),
+            models: Object.entries(record.setup.models).map(([id, m]) => ({
+              id,
+              name: m.name,
+              textImage: m.textImage,
+            })),
             data: record.setup.data,
             baseDesign: record.setup.baseDesign,
             finalEpochs: record.setup.finalEpochs,

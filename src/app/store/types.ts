@@ -6,8 +6,18 @@ import type { ModelsSlice } from './modelsSlice';
 import type { RunSlice } from './runSlice';
 import type { RunsSlice } from './runsSlice';
 import type { SearchSlice } from './searchSlice';
+import type { LinkSlice } from './linkSlice';
+import type { ViewsSlice } from './viewsSlice';
 
-export type AppState = BackendSlice & DatasetSlice & DesignSlice & RunSlice & RunsSlice & ModelsSlice & SearchSlice & { start(): Promise<void> };
+export type AppState = BackendSlice &
+  DatasetSlice &
+  DesignSlice &
+  RunSlice &
+  RunsSlice &
+  ModelsSlice &
+  SearchSlice &
+  ViewsSlice &
+  LinkSlice & { start(): Promise<void> };
 
 /** A slice of the one app store; slices may read and call each other through get(). */
 export type Slice<T> = StateCreator<AppState, [], [], T>;

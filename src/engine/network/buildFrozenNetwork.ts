@@ -6,7 +6,7 @@ import { parseLayersTopology } from './layersTopology';
 import { layersToIr } from './layersToIr';
 import { type OpCache, Plan } from './plan';
 import { type InferredShapes, inferShapes } from './shapes';
-import type { FrozenNetwork, NetworkTensor } from './types';
+import type { ApplyOptions, FrozenNetwork, NetworkTensor } from './types';
 import { WeightStore } from './weights';
 
 export interface FrozenNetworkOptions {
@@ -25,7 +25,8 @@ export interface FrozenNetworkOptions {
  */
 export function buildFrozenNetwork(artifacts: tf.io.ModelArtifacts, options: FrozenNetworkOptions = {}): FrozenNetwork {
   const topology = artifacts.modelTopology;
-  if (topology instanceof ArrayBuffer) throw new Error('Binary (protobuf) graph models are not supported; convert to model.json.');
+  if (topology instanceof ArrayBuffer)
+    throw new Error('Binary (protobuf) graph models are not supported; convert to model.json.');
   const weights = new WeightStore(artifacts);
   try {
     const graph = isGraphTopology(topology)
@@ -80,14 +81,15 @@ class InterpretedNetwork implements FrozenNetwork {
       .map((n) => ({ name: n.name, shape: this.shapes.get(n.name) as number[] }));
   }
 
-  apply(x: tf.Tensor4D, outputs: readonly string[]): tf.Tensor[] {
+  apply(x: tf.Tensor4D, outputs: readonly string[], options: ApplyOptions = {}): tf.Tensor[] {
     if (this.disposed) throw new Error('This network has been disposed.');
     const [, h, w, c] = x.shape;
     const [eh, ew, ec] = this.inputShape;
     if (x.rank !== 4 || h !== eh || w !== ew || c !== ec) {
       throw new Error(`The network expects input [batch, ${eh}, ${ew}, ${ec}], got [${x.shape.join(', ')}].`);
     }
-    const key = JSON.stringify(outputs);
+    const batchSummed = options.inputGradient === 'batchSum';
+    const key = JSON.stringify([outputs, batchSummed]);
     let plan = this.plans.get(key);
     if (!plan) {
       const known = new Set(this.tensors.map((t) => t.name));
@@ -96,7 +98,7 @@ class InterpretedNetwork implements FrozenNetwork {
         if (failure !== undefined) throw new Error(`"${o}" cannot be computed at input size ${eh}×${ew}: ${failure}`);
         if (!known.has(o)) throw new Error(`The network has no tensor named "${o}".`);
       }
-      plan = new Plan(this.graph, this.shapes, outputs, this.ops);
+      plan = new Plan(this.graph, this.shapes, outputs, this.ops, batchSummed);
       this.plans.set(key, plan);
     }
     return plan.run(x);

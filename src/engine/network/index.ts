@@ -8,4 +8,4 @@
  * any of @tensorflow/tfjs / tfjs-layers, whose Node bundles register it).
  */
 export { buildFrozenNetwork, type FrozenNetworkOptions } from './buildFrozenNetwork';
-export type { FrozenNetwork, NetworkTensor } from './types';
+export type { ApplyOptions, FrozenNetwork, NetworkTensor } from './types';

@@ -4,10 +4,7 @@ import type { IrGraph, IrNode } from './ir';
 import type { FrozenOp } from './ops/frozenOp';
 import { plainOp, weightedOp } from './stepOps';
 
-type Step =
-  | { kind: 'input' }
-  | { kind: 'constant'; value: tf.Tensor }
-  | { kind: 'op'; op: FrozenOp; inputs: number[] };
+type Step = { kind: 'input' } | { kind: 'constant'; value: tf.Tensor } | { kind: 'op'; op: FrozenOp; inputs: number[] };
 
 /** Ops shared by all plans of a network, keyed by the IR nodes they implement. */
 export type OpCache = Map<string, FrozenOp>;
@@ -23,7 +20,17 @@ export class Plan {
   private readonly uses: number[] = [];
   private readonly outputSteps: number[];
 
-  constructor(graph: IrGraph, shapes: Map<string, number[]>, outputs: readonly string[], ops: OpCache) {
+  /**
+   * batchSummedInput: the caller uses the input gradient only summed over the batch
+   * (ApplyOptions.inputGradient 'batchSum'); the ops that read the input are told so.
+   */
+  constructor(
+    graph: IrGraph,
+    shapes: Map<string, number[]>,
+    outputs: readonly string[],
+    ops: OpCache,
+    private readonly batchSummedInput = false,
+  ) {
     const byName = new Map(graph.nodes.map((n) => [n.name, n]));
     const needed = neededNodes(byName, outputs);
     const consumers = new Map<string, IrNode[]>();
@@ -64,10 +71,16 @@ export class Plan {
         const chain = weightedChain(node, soleReader, byName, shapes);
         const names = chain.members.map((n) => n.name);
         for (const n of names) absorbed.add(n);
-        add(names, { kind: 'op', op: cached(JSON.stringify(names), () => weightedOp(chain)), inputs: inputsOf(chain.node) });
+        add(names, {
+          kind: 'op',
+          op: cached(JSON.stringify(names), () => weightedOp(chain)),
+          inputs: inputsOf(chain.node),
+        });
       } else {
         add([node.name], {
-          kind: 'op', op: cached(node.name, () => plainOp(node, shapes.get(node.name) as number[])), inputs: inputsOf(node),
+          kind: 'op',
+          op: cached(node.name, () => plainOp(node, shapes.get(node.name) as number[])),
+          inputs: inputsOf(node),
         });
       }
     }
@@ -86,7 +99,12 @@ export class Plan {
           return;
         }
         const inputs = step.inputs.map((i) => values[i] as tf.Tensor);
-        const y = tf.tidy(() => step.op.apply(inputs));
+        // Only where x is the op's sole input: its gradient then reaches x and nothing else.
+        const hints =
+          this.batchSummedInput && inputs.length === 1 && inputs[0] === x
+            ? { inputGradSummedOverBatch: true }
+            : undefined;
+        const y = tf.tidy(() => step.op.apply(inputs, hints));
         values[index] = inputs.includes(y) ? tf.clone(y) : y;
         for (const i of step.inputs) {
           remaining[i] = (remaining[i] as number) - 1;

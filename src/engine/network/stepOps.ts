@@ -32,7 +32,7 @@ export function weightedOp({ node, affines, activation, maxPool }: WeightedChain
   const linear = linearKernel(node, kernel, bias, derived);
   const op = frozenWeighted(linear, fused ?? { activation: 'linear', alpha: 0 }, maxPool);
   return {
-    apply: fused ? op.apply : (xs) => applyActivation(op.apply(xs), act),
+    apply: fused ? op.apply : (xs, hints) => applyActivation(op.apply(xs, hints), act),
     dispose: () => {
       op.dispose();
       for (const t of derived) t.dispose();
@@ -40,7 +40,12 @@ export function weightedOp({ node, affines, activation, maxPool }: WeightedChain
   };
 }
 
-function linearKernel(node: WeightedNode, kernel: tf.Tensor, bias: tf.Tensor | undefined, derived: tf.Tensor[]): LinearKernel {
+function linearKernel(
+  node: WeightedNode,
+  kernel: tf.Tensor,
+  bias: tf.Tensor | undefined,
+  derived: tf.Tensor[],
+): LinearKernel {
   if (node.kind === 'dense') return matMulKernel(kernel as tf.Tensor2D, bias);
   const [kh, kw, inChannels, outChannels] = kernel.shape as [number, number, number, number];
   const unpadded = typeof node.padding === 'string' || node.padding.flat().every((p) => p === 0);
@@ -50,7 +55,11 @@ function linearKernel(node: WeightedNode, kernel: tf.Tensor, bias: tf.Tensor | u
     return matMulKernel(matrix as tf.Tensor2D, bias);
   }
   return convolutionKernel({
-    depthwise: node.kind === 'depthwiseConv2d', kernel: kernel as tf.Tensor4D, bias, strides: node.strides, padding: node.padding,
+    depthwise: node.kind === 'depthwiseConv2d',
+    kernel: kernel as tf.Tensor4D,
+    bias,
+    strides: node.strides,
+    padding: node.padding,
   });
 }
 
@@ -72,7 +81,12 @@ export function plainOp(node: IrNode, outputShape: readonly number[]): FrozenOp 
     case 'maxPool':
     case 'avgPool': {
       const kernels = new KernelCache();
-      const pool = (node.kind === 'maxPool' ? maxPoolFirstMax : averagePool)(node.size, node.strides, node.padding, kernels);
+      const pool = (node.kind === 'maxPool' ? maxPoolFirstMax : averagePool)(
+        node.size,
+        node.strides,
+        node.padding,
+        kernels,
+      );
       return { apply: ([x]) => pool(x as tf.Tensor4D), dispose: () => kernels.dispose() };
     }
     case 'mean':

@@ -6,6 +6,16 @@ export interface NetworkTensor {
   shape: number[];
 }
 
+export interface ApplyOptions {
+  /**
+   * How the caller uses dL/dx. 'batchSum': only summed over the batch, as for a prompt that every
+   * example shares (visual prompting at a fixed input scale). The input gradient is then right
+   * only in that sum (all of it sits in example 0, zeros elsewhere), which lets the layers that
+   * read x backprop one example instead of the whole batch. Default 'perExample'.
+   */
+  inputGradient?: 'perExample' | 'batchSum';
+}
+
 /**
  * A pretrained model rebuilt from plain tfjs-core ops with its weights frozen.
  * `apply` is differentiable with respect to its input only: no backend ever computes
@@ -19,6 +29,6 @@ export interface FrozenNetwork {
   /** Every tensor `apply` can return, in topological order. */
   readonly tensors: readonly NetworkTensor[];
   /** Runs the network on x ([batch, H, W, C], already in the model's value range). */
-  apply(x: tf.Tensor4D, outputs: readonly string[]): tf.Tensor[];
+  apply(x: tf.Tensor4D, outputs: readonly string[], options?: ApplyOptions): tf.Tensor[];
   dispose(): void;
 }

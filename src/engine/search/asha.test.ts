@@ -89,3 +89,29 @@ describe('search space', () => {
     ]);
   });
 });
+
+describe('ASHA decisions beyond the basics', () => {
+  it('with η = 3 keeps only the top third at a rung (synthetic curves, deterministic)', () => {
+    const asha = createAsha({ maxEpochs: 9, gracePeriod: 1, reductionFactor: 3 });
+    expect(asha.milestones).toEqual([1, 3]);
+    // Rung 1 values arrive in this order; each is judged against the 66.7th percentile so far.
+    const decisions = [0.5, 0.4, 0.6, 0.55, 0.3, 0.7].map((v, i) => reportResult(asha, `t${i}`, 1, v));
+    // {0.5}: on; {0.5,0.4} p67≈0.467: 0.4 stops; {.5,.4,.6} p67≈0.533: 0.6 on; {.5,.4,.6,.55} p67=0.55: 0.55 on (not below);
+    // {…,0.3} p67≈0.533: 0.3 stops; {…,0.7} p67≈0.567: 0.7 on.
+    expect(decisions).toEqual(['continue', 'stop', 'continue', 'continue', 'stop', 'continue']);
+  });
+
+  it('does not judge a restarted trial again at a rung it already has (a resumed search)', () => {
+    const asha = createAsha({ maxEpochs: 4, gracePeriod: 1, reductionFactor: 2 });
+    reportResult(asha, 'a', 1, 0.9);
+    reportResult(asha, 'b', 1, 0.8);
+    // b restarts from epoch 1 after a reload and does worse this time: its rung-1 record stands.
+    expect(reportResult(asha, 'b', 1, 0.1)).toBe('continue');
+    expect(asha.recorded[0]).toEqual({ a: 0.9, b: 0.8 });
+    // …and it is judged at the next rung as usual.
+    reportResult(asha, 'a', 2, 0.9);
+    expect(reportResult(asha, 'b', 2, 0.2)).toBe('stop');
+    // Every trial stops at the maximum, whatever its metric.
+    expect(reportResult(asha, 'a', 4, 1)).toBe('stop');
+  });
+});

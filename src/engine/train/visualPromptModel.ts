@@ -51,7 +51,12 @@ export class VisualPromptModel {
   /** Source logits [B, S] for a batch of base-size images in [0, 1]. */
   sourceLogits(base: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
-      const [out] = this.source.network.apply(this.prompter.modelInput(base), [this.source.sourceOutput]);
+      // With a fixed scale only the prompt, shared by every example, takes the input gradient: its
+      // sum over the batch is all that is used, and the network's first layers backprop it once.
+      const inputGradient = this.prompter.scale ? 'perExample' : 'batchSum';
+      const [out] = this.source.network.apply(this.prompter.modelInput(base), [this.source.sourceOutput], {
+        inputGradient,
+      });
       return tf.reshape(out as tf.Tensor, [base.shape[0], -1]) as tf.Tensor2D;
     });
   }

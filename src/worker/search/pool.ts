@@ -6,7 +6,7 @@
 import { proxy } from 'comlink';
 import type { TrialExecutor } from '../../engine/search/searchController';
 import type { BackendPreference, BatchMetrics, TrialEvent, TrialSpec } from '../api';
-import { createEngineClient, type EngineClient } from '../client';
+import { createEngineClient } from '../client';
 
 export const MAX_POOL_SIZE = 8;
 
@@ -23,8 +23,11 @@ export function defaultPoolSize(cores: number | undefined, memoryGB: number | un
 }
 
 export interface PoolMember {
-  client: EngineClient;
   executor: TrialExecutor;
+  /** Ends the epoch in flight after its current batch. */
+  stop(): void;
+  /** Terminates the worker (its memory goes back). */
+  dispose(): void;
 }
 
 export interface TrialPoolHooks {
@@ -61,6 +64,6 @@ export async function createTrialPool(
       epoch: () => api.trialEpoch(),
       end: () => api.trialEnd(),
     };
-    return { client, executor };
+    return { executor, stop: () => void api.trialStop(), dispose: () => client.restart() };
   });
 }

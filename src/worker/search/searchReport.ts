@@ -24,7 +24,8 @@ export function mappingWords(d: Design): string {
 }
 
 /** Side of the scaled image in pixels: round(base · s), capped at the model's canvas. */
-export const imageSide = (baseSize: number, scale: number, canvas: number) => Math.min(Math.round(baseSize * scale), canvas);
+export const imageSide = (baseSize: number, scale: number, canvas: number) =>
+  Math.min(Math.round(baseSize * scale), canvas);
 
 const times = (x: number) => `×${Number(x.toFixed(2))}`;
 
@@ -64,7 +65,9 @@ const num = (x: number | undefined) => (x === undefined ? '' : Number(x.toFixed(
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** What set the excluded configurations apart, counted by kind. */
-export function excludedSummary(excluded: readonly ExcludedConfig[]): { kind: string; count: number; example: string }[] {
+export function excludedSummary(
+  excluded: readonly ExcludedConfig[],
+): { kind: string; count: number; example: string }[] {
   const groups = new Map<string, { kind: string; count: number; example: string }>();
   for (const e of excluded) {
     const kind = /one-to-one label mapping/.test(e.reason)
@@ -143,14 +146,22 @@ export function explainSearch(record: SearchRecord): string[] {
   out.push(
     `ASHA (grace period ${state.asha.gracePeriod}, reduction factor ${state.asha.reductionFactor}, at most ${plural(state.asha.maxEpochs, 'epoch')}) ` +
       `trained ${ran.length} of ${stage1.length} configurations: ${completed} ran to the maximum, ${stopWords}` +
-      `${failed ? `, ${failed} failed` : ''}.`,
+      `${failed ? `, ${failed} failed` : ''}.` +
+      (record.excluded.length
+        ? ` ${plural(record.excluded.length, 'other configuration')} of the space could not run: ` +
+          `${excludedSummary(record.excluded)
+            .map((g) => `${g.count} ${g.kind}`)
+            .join('; ')}.`
+        : ''),
   );
   const stage2 = state.trials.filter((t) => t.stage === 2);
   if (stage2.length) {
     const best2 = bestTrial(state.trials, 2);
     out.push(
       `A second stage tried the stage-1 winner with ${stage2.length} learning-rate × weight-decay settings` +
-        (best2 ? `; the best was learning rate ${best2.learningRate}, weight decay ${best2.weightDecay} (${pct(lastEpoch(best2)?.valAcc ?? 0)}).` : '.'),
+        (best2
+          ? `; the best was learning rate ${best2.learningRate}, weight decay ${best2.weightDecay} (${pct(lastEpoch(best2)?.valAcc ?? 0)}).`
+          : '.'),
     );
   }
   if (state.status === 'out-of-time') {
@@ -159,9 +170,13 @@ export function explainSearch(record: SearchRecord): string[] {
         `${plural(pending, 'configuration')} never started, so this is the best of what ran, not of the whole space.`,
     );
   } else if (state.status === 'cancelled') {
-    out.push(`The search was cancelled: ${plural(pending, 'configuration')} never started, so this is the best of what ran.`);
+    out.push(
+      `The search was cancelled: ${plural(pending, 'configuration')} never started, so this is the best of what ran.`,
+    );
   } else if (state.status !== 'finished') {
-    out.push(`The search is not finished (${state.status}): the ranking can still change.`);
+    out.push(
+      `The search is not finished${state.status === 'paused' ? ' (paused)' : ''}: the ranking can still change.`,
+    );
   }
   const n = setup.data.valImages;
   out.push(
@@ -172,7 +187,10 @@ export function explainSearch(record: SearchRecord): string[] {
     const f = record.final;
     const vp = f.vp.test ?? f.vp.validation;
     const lp = f.lp ? (f.vp.test !== null ? f.lp.test : f.lp.validation) : null;
-    const split = f.vp.test !== null ? `${plural(f.testCount, 'test image')}` : `${plural(f.valCount, 'validation image')} (no test split)`;
+    const split =
+      f.vp.test !== null
+        ? `${plural(f.testCount, 'test image')}`
+        : `${plural(f.valCount, 'validation image')} (no test split)`;
     let s = `Trained for ${plural(f.epochs, 'epoch')}, the winner scored ${vp === null ? '–' : pct(vp)} on ${split}`;
     if (vp !== null && lp !== null && lp !== undefined) {
       const d = vp - lp;
@@ -195,8 +213,27 @@ const csvCell = (v: unknown) => {
 export function searchCsv(record: SearchRecord): string {
   const { setup } = record;
   const header = [
-    'rank', 'trial', 'stage', 'model', 'mapping', 'k', 'interval', 'initial_scale', 'image_px', 'trainable_resize', 'learnt_scale',
-    'learning_rate', 'weight_decay', 'status', 'epochs', 'val_acc', 'val_loss', 'train_acc', 'train_loss', 'seconds', 'error',
+    'rank',
+    'trial',
+    'stage',
+    'model',
+    'mapping',
+    'k',
+    'interval',
+    'initial_scale',
+    'image_px',
+    'trainable_resize',
+    'learnt_scale',
+    'learning_rate',
+    'weight_decay',
+    'status',
+    'epochs',
+    'val_acc',
+    'val_loss',
+    'train_acc',
+    'train_loss',
+    'seconds',
+    'error',
   ];
   const rows = leaderboard(record.state.trials).map((t, i) => {
     const d = t.config.design;

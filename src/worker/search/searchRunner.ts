@@ -8,7 +8,7 @@ import { SearchController } from '../../engine/search/searchController';
 import type { SearchState } from '../../engine/search/searchState';
 import type { BackendPreference, BatchMetrics, SearchRecord, TrialEvent } from '../api';
 import { createTrialPool, type PoolMember } from './pool';
-import { holdSearchLock, throttledSaver } from './searchStore';
+import { holdSearchLock, saveSearch, throttledSaver } from './searchStore';
 
 export interface SearchRunHooks {
   /** A copy of the record after every change (trial started, epoch reported, trial ended, status). */
@@ -42,17 +42,27 @@ function settleInterrupted(state: SearchState): void {
   }
 }
 
+/** What a search run is built on (tests replace the worker pool and IndexedDB). */
+export interface SearchRunDeps {
+  createPool: typeof createTrialPool;
+  save: (record: SearchRecord) => Promise<void>;
+  holdLock: (id: string, done: Promise<unknown>) => void;
+}
+
+const browserDeps: SearchRunDeps = { createPool: createTrialPool, save: saveSearch, holdLock: holdSearchLock };
+
 /** Starts (or resumes: trials that were running start again) the search of `record`, which it updates in place. */
 export function startSearchRun(
   record: SearchRecord,
   engine: { backend: BackendPreference; baseUrl: string },
   hooks: SearchRunHooks,
+  deps: SearchRunDeps = browserDeps,
 ): SearchRun {
   let controller: SearchController | null = null;
   let pool: PoolMember[] = [];
   let paused = false;
   let cancelled = false;
-  const saver = throttledSaver(SAVE_INTERVAL_MS, hooks.onSaveError);
+  const saver = throttledSaver(SAVE_INTERVAL_MS, hooks.onSaveError, deps.save);
   const publish = () => {
     record.updatedAt = Date.now();
     const copy = structuredClone(record);
@@ -63,10 +73,15 @@ export function startSearchRun(
 
   const done = (async () => {
     try {
-      pool = await createTrialPool(
+      pool = await deps.createPool(
         Math.max(1, setup.poolSize),
         engine,
-        { datasetId: setup.datasetId, data: setup.data, baseDesign: setup.baseDesign, plannedEpochs: state.asha.maxEpochs },
+        {
+          datasetId: setup.datasetId,
+          data: setup.data,
+          baseDesign: setup.baseDesign,
+          plannedEpochs: state.asha.maxEpochs,
+        },
         {
           onPhase: hooks.onPhase,
           onBatch(trialId, metrics) {
@@ -75,7 +90,11 @@ export function startSearchRun(
           },
         },
       );
-      controller = new SearchController(state, pool.map((m) => m.executor), { onChange: publish });
+      controller = new SearchController(
+        state,
+        pool.map((m) => m.executor),
+        { onChange: publish },
+      );
       if (cancelled) {
         state.status = 'cancelled';
       } else {
@@ -84,14 +103,14 @@ export function startSearchRun(
         if (cancelled) settleInterrupted(state);
       }
     } finally {
-      for (const m of pool) m.client.restart();
+      for (const m of pool) m.dispose();
       pool = [];
       publish();
       await saver.flush();
     }
     return structuredClone(record);
   })();
-  holdSearchLock(record.id, done);
+  deps.holdLock(record.id, done);
 
   return {
     pause() {
@@ -105,7 +124,7 @@ export function startSearchRun(
     cancel() {
       cancelled = true;
       controller?.cancel();
-      for (const m of pool) void m.client.api().trialStop();
+      for (const m of pool) m.stop();
     },
     done,
   };

@@ -56,7 +56,11 @@ export async function deleteSearch(id: string): Promise<void> {
  * Saves at most every `intervalMs` (the latest record wins), and at once on flush(). Writes are
  * chained so that an older record never lands after a newer one.
  */
-export function throttledSaver(intervalMs: number, onError: (e: unknown) => void = () => undefined) {
+export function throttledSaver(
+  intervalMs: number,
+  onError: (e: unknown) => void = () => undefined,
+  save: (record: SearchRecord) => Promise<void> = saveSearch,
+) {
   let pending: SearchRecord | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let chain: Promise<void> = Promise.resolve();
@@ -64,7 +68,7 @@ export function throttledSaver(intervalMs: number, onError: (e: unknown) => void
     timer = null;
     const r = pending;
     pending = null;
-    if (r) chain = chain.then(() => saveSearch(r)).catch(onError);
+    if (r) chain = chain.then(() => save(r)).catch(onError);
     return chain;
   };
   return {

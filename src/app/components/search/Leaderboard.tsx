@@ -33,7 +33,8 @@ export function Leaderboard({ record }: { record: SearchRecord }) {
     <section className="card" aria-labelledby="leaderboard-title">
       <h2 id="leaderboard-title">Leaderboard</h2>
       <p className="hint">
-        Ranked by validation accuracy at each trial’s last epoch. Rungs after epoch {milestones.join(', ') || '–'}; at most {max} epochs.
+        Ranked by validation accuracy at each trial’s last epoch. Rungs after epoch {milestones.join(', ') || '–'}; at
+        most {max} epochs.
       </p>
       <div className="table-scroll">
         <table className="results-table leaderboard" data-testid="leaderboard">
@@ -77,7 +78,9 @@ export function Leaderboard({ record }: { record: SearchRecord }) {
                   <td>
                     {t.epochs.length} / {max}
                   </td>
-                  <td className="acc">{ranked ? <strong>{percent(last.valAcc)}</strong> : <span className="muted">–</span>}</td>
+                  <td className="acc">
+                    {ranked ? <strong>{percent(last.valAcc)}</strong> : <span className="muted">–</span>}
+                  </td>
                   <td>
                     <span className={`tag status-${t.status}`} title={t.error}>
                       {statusWords(t, max, live)}

@@ -4,7 +4,11 @@ import { TUNING } from '../../store/searchSlice';
 import { Checkbox, NumberField } from '../fields';
 
 /** Rung milestones of the ASHA settings, or why they are invalid. */
-export function ashaRungs(asha: { maxEpochs: number; gracePeriod: number; reductionFactor: number }): { milestones: number[] } | { error: string } {
+export function ashaRungs(asha: {
+  maxEpochs: number;
+  gracePeriod: number;
+  reductionFactor: number;
+}): { milestones: number[] } | { error: string } {
   try {
     return { milestones: createAsha(asha).milestones };
   } catch {
@@ -12,7 +16,8 @@ export function ashaRungs(asha: { maxEpochs: number; gracePeriod: number; reduct
   }
 }
 
-const list = (xs: number[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+const list = (xs: number[]) =>
+  xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 
 /** Scheduler, time budget, pool, second stage and the winner's final training. */
 export function RunFields() {
@@ -32,9 +37,28 @@ export function RunFields() {
       <fieldset className="axis">
         <legend>Scheduler: ASHA</legend>
         <div className="row">
-          <NumberField label="Maximum epochs" value={asha.maxEpochs} min={1} max={50} onChange={(maxEpochs) => setAsha({ maxEpochs })} />
-          <NumberField label="Grace period (epochs)" value={asha.gracePeriod} min={1} max={50} onChange={(gracePeriod) => setAsha({ gracePeriod })} />
-          <NumberField label="Reduction factor" value={asha.reductionFactor} min={1.5} max={8} step={0.5} onChange={(reductionFactor) => setAsha({ reductionFactor })} />
+          <NumberField
+            label="Maximum epochs"
+            value={asha.maxEpochs}
+            min={1}
+            max={50}
+            onChange={(maxEpochs) => setAsha({ maxEpochs })}
+          />
+          <NumberField
+            label="Grace period (epochs)"
+            value={asha.gracePeriod}
+            min={1}
+            max={50}
+            onChange={(gracePeriod) => setAsha({ gracePeriod })}
+          />
+          <NumberField
+            label="Reduction factor"
+            value={asha.reductionFactor}
+            min={1.5}
+            max={8}
+            step={0.5}
+            onChange={(reductionFactor) => setAsha({ reductionFactor })}
+          />
         </div>
         {'error' in rungs ? (
           <p className="warning" role="alert">
@@ -45,9 +69,10 @@ export function RunFields() {
             {rungs.milestones.length
               ? `Rungs after epoch ${list(rungs.milestones)}: at each, a trial stops if it is in the bottom ${Math.round(100 - 100 / asha.reductionFactor)}% of the trials recorded there so far. `
               : 'No rung below the maximum: every trial runs to the end. '}
-            Every trial stops at {asha.maxEpochs} epochs. Defaults {DEFAULT_ASHA.maxEpochs} / {DEFAULT_ASHA.gracePeriod} / {DEFAULT_ASHA.reductionFactor}: AutoVP’s
-            reference uses 2–5 epochs with a grace period of 2–3 on full datasets, where an epoch is hundreds of steps; a browser search
-            trains on a few hundred images, so an epoch is a few steps and the first cut can come after one.
+            Every trial stops at {asha.maxEpochs} epochs. Defaults {DEFAULT_ASHA.maxEpochs} / {DEFAULT_ASHA.gracePeriod}{' '}
+            / {DEFAULT_ASHA.reductionFactor}: AutoVP’s reference uses 2–5 epochs with a grace period of 2–3 on full
+            datasets, where an epoch is hundreds of steps; a browser search trains on a few hundred images, so an epoch
+            is a few steps and the first cut can come after one.
           </small>
         )}
       </fieldset>
@@ -70,14 +95,14 @@ export function RunFields() {
           />
         </div>
         <small className="hint" data-testid="pool-hint">
-          The budget stops new trials and epochs (the ones in flight finish); pauses do not count. Each worker trains one trial at a
-          time with its own copy of the model (about 0.5–1 GB at batch 32, 224²) on one core. This device: {cores ?? '?'} cores,{' '}
-          {memory ? `${memory} GB` : 'unknown'} memory → {suggested} suggested (half the cores, at most one per 2 GB). More workers than
-          free cores make every trial slower.
+          The budget stops new trials and epochs (the ones in flight finish); pauses do not count. Each worker trains
+          one trial at a time with its own copy of the model (about 0.5–1 GB at batch 32, 224²) on one core. This
+          device: {cores ?? '?'} cores, {memory ? `${memory} GB` : 'unknown'} memory → {suggested} suggested (half the
+          cores, at most one per 2 GB). More workers than free cores make every trial slower.
         </small>
         <Checkbox checked={form.stage2} onChange={(stage2) => setForm({ stage2 })}>
-          Then tune the winner’s learning rate ({TUNING.learningRates.join(', ')}) × weight decay ({TUNING.weightDecays.join(', ')}):{' '}
-          {TUNING.learningRates.length * TUNING.weightDecays.length} more trials
+          Then tune the winner’s learning rate ({TUNING.learningRates.join(', ')}) × weight decay (
+          {TUNING.weightDecays.join(', ')}): {TUNING.learningRates.length * TUNING.weightDecays.length} more trials
         </Checkbox>
         <div className="row final-row">
           <NumberField
@@ -89,12 +114,14 @@ export function RunFields() {
           />
         </div>
         <Checkbox checked={form.trainWinner} onChange={(trainWinner) => setForm({ trainWinner })}>
-          Train the winner as soon as the search finishes (test images and linear probing, kept in Saved prompts)
+          Train the winner as soon as the search finishes: a normal run with its design (panels 2–3 take it), tested,
+          beside linear probing, kept in Saved prompts
         </Checkbox>
         <small className="hint" data-testid="search-data">
-          Every trial trains on the same {data.trainImages} training images and is ranked on the same {data.valImages} validation images
-          (held out of the training data), with the training settings of panel 3: {design.optimizer === 'adam' ? 'Adam' : 'SGD'}, learning
-          rate {design.learningRate}, batch {design.batchSize}, seed {design.seed}. The test images are used once, by the final training.
+          Every trial trains on the same {data.trainImages} training images and is ranked on the same {data.valImages}{' '}
+          validation images (held out of the training data), with the training settings of panel 3:{' '}
+          {design.optimizer === 'adam' ? 'Adam' : 'SGD'}, learning rate {design.learningRate}, batch {design.batchSize},
+          seed {design.seed}. The test images are used once, by the final training.
         </small>
       </fieldset>
     </>

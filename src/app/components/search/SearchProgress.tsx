@@ -24,7 +24,9 @@ export function SearchProgress() {
   if (!record && !error) return null;
   const state = record?.state;
   const trials = state?.trials ?? [];
-  const ended = trials.filter((t) => t.status === 'completed' || t.status === 'stopped' || t.status === 'failed').length;
+  const ended = trials.filter(
+    (t) => t.status === 'completed' || t.status === 'stopped' || t.status === 'failed',
+  ).length;
   const inFlight = trials.filter((t) => t.status === 'running');
   const fraction = trials.length ? ended / trials.length : 0;
   const live = activity === 'running' || activity === 'starting';
@@ -36,13 +38,16 @@ export function SearchProgress() {
   let text: string;
   if (activity === 'starting') text = `Starting ${record?.setup.poolSize ?? 1} search worker(s)…`;
   else if (activity === 'training-winner')
-    text = `Training the winner for ${record?.setup.finalEpochs} epoch(s)${lastBatch ? `: epoch ${lastBatch.epoch + 1}, batch ${lastBatch.batch + 1}/${lastBatch.batchesPerEpoch}` : '…'}${run.phase && run.phase !== 'training' ? ` (${run.phase.replace('-', ' ')})` : ''}.`;
+    text = `Training the winner for ${record?.setup.finalEpochs ?? 1} epoch${record?.setup.finalEpochs === 1 ? '' : 's'}${lastBatch ? `: epoch ${lastBatch.epoch + 1}, batch ${lastBatch.batch + 1}/${lastBatch.batchesPerEpoch}` : '…'}${run.phase && run.phase !== 'training' ? ` (${run.phase.replace('-', ' ')})` : ''}.`;
   else if (elsewhere) text = 'This search is running in another tab of this browser.';
-  else if (live && status === 'paused') text = `Paused after ${ended} of ${trials.length} trials: trials in flight finish their epoch, then wait. ${elapsed}.`;
+  else if (live && status === 'paused')
+    text = `Paused after ${ended} of ${trials.length} trials: trials in flight finish their epoch, then wait. ${elapsed}.`;
   else if (live)
     text =
       `Running: ${ended} of ${trials.length} trials ended` +
-      (inFlight.length ? `; in flight: ${inFlight.map((t) => `${t.config.id} (${phases[t.config.id] ? PHASES[phases[t.config.id]!] : 'starting'}, epoch ${t.epochs.length + 1})`).join(', ')}` : '') +
+      (inFlight.length
+        ? `; in flight: ${inFlight.map((t) => `${t.config.id} (${phases[t.config.id] ? PHASES[phases[t.config.id]!] : 'starting'}, epoch ${t.epochs.length + 1})`).join(', ')}`
+        : '') +
       `. ${elapsed}.`;
   else if (record && isResumable(record))
     text = `This search was interrupted (the page was closed or reloaded) after ${ended} of ${trials.length} trials, ${elapsed}. Resume it where it was: trials that were training start again from their first epoch.`;
@@ -55,7 +60,13 @@ export function SearchProgress() {
     <section className="card controls search-progress" aria-label="Search progress">
       <div className="buttons">
         {live && status !== 'paused' && (
-          <button type="button" className="secondary" onClick={pause} disabled={activity === 'starting'} data-testid="search-pause">
+          <button
+            type="button"
+            className="secondary"
+            onClick={pause}
+            disabled={activity === 'starting'}
+            data-testid="search-pause"
+          >
             Pause
           </button>
         )}
@@ -74,7 +85,13 @@ export function SearchProgress() {
             Discard this search
           </button>
         )}
-        <div className="status" aria-live="polite" data-testid="search-status" data-status={status ?? ''} data-activity={activity}>
+        <div
+          className="status"
+          aria-live="polite"
+          data-testid="search-status"
+          data-status={status ?? ''}
+          data-activity={activity}
+        >
           {text}
         </div>
       </div>
@@ -84,7 +101,14 @@ export function SearchProgress() {
         </p>
       )}
       {record && (
-        <div className="progress" role="progressbar" aria-label="Search progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+        <div
+          className="progress"
+          role="progressbar"
+          aria-label="Search progress"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(fraction * 100)}
+        >
           <span style={{ width: `${fraction * 100}%` }} />
         </div>
       )}

@@ -8,13 +8,20 @@ function FinalComparison({ record, onShowRun }: { record: SearchRecord; onShowRu
   const download = useApp((s) => s.downloadRun);
   const downloading = useApp((s) => s.downloading);
   if (!final) return null;
-  const acc = (x: number | null, testId?: string) => (x === null ? <td className="muted">–</td> : <td data-testid={testId}><strong>{percent(x)}</strong></td>);
+  const acc = (x: number | null, testId?: string) =>
+    x === null ? (
+      <td className="muted">–</td>
+    ) : (
+      <td data-testid={testId}>
+        <strong>{percent(x)}</strong>
+      </td>
+    );
   return (
     <>
       <table className="results-table" data-testid="search-final">
         <caption className="muted">
-          The winner trained for {final.epochs} epoch{final.epochs === 1 ? '' : 's'} in {duration(final.seconds)}; linear probing on the same
-          images. {final.valCount} validation and {final.testCount} test images.
+          The winner trained for {final.epochs} epoch{final.epochs === 1 ? '' : 's'} in {duration(final.seconds)};
+          linear probing on the same images. {final.valCount} validation and {final.testCount} test images.
         </caption>
         <thead>
           <tr>
@@ -71,7 +78,7 @@ export function SearchResults({ record, onShowRun }: { record: SearchRecord; onS
   const explanation = explainSearch(record);
   const status = record.state.status;
   const searching = activity === 'running' || activity === 'starting';
-  const canTrain = winner && !runBusy && activity !== 'training-winner' && (status !== 'running' || !searching);
+  const canTrain = winner && !runBusy && activity !== 'training-winner' && !searching;
   return (
     <section className="card search-results" aria-labelledby="search-results-title" data-testid="search-results">
       <h2 id="search-results-title">{status === 'finished' ? 'The winning design' : 'The best design so far'}</h2>
@@ -86,29 +93,58 @@ export function SearchResults({ record, onShowRun }: { record: SearchRecord; onS
       )}
       <FinalComparison record={record} onShowRun={onShowRun} />
       <div className="search-downloads">
-        {winner && !record.final && (
-          <button type="button" className="primary" onClick={() => void trainWinner()} disabled={!canTrain} data-testid="search-train-winner">
-            {activity === 'training-winner' ? 'Training the winner…' : `Train the winner now (${record.setup.finalEpochs} epoch${record.setup.finalEpochs === 1 ? '' : 's'})`}
+        {winner && !record.final && !searching && (
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void trainWinner()}
+            disabled={!canTrain}
+            data-testid="search-train-winner"
+          >
+            {activity === 'training-winner'
+              ? 'Training the winner…'
+              : `Train the winner now (${record.setup.finalEpochs} epoch${record.setup.finalEpochs === 1 ? '' : 's'})`}
           </button>
         )}
-        {winner && record.final && (
-          <button type="button" className="secondary small" onClick={() => void trainWinner()} disabled={!canTrain} data-testid="search-train-winner">
+        {winner && record.final && !searching && (
+          <button
+            type="button"
+            className="secondary small"
+            onClick={() => void trainWinner()}
+            disabled={!canTrain}
+            data-testid="search-train-winner"
+          >
             Train the winner again
           </button>
         )}
-        <button type="button" className="secondary small" onClick={() => downloadSearch('csv')} data-testid="search-download-csv">
+        <button
+          type="button"
+          className="secondary small"
+          onClick={() => downloadSearch('csv')}
+          data-testid="search-download-csv"
+        >
           Leaderboard (.csv)
         </button>
-        <button type="button" className="secondary small" onClick={() => downloadSearch('json')} data-testid="search-download-json">
+        <button
+          type="button"
+          className="secondary small"
+          onClick={() => downloadSearch('json')}
+          data-testid="search-download-json"
+        >
           Whole search (.json)
         </button>
-        <button type="button" className="secondary small" onClick={() => downloadSearch('ray')} data-testid="search-download-ray">
+        <button
+          type="button"
+          className="secondary small"
+          onClick={() => downloadSearch('ray')}
+          data-testid="search-download-ray"
+        >
           Ray Tune job (.py)
         </button>
       </div>
       <small className="hint">
-        The Ray Tune job runs the same search on a cluster with IBM/AutoVP’s code and Ray Tune’s ASHA scheduler; the script says how
-        to install both and which reference models stand in for the browser’s.
+        The Ray Tune job runs the same search on a cluster with IBM/AutoVP’s code and Ray Tune’s ASHA scheduler; the
+        script says how to install both and which reference models stand in for the browser’s.
       </small>
     </section>
   );

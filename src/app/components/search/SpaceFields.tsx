@@ -15,8 +15,13 @@ function Axis<T extends string | number | boolean>(props: {
   testId: string;
 }) {
   const [extra, setExtra] = useState('');
-  const options = [...new Set([...props.values, ...props.selected])].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : 0));
-  const toggle = (v: T, on: boolean) => props.onChange(on ? options.filter((o) => o === v || props.selected.includes(o)) : props.selected.filter((s) => s !== v));
+  const options = [...new Set([...props.values, ...props.selected])].sort((a, b) =>
+    typeof a === 'number' && typeof b === 'number' ? a - b : 0,
+  );
+  const toggle = (v: T, on: boolean) =>
+    props.onChange(
+      on ? options.filter((o) => o === v || props.selected.includes(o)) : props.selected.filter((s) => s !== v),
+    );
   const add = props.add;
   const addValue = () => {
     const n = Number(extra);
@@ -98,10 +103,16 @@ export function SpaceFields() {
                   <input
                     type="checkbox"
                     checked={ticked.includes(id)}
-                    onChange={(e) => setForm({ models: e.target.checked ? [...ticked, id] : ticked.filter((t) => t !== id) })}
+                    onChange={(e) =>
+                      setForm({ models: e.target.checked ? [...ticked, id] : ticked.filter((t) => t !== id) })
+                    }
                   />
                   <span>
-                    {m.manifest.name} <span className="muted">— {m.sourceClassCount} classes{m.origin === 'hub' && !m.cached ? ', downloaded on first use' : ''}{m.manifest.textImage ? ', text-image' : ''}</span>
+                    {m.manifest.name}{' '}
+                    <span className="muted">
+                      — {m.sourceClassCount} classes{m.origin === 'hub' && !m.cached ? ', downloaded on first use' : ''}
+                      {m.manifest.textImage ? ', text-image' : ''}
+                    </span>
                   </span>
                 </label>
               </li>

@@ -24,19 +24,61 @@ const Chart = memo(function Chart({ series, maxEpochs }: { series: Series[]; max
     <ResponsiveContainer width="100%" height={240}>
       <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
         <CartesianGrid stroke="#e3e7ee" />
-        <XAxis dataKey="x" type="number" domain={[0, maxEpochs]} allowDecimals={false} label={{ value: 'epoch', position: 'insideBottomRight', offset: -4 }} />
-        <YAxis domain={[0, 1]} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} width={48} />
-        <Tooltip formatter={(v) => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : String(v))} labelFormatter={(v) => `epoch ${Number(v).toFixed(2)}`} />
+        <XAxis
+          dataKey="x"
+          type="number"
+          domain={[0, maxEpochs]}
+          allowDecimals={false}
+          label={{ value: 'epoch', position: 'insideBottomRight', offset: -4 }}
+        />
+        <YAxis
+          domain={[0, (max: number) => Math.min(1, Math.ceil((max + 0.05) * 10) / 10)]}
+          tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
+          width={48}
+        />
+        <Tooltip
+          formatter={(v) => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : String(v))}
+          labelFormatter={(v) => `epoch ${Number(v).toFixed(2)}`}
+        />
         {series
           .filter((s) => !s.color)
           .map((s) => (
-            <Line key={s.id} data={s.val} dataKey="y" name={s.label} stroke={OTHER} strokeWidth={1} dot={false} isAnimationActive={false} legendType="none" />
+            <Line
+              key={s.id}
+              data={s.val}
+              dataKey="y"
+              name={s.label}
+              stroke={OTHER}
+              strokeWidth={1}
+              dot={false}
+              isAnimationActive={false}
+              legendType="none"
+            />
           ))}
         {series
           .filter((s) => s.color)
           .flatMap((s) => [
-            <Line key={`${s.id}-live`} data={s.live} dataKey="y" name={`${s.label} (training, live)`} stroke={s.color as string} strokeWidth={1} strokeDasharray="4 3" dot={false} isAnimationActive={false} />,
-            <Line key={s.id} data={s.val} dataKey="y" name={`${s.label} (validation)`} stroke={s.color as string} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} />,
+            <Line
+              key={`${s.id}-live`}
+              data={s.live}
+              dataKey="y"
+              name={`${s.label} (training, live)`}
+              stroke={s.color as string}
+              strokeWidth={1}
+              strokeDasharray="4 3"
+              dot={false}
+              isAnimationActive={false}
+            />,
+            <Line
+              key={s.id}
+              data={s.val}
+              dataKey="y"
+              name={`${s.label} (validation)`}
+              stroke={s.color as string}
+              strokeWidth={2}
+              dot={{ r: 3 }}
+              isAnimationActive={false}
+            />,
           ])}
       </LineChart>
     </ResponsiveContainer>
@@ -49,7 +91,9 @@ export function TrialCurves({ record }: { record: SearchRecord }) {
   const series = useMemo(() => {
     const ranked = leaderboard(record.state.trials).filter((t) => t.epochs.length > 0 || t.status === 'running');
     const running = ranked.filter((t) => t.status === 'running');
-    const top = ranked.filter((t) => t.status !== 'running' && t.status !== 'failed').slice(0, TRIAL_COLORS.length - Math.min(running.length, 3));
+    const top = ranked
+      .filter((t) => t.status !== 'running' && t.status !== 'failed')
+      .slice(0, TRIAL_COLORS.length - Math.min(running.length, 3));
     const colored = [...top, ...running].slice(0, TRIAL_COLORS.length);
     const toVal = (t: (typeof ranked)[number]) => t.epochs.map((e) => ({ x: e.epoch, y: e.valAcc }));
     const toLive = (pts: LivePoint[] | undefined) => (pts ?? []).map((p) => ({ x: p.x, y: p.acc }));
@@ -61,7 +105,10 @@ export function TrialCurves({ record }: { record: SearchRecord }) {
       live: t.status === 'running' ? toLive(curves[t.config.id]) : [],
     }));
     const grey = ranked.filter((t) => !colored.includes(t) && t.epochs.length > 0).slice(0, MAX_GREY);
-    return [...out, ...grey.map((t) => ({ id: t.config.id, label: t.config.id, color: null, val: toVal(t), live: [] }))];
+    return [
+      ...out,
+      ...grey.map((t) => ({ id: t.config.id, label: t.config.id, color: null, val: toVal(t), live: [] })),
+    ];
   }, [record, curves]);
   const colored = series.filter((s) => s.color);
   if (colored.length === 0) {
@@ -75,7 +122,10 @@ export function TrialCurves({ record }: { record: SearchRecord }) {
     <section className="card" aria-labelledby="curves-title" data-testid="trial-curves" data-series={series.length}>
       <h2 id="curves-title">Trial curves</h2>
       <figure className="chart">
-        <figcaption className="hint">Validation accuracy after each epoch (solid) and smoothed training accuracy as it trains (dashed); other trials in grey.</figcaption>
+        <figcaption className="hint">
+          Validation accuracy after each epoch (solid) and smoothed training accuracy as it trains (dashed); other
+          trials in grey.
+        </figcaption>
         <Chart series={series} maxEpochs={record.state.asha.maxEpochs} />
         <ul className="trial-legend">
           {colored.map((s) => (

@@ -1,0 +1,167 @@
+import { useState } from 'react';
+import type { MappedSource, MappingStep, MappingView as Mapping } from '../../../worker/api';
+import { useApp } from '../../store';
+import { runById } from '../../store/runsSlice';
+import { viewClasses, viewRunId } from '../../store/viewsSlice';
+import { MAPPING_NAMES, signed } from './viewText';
+
+/** Rows shown before "Show all". */
+const ROWS = 12;
+
+function explanation(m: Mapping, model: string): string {
+  const k = m.k === 1 ? 'one source class' : `${m.k} source classes`;
+  const common = `The frozen ${model} still scores its own ${m.numSource.toLocaleString()} classes (the source classes).`;
+  switch (m.kind) {
+    case 'fully':
+      return `${common} FullyMap learns, together with the prompt, a weight from every source score to each of your classes. Each row lists the source classes that weigh most for one of your classes: a positive weight raises that class’s score when the model sees that source class, a negative one lowers it.`;
+    case 'freq':
+      return `${common} With FreqMap each of your classes takes the score of ${k} (their average), chosen as the source classes the model most often predicts for that class’s training images, counted once before training.`;
+    case 'iter':
+      return `${common} With IterMap each of your classes takes the score of ${k}: the ones the model most often predicts for that class’s training images, counted again while the prompt trains (the history below says what changed).`;
+    case 'semantic':
+      return `${common} With SemanticMap each of your classes takes the score of ${k} whose names mean the most similar thing (WordNet); the similarity is shown from 0 to 1.`;
+    case 'random':
+      return `${common} With the random mapping each of your classes takes the score of ${k} picked at random: a baseline that shows how much the prompt alone can do.`;
+  }
+}
+
+function Source({ s, scale }: { s: MappedSource; scale: number }) {
+  if (s.weight !== undefined) {
+    const w = s.weight;
+    return (
+      <li className={`chip ${w < 0 ? 'neg' : 'pos'}`}>
+        <bdi className="source-name">{s.name}</bdi> <span className="weight-value">{signed(w)}</span>
+        <span
+          className="chip-bar"
+          aria-hidden="true"
+          style={{ width: `${Math.max(4, Math.min(100, (Math.abs(w) / scale) * 100))}%` }}
+        />
+      </li>
+    );
+  }
+  return (
+    <li className="chip">
+      <bdi className="source-name">{s.name}</bdi>
+      {s.similarity !== undefined && <span className="similarity"> {s.similarity.toFixed(2)}</span>}
+    </li>
+  );
+}
+
+function sourceList(ids: number[], names: Map<number, string>): string {
+  return ids.map((s) => names.get(s) ?? `source #${s}`).join(', ');
+}
+
+function History({
+  steps,
+  classes,
+  sourceNames,
+}: {
+  steps: MappingStep[];
+  classes: string[];
+  sourceNames: Map<number, string>;
+}) {
+  if (!steps.length) return null;
+  return (
+    <>
+      <h3 className="view-subtitle">How the mapping changed</h3>
+      <ol className="mapping-history" data-testid="mapping-history">
+        {steps.map((step) => (
+          <li key={step.epoch}>
+            <strong>Before epoch {step.epoch + 1}:</strong>{' '}
+            {step.initial
+              ? 'counted the model’s predictions on the training images and chose the sources above.'
+              : step.changes.length === 0
+                ? 'counted again; nothing changed.'
+                : step.changes.map((c, i) => (
+                    <span key={c.target}>
+                      {i > 0 && '; '}
+                      <bdi>{classes[c.target] ?? c.target}</bdi> ← {sourceList(c.after, sourceNames)}{' '}
+                      <span className="muted">(was {sourceList(c.before, sourceNames)})</span>
+                    </span>
+                  ))}
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
+function Table({ m, classes, model }: { m: Mapping; classes: string[]; model: string }) {
+  const [all, setAll] = useState(false);
+  const rows = all ? m.targets : m.targets.slice(0, ROWS);
+  const scale = Math.max(1e-9, ...m.targets.flat().map((s) => Math.abs(s.weight ?? 0)));
+  const sourceNames = new Map(m.targets.flat().map((s) => [s.source, s.name]));
+  const computed = m.targets.some((t) => t.length > 0);
+  return (
+    <>
+      <p className="hint view-explanation">{explanation(m, model)}</p>
+      {!computed ? (
+        <p className="muted">The mapping is counted before the first epoch: it appears here in a moment.</p>
+      ) : (
+        <table className="mapping-table" data-testid="mapping-table">
+          <caption className="sr-only">For each of your classes, the source classes of {model} it reads</caption>
+          <thead>
+            <tr>
+              <th scope="col">Your class</th>
+              <th scope="col">
+                {m.kind === 'fully' ? `Strongest weights from the ${model} classes` : `Source classes of ${model}`}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((sources, t) => (
+              <tr key={t}>
+                <th scope="row">
+                  <bdi>{classes[t] ?? `class ${t}`}</bdi>
+                </th>
+                <td>
+                  <ul className="mapped-sources">
+                    {sources.map((s) => (
+                      <Source key={s.source} s={s} scale={scale} />
+                    ))}
+                  </ul>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {m.targets.length > ROWS && (
+        <button type="button" className="link-button" onClick={() => setAll(!all)} aria-expanded={all}>
+          {all ? `Show the first ${ROWS} classes` : `Show all ${m.targets.length} classes`}
+        </button>
+      )}
+      <History steps={m.history} classes={classes} sourceNames={sourceNames} />
+    </>
+  );
+}
+
+/** For each target class, the source classes it reads: names, FullyMap weights, IterMap's changes. */
+export function MappingView() {
+  const mapping = useApp((s) => s.run.snapshot?.mapping ?? null);
+  const status = useApp((s) => s.run.status);
+  const classes = useApp(viewClasses);
+  const model = useApp(
+    (s) =>
+      runById(s.runs, viewRunId(s.run))?.modelName ??
+      s.models.find((m) => m.manifest.id === s.modelId)?.manifest.name ??
+      'model',
+  );
+  const live = status === 'running' || status === 'stopping';
+  return (
+    <section className="card view mapping-view" aria-labelledby="mapping-view-title" data-testid="mapping-view">
+      <h2 id="mapping-view-title">
+        How classes are mapped{mapping && <span className="view-run"> · {MAPPING_NAMES[mapping.kind]}</span>}
+      </h2>
+      {mapping ? (
+        <Table m={mapping} classes={classes} model={model} />
+      ) : (
+        <p className="view-empty">
+          {live
+            ? 'The mapping appears here with the first picture of the prompt.'
+            : 'Train a run to see how the frozen model’s own classes are turned into yours: which of its classes stand for each of yours, and how strongly.'}
+        </p>
+      )}
+    </section>
+  );
+}

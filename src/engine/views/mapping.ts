@@ -1,0 +1,101 @@
+/**
+ * The output label mapping in words: for every target class, the source classes it reads (by
+ * name), with FullyMap's strongest weights or SemanticMap's similarities, and for FreqMap and
+ * IterMap what changed each time the mapping was computed.
+ */
+import type { LabelMappingKind } from '../config';
+import type { Assignment } from '../mapping/assignments';
+import type { MappingState } from '../mapping/labelMapping';
+
+/** One source class feeding a target class. */
+export interface MappedSource {
+  source: number;
+  name: string;
+  /** FullyMap: the weight from this source logit to the target class. */
+  weight?: number;
+  /** SemanticMap: how similar the names are (0–1). */
+  similarity?: number;
+}
+
+export interface MappingChange {
+  target: number;
+  before: number[];
+  after: number[];
+}
+
+/** One (re)computation of a frequency mapping, before training epoch `epoch` (0-based). */
+export interface MappingStep {
+  epoch: number;
+  /** The first computation: every class is listed in `changes` with `before` empty. */
+  initial: boolean;
+  /** Classes whose sources changed (none when the recount gave the same mapping). */
+  changes: MappingChange[];
+}
+
+export interface MappingView {
+  kind: LabelMappingKind;
+  /** Source labels per class (one-to-one mappings); FullyMap: how many weights are listed. */
+  k: number;
+  numSource: number;
+  numTarget: number;
+  /**
+   * Per target class: its k source classes (one-to-one), or FullyMap's strongest weights by
+   * magnitude, strongest first. Empty lists while a frequency mapping is not computed yet.
+   */
+  targets: MappedSource[][];
+  /** FullyMap: the bias of each class. */
+  bias?: number[];
+  /** FreqMap / IterMap: each computation, oldest first. */
+  history: MappingStep[];
+}
+
+/** FullyMap's weights listed per class. */
+export const FULLY_TOP = 5;
+
+const nameOf = (names: readonly string[], s: number) => names[s] ?? `source #${s}`;
+
+/** The mapping's state in words (history empty: see mappingHistory). */
+export function describeMapping(
+  state: MappingState,
+  sourceNames: readonly string[],
+  options: { similarities?: number[][] | null; numTarget?: number; top?: number } = {},
+): MappingView {
+  if (state.kind === 'fully') {
+    const { weight, bias, numSource, numTarget } = state;
+    const top = Math.min(options.top ?? FULLY_TOP, numSource);
+    const targets = Array.from({ length: numTarget }, (_, t) => {
+      const column = Array.from({ length: numSource }, (_, s) => ({
+        source: s,
+        name: nameOf(sourceNames, s),
+        weight: weight[s * numTarget + t]!,
+      }));
+      column.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || a.source - b.source);
+      return column.slice(0, top);
+    });
+    return { kind: 'fully', k: top, numSource, numTarget, targets, bias: Array.from(bias), history: [] };
+  }
+  const numTarget = state.assignment.length || (options.numTarget ?? 0);
+  const targets = Array.from({ length: numTarget }, (_, t) =>
+    (state.assignment[t] ?? []).map((s, i) => {
+      const similarity = options.similarities?.[t]?.[i];
+      return { source: s, name: nameOf(sourceNames, s), ...(similarity !== undefined ? { similarity } : {}) };
+    }),
+  );
+  return { kind: state.kind, k: state.k, numSource: sourceNames.length, numTarget, targets, history: [] };
+}
+
+const sameSet = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && [...a].sort((x, y) => x - y).every((v, i) => v === [...b].sort((x, y) => x - y)[i]);
+
+/** Successive frequency mappings (oldest first) as the changes each one made. */
+export function mappingHistory(computed: readonly { epoch: number; assignment: Assignment }[]): MappingStep[] {
+  return computed.map(({ epoch, assignment }, i) => {
+    const previous = i > 0 ? computed[i - 1]!.assignment : null;
+    const changes: MappingChange[] = [];
+    assignment.forEach((after, target) => {
+      const before = previous?.[target] ?? [];
+      if (!previous || !sameSet(before, after)) changes.push({ target, before: [...before], after: [...after] });
+    });
+    return { epoch, initial: !previous, changes };
+  });
+}
