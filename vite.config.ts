@@ -41,7 +41,6 @@ export default defineConfig(() => ({
   plugins: [react(), tfjsThreadedWasmSurvivesMinify()],
   // Threaded wasm works minified with the plugin above, dev and production alike (checked by
   // `npm run bench`, which trains threaded in Chromium on this build; see BENCHMARKS.md).
-  define: { __WASM_THREADS__: JSON.stringify(true) },
   server: { headers: isolation, port: 5173, strictPort: false },
   preview: { headers: isolation, port: 4173 },
   // The engine runs in a worker: worker bundles go through their own plugin list.

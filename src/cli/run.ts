@@ -12,7 +12,7 @@ import { snapshotModel } from '../engine/export/loadPrompt';
 import { buildPromptFile, type PromptPreprocessing, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
 import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
 import { type Evaluation, evaluate } from '../engine/train/evaluate';
-import { evaluateLinearProbe, extractFeatures, trainLinearProbe } from '../engine/train/linearProbe';
+import { evaluateLinearProbe, extractFeatures, DEFAULT_PROBE, trainLinearProbe } from '../engine/train/linearProbe';
 import { type DataSelection, type RunSplits, selectSplits } from '../engine/train/runSplits';
 import { type EpochMetrics, trainVisualPrompt } from '../engine/train/trainer';
 import { type SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
@@ -168,13 +168,7 @@ export async function linearBaseline(
   const valF = await extractFeatures(source, splits.val, baseSize, batchSize);
   if (!trainF || !valF) throw new Error('feature extraction stopped');
   progress.status(`  training a linear probe on ${trainF.dim.toLocaleString('en-US')}-d features (100 epochs)…`, true);
-  const probe = await trainLinearProbe(trainF, valF, numTarget, {
-    epochs: 100,
-    learningRate: 1e-3,
-    weightDecay: 1e-4,
-    batchSize: 128,
-    seed,
-  });
+  const probe = await trainLinearProbe(trainF, valF, numTarget, { ...DEFAULT_PROBE, seed });
   const testF = splits.test ? await extractFeatures(source, splits.test, baseSize, batchSize) : null;
   const test = testF ? await evaluateLinearProbe(probe, testF) : null;
   progress.clear();

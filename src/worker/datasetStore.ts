@@ -6,7 +6,8 @@
  * A dataset appears in the list only once its import finished. An import abandoned midway (tab
  * closed) leaves an 'importing' record that the next listing deletes with its chunks.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DBSchema } from 'idb';
+import { lazyDatabase } from './idbConnection';
 import type { Dataset } from '../engine/data/imageSet';
 import { ImageSetAssembler, remapChunk, type ImportedDatasetInfo } from '../engine/data/importedDataset';
 import type { StorageInfo, StoredDatasetInfo } from './api';
@@ -41,31 +42,10 @@ interface Schema extends DBSchema {
   chunks: { key: [string, string, number]; value: ChunkRecord };
 }
 
-let connection: Promise<IDBPDatabase<Schema>> | null = null;
-
-function db(): Promise<IDBPDatabase<Schema>> {
-  if (!connection) {
-    const opening = openDB<Schema>(DB_NAME, DB_VERSION, {
-      upgrade(d) {
-        d.createObjectStore('datasets', { keyPath: 'id' });
-        d.createObjectStore('chunks', { keyPath: ['datasetId', 'split', 'index'] });
-      },
-      blocking() {
-        // A newer version of the app wants to upgrade the schema: let it.
-        void opening.then((d) => d.close());
-        connection = null;
-      },
-      terminated() {
-        connection = null;
-      },
-    });
-    opening.catch(() => {
-      connection = null;
-    });
-    connection = opening;
-  }
-  return connection;
-}
+const db = lazyDatabase<Schema>(DB_NAME, DB_VERSION, (d) => {
+  d.createObjectStore('datasets', { keyPath: 'id' });
+  d.createObjectStore('chunks', { keyPath: ['datasetId', 'split', 'index'] });
+});
 
 /** Every chunk key of a dataset: arrays sort after strings, so [id, []] bounds [id, split, index]. */
 const chunkRange = (id: string) => IDBKeyRange.bound([id], [id, []]);
@@ -103,16 +83,23 @@ export async function loadStoredDataset(id: string): Promise<Dataset> {
   const d = await db();
   const record = await d.get('datasets', id);
   if (!record || record.status !== 'ready' || !record.info || !record.labelRemap) {
-    throw new Error(`The imported dataset "${id}" is not in this browser's storage any more (deleted here or in another tab, or cleared with the site's data).`);
+    throw new Error(
+      `The imported dataset "${id}" is not in this browser's storage any more (deleted here or in another tab, or cleared with the site's data).`,
+    );
   }
   const { info, labelRemap } = record;
   const px = info.height * info.width;
   const train = new ImageSetAssembler(info.trainCount, info.height, info.width, info.channels);
-  const test = info.testCount > 0 ? new ImageSetAssembler(info.testCount, info.height, info.width, info.channels) : null;
+  const test =
+    info.testCount > 0 ? new ImageSetAssembler(info.testCount, info.height, info.width, info.channels) : null;
   let cursor = await d.transaction('chunks').store.openCursor(chunkRange(id));
   while (cursor) {
     const c = cursor.value;
-    const chunk = remapChunk({ count: c.count, channels: c.channels, pixels: new Uint8Array(c.pixels), labels: new Int32Array(c.labels) }, labelRemap, px);
+    const chunk = remapChunk(
+      { count: c.count, channels: c.channels, pixels: new Uint8Array(c.pixels), labels: new Int32Array(c.labels) },
+      labelRemap,
+      px,
+    );
     if (c.split === 'train') train.add(chunk);
     else test?.add(chunk);
     cursor = await cursor.continue();
@@ -169,7 +156,15 @@ export function createIdbImportStore(): ImportStore {
       }
     },
     async finish(info, labelRemap) {
-      await (await db()).put('datasets', { id: info.id, status: 'ready', updatedAt: Date.now(), info, labelRemap: Array.from(labelRemap) });
+      await (
+        await db()
+      ).put('datasets', {
+        id: info.id,
+        status: 'ready',
+        updatedAt: Date.now(),
+        info,
+        labelRemap: Array.from(labelRemap),
+      });
     },
     discard: deleteStoredDataset,
     estimate: storageInfo,

@@ -7,7 +7,8 @@
  * A run that was training when its tab died is listed as 'interrupted': training holds a Web
  * Lock named after the run for as long as it runs, and the browser releases it with the tab.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DBSchema } from 'idb';
+import { lazyDatabase } from './idbConnection';
 import type { StoredRunInfo } from './api';
 
 const DB_NAME = 'autovp-runs';
@@ -24,30 +25,10 @@ interface Schema extends DBSchema {
   prompts: { key: string; value: PromptRecord };
 }
 
-let connection: Promise<IDBPDatabase<Schema>> | null = null;
-
-function db(): Promise<IDBPDatabase<Schema>> {
-  if (!connection) {
-    const opening = openDB<Schema>(DB_NAME, DB_VERSION, {
-      upgrade(d) {
-        d.createObjectStore('runs', { keyPath: 'id' });
-        d.createObjectStore('prompts', { keyPath: 'runId' });
-      },
-      blocking() {
-        void opening.then((d) => d.close());
-        connection = null;
-      },
-      terminated() {
-        connection = null;
-      },
-    });
-    opening.catch(() => {
-      connection = null;
-    });
-    connection = opening;
-  }
-  return connection;
-}
+const db = lazyDatabase<Schema>(DB_NAME, DB_VERSION, (d) => {
+  d.createObjectStore('runs', { keyPath: 'id' });
+  d.createObjectStore('prompts', { keyPath: 'runId' });
+});
 
 export const runLockName = (id: string) => `autovp-run-${id}`;
 
@@ -76,7 +57,9 @@ const exactBuffer = (a: Uint8Array): ArrayBuffer =>
 export async function listStoredRuns(): Promise<StoredRunInfo[]> {
   const [runs, held] = await Promise.all([(await db()).getAll('runs'), heldRunLocks()]);
   return runs
-    .map((r) => (r.status === 'training' && held && !held.has(runLockName(r.id)) ? { ...r, status: 'interrupted' as const } : r))
+    .map((r) =>
+      r.status === 'training' && held && !held.has(runLockName(r.id)) ? { ...r, status: 'interrupted' as const } : r,
+    )
     .sort((a, b) => b.createdAt - a.createdAt);
 }
 
@@ -95,7 +78,8 @@ export async function putRun(info: StoredRunInfo, prompt?: Uint8Array): Promise<
   const d = await db();
   const tx = d.transaction(['runs', 'prompts'], 'readwrite');
   const writes = [tx.objectStore('runs').put(info)];
-  if (prompt) writes.push(tx.objectStore('prompts').put({ runId: info.id, bytes: exactBuffer(prompt), savedAt: Date.now() }));
+  if (prompt)
+    writes.push(tx.objectStore('prompts').put({ runId: info.id, bytes: exactBuffer(prompt), savedAt: Date.now() }));
   try {
     await Promise.all([...writes, tx.done]);
   } catch (e) {
@@ -104,7 +88,10 @@ export async function putRun(info: StoredRunInfo, prompt?: Uint8Array): Promise<
 }
 
 /** Changes a stored record (read-modify-write in one transaction); null when the run is gone. */
-export async function updateRun(id: string, change: (info: StoredRunInfo) => StoredRunInfo): Promise<StoredRunInfo | null> {
+export async function updateRun(
+  id: string,
+  change: (info: StoredRunInfo) => StoredRunInfo,
+): Promise<StoredRunInfo | null> {
   const d = await db();
   const tx = d.transaction('runs', 'readwrite');
   const info = await tx.store.get(id);

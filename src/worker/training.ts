@@ -5,7 +5,7 @@ import type { BackendChoice } from '../engine/backend/selectBackend';
 import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
 import { type Evaluation, evaluate } from '../engine/train/evaluate';
 import { type RunSplits, selectSplits } from '../engine/train/runSplits';
-import { evaluateLinearProbe, extractFeatures, trainLinearProbe } from '../engine/train/linearProbe';
+import { evaluateLinearProbe, extractFeatures, DEFAULT_PROBE, trainLinearProbe } from '../engine/train/linearProbe';
 import { trainVisualPrompt } from '../engine/train/trainer';
 import { type SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
 import { designFor, modelFromPromptFile, snapshotModel } from '../engine/export/loadPrompt';
@@ -45,13 +45,7 @@ async function linearBaseline(source: SourceModel, splits: RunSplits, numTarget:
   const trainF = await extractFeatures(source, splits.train, baseSize, batchSize, stop);
   const valF = trainF && (await extractFeatures(source, splits.val, baseSize, batchSize, stop));
   if (!trainF || !valF) return null;
-  const probe = await trainLinearProbe(trainF, valF, numTarget, {
-    epochs: 100,
-    learningRate: 1e-3,
-    weightDecay: 1e-4,
-    batchSize: 128,
-    seed,
-  });
+  const probe = await trainLinearProbe(trainF, valF, numTarget, { ...DEFAULT_PROBE, seed });
   const testF = splits.test && (await extractFeatures(source, splits.test, baseSize, batchSize, stop));
   const result: BaselineSummary = {
     validation: summary(probe.validation),

@@ -3,7 +3,8 @@
  *   models   id → manifest + when it was added
  *   weights  id → model topology, weight specs and the weight bytes
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DBSchema } from 'idb';
+import { lazyDatabase } from './idbConnection';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelManifest } from '../engine/models/manifest';
 
@@ -29,30 +30,10 @@ interface Schema extends DBSchema {
   weights: { key: string; value: WeightsRecord };
 }
 
-let connection: Promise<IDBPDatabase<Schema>> | null = null;
-
-function db(): Promise<IDBPDatabase<Schema>> {
-  if (!connection) {
-    const opening = openDB<Schema>(DB_NAME, DB_VERSION, {
-      upgrade(d) {
-        d.createObjectStore('models', { keyPath: 'id' });
-        d.createObjectStore('weights', { keyPath: 'id' });
-      },
-      blocking() {
-        void opening.then((d) => d.close());
-        connection = null;
-      },
-      terminated() {
-        connection = null;
-      },
-    });
-    connection = opening;
-    opening.catch(() => {
-      connection = null;
-    });
-  }
-  return connection;
-}
+const db = lazyDatabase<Schema>(DB_NAME, DB_VERSION, (d) => {
+  d.createObjectStore('models', { keyPath: 'id' });
+  d.createObjectStore('weights', { keyPath: 'id' });
+});
 
 export async function listStoredModels(): Promise<ModelManifest[]> {
   if (typeof indexedDB === 'undefined') return [];

@@ -15,7 +15,8 @@
  * record (imported, trained before) are evaluated again on demand.
  */
 import * as Comlink from 'comlink';
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DBSchema } from 'idb';
+import { lazyDatabase } from './idbConnection';
 import * as tf from '@tensorflow/tfjs-core';
 import { toBatchTensor } from '../engine/data/batches';
 import type { Dataset } from '../engine/data/imageSet';
@@ -77,29 +78,9 @@ interface Schema extends DBSchema {
   views: { key: string; value: ViewsRecord };
 }
 
-let connection: Promise<IDBPDatabase<Schema>> | null = null;
-
-function db(): Promise<IDBPDatabase<Schema>> {
-  if (!connection) {
-    const opening = openDB<Schema>('autovp-views', 1, {
-      upgrade(d) {
-        d.createObjectStore('views', { keyPath: 'runId' });
-      },
-      blocking() {
-        void opening.then((d) => d.close());
-        connection = null;
-      },
-      terminated() {
-        connection = null;
-      },
-    });
-    opening.catch(() => {
-      connection = null;
-    });
-    connection = opening;
-  }
-  return connection;
-}
+const db = lazyDatabase<Schema>('autovp-views', 1, (d) => {
+  d.createObjectStore('views', { keyPath: 'runId' });
+});
 
 /** Records of the latest runs, in memory (most recent last); `null` is the last run trained here. */
 const recent = new Map<string | null, ViewsRecord>();
@@ -146,6 +127,9 @@ export interface ViewsJob {
 
 export type ViewsJobResult = { id: number; views: PromptViews; ms: number } | { id: number; error: string };
 
+/** How long one picture may take in the helper thread (it takes well under a second). */
+const HELPER_TIMEOUT_MS = 20_000;
+
 /** The helper thread, started on first use; null where workers cannot start workers (or it failed). */
 class ViewsHelper {
   private readonly worker: Worker;
@@ -186,9 +170,26 @@ class ViewsHelper {
     const id = ++this.next;
     const job: ViewsJob = { id, prompt, activation, seen };
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      // A helper that never answers must not hold up the end of training: give up on it.
+      const timer = setTimeout(
+        () => this.fail(new Error(`the views helper thread did not answer within ${HELPER_TIMEOUT_MS / 1000} s`)),
+        HELPER_TIMEOUT_MS,
+      );
+      const settle =
+        <T>(f: (v: T) => void) =>
+        (v: T) => {
+          clearTimeout(timer);
+          f(v);
+        };
+      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
       const buffers = [prompt.delta.buffer, prompt.mask.buffer, ...seen.map((s) => s.rgba.buffer)] as ArrayBuffer[];
-      this.worker.postMessage(job, [...new Set(buffers)]);
+      try {
+        this.worker.postMessage(job, [...new Set(buffers)]);
+      } catch (e) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        throw e;
+      }
     });
   }
 }
@@ -196,7 +197,9 @@ class ViewsHelper {
 let helper: ViewsHelper | null | undefined;
 
 function viewsHelper(): ViewsHelper | null {
-  if (helper === undefined || helper?.broken) {
+  if (helper?.broken) {
+    helper = null; // a failed helper is not started again: the pictures are computed here from now on
+  } else if (helper === undefined) {
     try {
       helper = typeof Worker === 'undefined' ? null : new ViewsHelper();
     } catch {
@@ -340,6 +343,8 @@ export function startViews(ctx: ViewsContext): ViewsRecorder {
     }
     const syncMs = now() - t0;
     const at = { ...position };
+    // The mapping's history as of the capture (a recount may come before this snapshot is read).
+    const history = computed.slice();
     lastAt = now();
     lastStep = at.step;
     queue = queue
@@ -347,7 +352,7 @@ export function startViews(ctx: ViewsContext): ViewsRecorder {
         const [{ state, seen }, sourceNames] = await Promise.all([read(), names]);
         const work = computeViews(state.prompt, model.design.promptActivation, seen);
         const t1 = now();
-        const mapping = mappingViewOf(state.mapping, sourceNames, numTarget, computed, similarities);
+        const mapping = mappingViewOf(state.mapping, sourceNames, numTarget, history, similarities);
         const mappingMs = now() - t1;
         const { views, ms, offThread } = await work;
         // What training waits for: the capture, the mapping's names, and the pictures when computed here.
@@ -452,7 +457,7 @@ export async function runViews(runId: string): Promise<PromptSnapshot> {
       ? `The images of “${info.dataset.name}” are not in this browser: import that dataset again to see the prompt on them.`
       : 'This prompt does not say which dataset it was trained on, so no images are shown with it.';
   }
-  const { views, ms } = await computeViews(file.prompt, file.manifest.promptActivation, seen);
+  const { views, ms, offThread } = await computeViews(file.prompt, file.manifest.promptActivation, seen);
   const [sourceNames, record] = await Promise.all([
     modelClassNames(info.modelId).catch(() => [] as string[]),
     viewsRecord(runId),
@@ -474,7 +479,7 @@ export async function runViews(runId: string): Promise<PromptSnapshot> {
     sampleLabels,
     classes,
     mapping,
-    cost: { syncMs: 0, computeMs: ms, offThread: false },
+    cost: { syncMs: 0, computeMs: ms, offThread },
     ...(note ? { note } : {}),
   });
   return Comlink.transfer(snapshot, transferable(snapshot));

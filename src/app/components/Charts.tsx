@@ -57,7 +57,7 @@ const Chart = memo(function Chart({
             dataKey="epoch"
             type="number"
             domain={[0, 'dataMax']}
-            tickFormatter={(v: number) => v.toFixed(1)}
+            tickFormatter={(v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1))}
             label={{ value: 'epoch', position: 'insideBottomRight', offset: -4 }}
           />
           <YAxis domain={percent ? [0, 1] : ['auto', 'auto']} tickFormatter={fmt} width={48} />
@@ -110,7 +110,9 @@ export function Charts() {
     <section className="card charts" aria-label="Training curves" data-points={points.length}>
       <Chart points={points} metric="Loss" title="Loss (cross-entropy)" />
       <Chart points={points} metric="Acc" title="Accuracy" />
-      {points.length === 0 && <p className="charts-empty">Loss and accuracy curves appear here as soon as training starts.</p>}
+      {points.length === 0 && (
+        <p className="charts-empty">Loss and accuracy curves appear here as soon as training starts.</p>
+      )}
     </section>
   );
 }

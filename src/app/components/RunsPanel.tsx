@@ -3,6 +3,7 @@ import type { RunExportKind, StoredRunInfo, StoredRunStatus } from '../../worker
 import { percent } from '../format';
 import { isBusy, useApp } from '../store';
 import { RunsCompareChart } from './views/RunsCompareChart';
+import { MAPPING_NAMES } from './views/viewText';
 
 const STATUS: Record<StoredRunStatus, string> = {
   training: 'training',
@@ -11,14 +12,6 @@ const STATUS: Record<StoredRunStatus, string> = {
   stopped: 'stopped',
   failed: 'failed',
   imported: 'imported',
-};
-
-const MAPPING: Record<StoredRunInfo['design']['labelMapping'], string> = {
-  random: 'RandomMap',
-  freq: 'FreqMap',
-  iter: 'IterMap',
-  semantic: 'SemanticMap',
-  fully: 'FullyMap',
 };
 
 export const DOWNLOADS: { kind: RunExportKind; label: string }[] = [
@@ -58,7 +51,7 @@ function RunConfig({ run }: { run: StoredRunInfo }) {
   return (
     <span className="run-facts run-config" data-testid="run-config">
       {run.modelName} · {run.dataset?.name ?? 'unknown dataset'} ({run.classes.length} classes) ·{' '}
-      {MAPPING[d.labelMapping]}
+      {MAPPING_NAMES[d.labelMapping]}
       {d.labelMapping !== 'fully' && ` k=${d.k}`}
       {d.labelMapping === 'iter' && ` every ${d.interval} epoch${d.interval === 1 ? '' : 's'}`} ·{' '}
       {PROMPT_WORDS[d.prompt]} ×{d.inputScale}
@@ -90,7 +83,10 @@ function RunFacts({ run }: { run: StoredRunInfo }) {
   );
 }
 
-/** The run's name, or a small form to change it (Enter saves, Escape cancels). */
+/**
+ * The run's name, or a small form to change it (Enter saves, Escape cancels). Keyed on `editing`,
+ * so that every edit starts from the current name, not from what a cancelled one typed.
+ */
 function RunName({ run, editing, onDone }: { run: StoredRunInfo; editing: boolean; onDone: () => void }) {
   const rename = useApp((s) => s.renameRun);
   const [name, setName] = useState(run.name);
@@ -165,6 +161,7 @@ function RunRow({ run, onOpened }: { run: StoredRunInfo; onOpened: (name: string
   const [confirming, setConfirming] = useState(false);
   const [renaming, setRenaming] = useState(false);
   const renameButton = useRef<HTMLButtonElement>(null);
+  const deleteButton = useRef<HTMLButtonElement>(null);
   const canUse = Boolean(run.checkpoint) && run.status !== 'training';
   const open = async () => {
     await reopen(run.id);
@@ -180,6 +177,7 @@ function RunRow({ run, onOpened }: { run: StoredRunInfo; onOpened: (name: string
       <div className="run-main">
         <span className="run-title">
           <RunName
+            key={renaming ? 'editing' : 'shown'}
             run={run}
             editing={renaming}
             onDone={() => {
@@ -240,6 +238,7 @@ function RunRow({ run, onOpened }: { run: StoredRunInfo; onOpened: (name: string
         </button>
         <button
           type="button"
+          ref={deleteButton}
           className="link-button delete"
           onClick={() => setConfirming(true)}
           disabled={run.status === 'training'}
@@ -257,7 +256,14 @@ function RunRow({ run, onOpened }: { run: StoredRunInfo; onOpened: (name: string
             <button type="button" className="danger small" onClick={() => void remove(run.id)}>
               Delete
             </button>
-            <button type="button" className="secondary small" onClick={() => setConfirming(false)}>
+            <button
+              type="button"
+              className="secondary small"
+              onClick={() => {
+                setConfirming(false);
+                requestAnimationFrame(() => deleteButton.current?.focus());
+              }}
+            >
               Keep
             </button>
           </span>

@@ -387,7 +387,9 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
       const record = get().searchRecord;
       if (!record || active) return;
       set({ searchRecord: null, searchLive: emptyLive, searchError: null, searchElsewhere: false });
-      await deleteSearch(record.id).catch(() => undefined);
+      await deleteSearch(record.id).catch((e) =>
+        set({ searchError: `The search could not be deleted (it may come back after a reload): ${errorMessage(e)}` }),
+      );
     },
 
     downloadSearch(kind) {

@@ -7,9 +7,10 @@
  * What had to be decided (stated in the script too):
  * - The browser's source models are not in the reference's model zoo. An image classifier is
  *   searched as "resnet18" (ImageNet-1k, the paper's benchmark model); a text-image model as
- *   "clip" (ViT-B/32). The user can edit the list at the top of the script.
+ *   "clip" (ViT-B/32). The user can edit the list at the top of the script (PRETRAINED): another
+ *   model takes the configurations of its kind.
  * - FreqMap is the reference's frequency_based_mapping with freqmap_interval None; IterMap the
- *   same with the interval (1 in the search).
+ *   same with the interval (every epoch by default).
  * - The reference ranks trials by training accuracy; the script ranks by accuracy on a validation
  *   split held out of the training data (`val_acc`), like the browser, and touches the test split
  *   once, after the final training.
@@ -35,7 +36,7 @@ export interface RayTuneExport {
 }
 
 /** The reference's name for each mapping family. */
-export const REFERENCE_MAPPING: Record<MappingFamily, string> = {
+const REFERENCE_MAPPING: Record<MappingFamily, string> = {
   fully: 'fully_connected_layer_mapping',
   semantic: 'semantic_mapping',
   freq: 'frequency_based_mapping',
@@ -68,7 +69,7 @@ export function py(value: unknown): string {
 const pyFloat = (x: number) => (Number.isInteger(x) ? `${x}.0` : String(x));
 
 /** The reference configuration of one trial (its parameter names). */
-export function referenceConfig(trial: TrialConfig): Record<string, unknown> {
+function referenceConfig(trial: TrialConfig): Record<string, unknown> {
   const d = trial.design;
   const family = d.labelMapping as MappingFamily;
   return {
@@ -194,7 +195,8 @@ CLIP_LR_GRID = [35.0, 40.0, 45.0]
 
 # Source models. The browser searched:
 ${comment(modelLines)}
-# The reference also offers "ig_resnext101_32x8d", "swin_t", "vgg16_bn", "resnet50", "vit_b_16", "clip_large".
+# The reference also offers "ig_resnext101_32x8d", "swin_t", "vgg16_bn", "resnet50", "vit_b_16", "clip_large":
+# a model put here is searched with the configurations of its kind (ImageNet classifier or CLIP) below.
 PRETRAINED = ${py(pretrained)}
 
 # Every configuration, with the reference's parameter names (auto_vp/ray_tune_setting.py).
@@ -424,7 +426,12 @@ def main():
     args = p.parse_args()
     data_dir = os.path.abspath(args.data_dir)
     resources = {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial}
-    configs = [c for c in CONFIGS if c["pretrained_model"] in PRETRAINED]
+    # A model of PRETRAINED takes the configurations of its kind: an ImageNet-1k classifier resnet18's,
+    # a CLIP model clip's (the same source classes, so the same exclusions).
+    kind = lambda name: "clip" if name[0:4] == "clip" else "resnet18"
+    configs = [dict(c, pretrained_model=m) for m in PRETRAINED for c in CONFIGS if c["pretrained_model"] == kind(m)]
+    if not configs:
+        raise SystemExit(f"No configuration for PRETRAINED = {PRETRAINED}: CONFIGS has none of their kind.")
 
     best = tune_stage(
         data_dir,

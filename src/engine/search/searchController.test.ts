@@ -118,20 +118,21 @@ describe('SearchController', () => {
       now: () => clock.t,
     });
     const running = controller.run();
-    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(held).toBe(1); // the first epoch is in flight
     controller.pause();
     release(); // the epoch in flight finishes…
     await new Promise((r) => setTimeout(r, 10));
-    const during = held;
-    await new Promise((r) => setTimeout(r, 10));
-    expect(held).toBe(during); // …and no new one starts while paused
+    expect(held).toBe(1); // …and no new one starts while paused
     expect(controller.state.status).toBe('paused');
+    clock.t += 3_600_000; // an hour paused: not searching time
     // Let every later epoch through at once.
     const releaseAll = setInterval(() => release(), 1);
     controller.unpause();
     const done = await running;
     clearInterval(releaseAll);
     expect(done.status).toBe('finished');
+    expect(done.elapsedSeconds).toBeLessThan(3600);
   });
 
   it('stops starting work when the time budget is spent, keeping what trials reached', async () => {
@@ -202,7 +203,8 @@ describe('SearchController resumed in stage 2', () => {
     const tuning = { learningRates: [0.01, 0.001], weightDecays: [0] };
     await new SearchController(newSearch({ tuning }), executors(1, clock), {
       onChange: (s) => {
-        if (!snapshot && s.trials.some((t) => t.stage === 2 && t.epochs.length === 1)) snapshot = JSON.parse(JSON.stringify(s)) as SearchState;
+        if (!snapshot && s.trials.some((t) => t.stage === 2 && t.epochs.length === 1))
+          snapshot = JSON.parse(JSON.stringify(s)) as SearchState;
       },
       now: () => clock.t,
     }).run();
@@ -213,7 +215,9 @@ describe('SearchController resumed in stage 2', () => {
     expect(done.status).toBe('finished');
     expect(done.trials.filter((t) => t.stage === 2)).toHaveLength(2);
     // The rung results recorded before the reload are still there.
-    expect(Object.keys(JSON.parse(recorded).recorded[0]).every((id) => id in done.schedulers[2]!.recorded[0]!)).toBe(true);
+    expect(Object.keys(JSON.parse(recorded).recorded[0]).every((id) => id in done.schedulers[2]!.recorded[0]!)).toBe(
+      true,
+    );
     expect(bestTrial(done.trials, 2)!.learningRate).toBe(0.01);
   });
 });

@@ -30,7 +30,7 @@ export class SearchController {
   private resume: (() => void) | null = null;
   private gate: Promise<void> = Promise.resolve();
   private readonly now: () => number;
-  private lastTick = 0;
+  private lastTick: number;
 
   constructor(
     readonly state: SearchState,
@@ -38,6 +38,7 @@ export class SearchController {
     private readonly hooks: SearchHooks,
   ) {
     this.now = hooks.now ?? (() => Date.now());
+    this.lastTick = this.now();
     for (const t of state.trials) {
       if (t.status === 'running') {
         t.status = 'pending';
@@ -48,6 +49,7 @@ export class SearchController {
 
   pause(): void {
     if (this.paused || this.cancelled) return;
+    this.tick(); // the time searched until now counts
     this.paused = true;
     this.gate = new Promise((resolve) => (this.resume = resolve));
     this.setStatus('paused');
@@ -55,6 +57,7 @@ export class SearchController {
 
   unpause(): void {
     if (!this.paused) return;
+    this.tick(); // the pause does not
     this.paused = false;
     this.resume?.();
     this.setStatus('running');
@@ -70,7 +73,8 @@ export class SearchController {
   /** Run until every trial has ended, or the search is cancelled or out of time. */
   async run(): Promise<SearchState> {
     this.lastTick = this.now();
-    this.setStatus('running');
+    // Paused before it ran (while the worker pool started): it waits at the gate.
+    this.setStatus(this.paused ? 'paused' : 'running');
     await this.runStage(1);
     if (this.canContinue() && this.state.tuning.learningRates.length && this.state.tuning.weightDecays.length) {
       // A search resumed during stage 2 already has its tuning trials and scheduler.

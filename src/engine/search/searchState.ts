@@ -64,7 +64,7 @@ export function bestTrial(trials: readonly TrialRecord[], stage?: 1 | 2): TrialR
   return best;
 }
 
-/** Trials ranked as a leaderboard: furthest rung first, then validation accuracy. */
+/** Trials ranked as a leaderboard: validation accuracy at the last epoch first, then more epochs. */
 export function leaderboard(trials: readonly TrialRecord[]): TrialRecord[] {
   const score = (t: TrialRecord) => t.epochs[t.epochs.length - 1]?.valAcc ?? -1;
   return [...trials].sort((a, b) => score(b) - score(a) || b.epochs.length - a.epochs.length);

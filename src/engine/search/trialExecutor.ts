@@ -47,21 +47,21 @@ export function createTrialExecutor(env: TrialEnvironment): TrialExecutor {
       const model = new VisualPromptModel(source, trialDesign(env.baseDesign, trial), env.numTarget);
       try {
         await env.prepare?.(model, trial);
+        const trainer = new PromptTrainer(
+          model,
+          env.splits.train,
+          env.splits.val,
+          {
+            ...(env.shouldStop ? { shouldStop: env.shouldStop } : {}),
+            ...(env.onBatch ? { onBatch: env.onBatch } : {}),
+          },
+          env.plannedEpochs,
+        );
+        current = { model, trainer };
       } catch (e) {
         model.dispose();
         throw e;
       }
-      const trainer = new PromptTrainer(
-        model,
-        env.splits.train,
-        env.splits.val,
-        {
-          ...(env.shouldStop ? { shouldStop: env.shouldStop } : {}),
-          ...(env.onBatch ? { onBatch: env.onBatch } : {}),
-        },
-        env.plannedEpochs,
-      );
-      current = { model, trainer };
     },
     async epoch(): Promise<TrialEpoch> {
       if (!current) throw new Error('no trial has started');

@@ -29,7 +29,8 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
   Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 describe('FftPlan', () => {
-  // Powers of two (radix-2) and other lengths (Bluestein), model canvases 224 and 299 among them.
+  // Powers of two (radix-2), a power of two times a small odd factor (mixed radix: 3, 5, 7, 12, 224) and other
+  // lengths (Bluestein: 31, 100, 299), model canvases 224 and 299 among them.
   it.each([1, 2, 3, 5, 7, 8, 12, 16, 31, 64, 100, 224, 299])('matches a naive DFT for length %i', (n) => {
     const x = randomSignal(n, n);
     const want = naiveDft(x.re, x.im);

@@ -1,8 +1,9 @@
 /**
  * Discrete Fourier transforms in plain JavaScript for the prompt's frequency view: an iterative
- * radix-2 FFT for powers of two and Bluestein's chirp-z algorithm for every other length (model
- * canvases are 224 or 299 pixels), then the 2-D log-magnitude spectrum, centred, averaged over
- * the colour channels, as AutoVP's frequency analysis shows it.
+ * radix-2 FFT for powers of two, a mixed-radix plan for a power of two times a small odd factor
+ * (224 = 7 · 32) and Bluestein's chirp-z algorithm for every other length (299 = 13 · 23), then
+ * the 2-D log-magnitude spectrum, centred, averaged over the colour channels, as AutoVP's
+ * frequency analysis shows it.
  */
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;

@@ -32,9 +32,7 @@ function accuracyOf(t: TrialRecord, epoch: number): number {
   );
 }
 
-async function finishedRecord(
-  over: Partial<{ budget: number | null; status: 'finished' }> = {},
-): Promise<SearchRecord> {
+async function finishedRecord(over: { budget?: number | null } = {}): Promise<SearchRecord> {
   const { trials, excluded } = enumerateTrials(space, infos, 10);
   const clock = { t: 0 };
   const state = createSearch({

@@ -24,8 +24,7 @@ export function mappingWords(d: Design): string {
 }
 
 /** Side of the scaled image in pixels: round(base · s), capped at the model's canvas. */
-export const imageSide = (baseSize: number, scale: number, canvas: number) =>
-  Math.min(Math.round(baseSize * scale), canvas);
+const imageSide = (baseSize: number, scale: number, canvas: number) => Math.min(Math.round(baseSize * scale), canvas);
 
 const times = (x: number) => `×${Number(x.toFixed(2))}`;
 

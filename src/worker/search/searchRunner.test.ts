@@ -161,12 +161,14 @@ describe('a search run on a pool of workers', () => {
   it('pauses before the pool is up, and resumes a saved search where it was', async () => {
     const fake = fakeDeps();
     let snapshot: SearchRecord | null = null;
+    let last: SearchRecord | null = null;
     const run = startSearchRun(
       newRecord(),
       engine,
       {
         ...noHooks,
         onRecord: (r) => {
+          last = r;
           // A reload after three epochs: the record as last saved.
           if (!snapshot && r.state.trials.reduce((n, t) => n + t.epochs.length, 0) === 3) snapshot = r;
         },
@@ -176,6 +178,8 @@ describe('a search run on a pool of workers', () => {
     run.pause();
     await new Promise((r) => setTimeout(r, 20));
     expect(fake.started()).toBe(0);
+    // The page is told it is paused (so that it offers Resume).
+    expect((last as SearchRecord | null)?.state.status).toBe('paused');
     run.unpause();
     await run.done;
     const saved = snapshot as unknown as SearchRecord;

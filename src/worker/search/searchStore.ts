@@ -4,7 +4,8 @@
  * (throttled) so that a reload resumes the search where it was. A search running in a tab holds a
  * Web Lock named after it; a saved 'running' search whose lock is free was interrupted.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DBSchema } from 'idb';
+import { lazyDatabase } from '../idbConnection';
 import type { SearchRecord } from '../api';
 
 const DB_NAME = 'autovp-searches';
@@ -14,29 +15,9 @@ interface Schema extends DBSchema {
   searches: { key: string; value: SearchRecord; indexes: { updatedAt: number } };
 }
 
-let connection: Promise<IDBPDatabase<Schema>> | null = null;
-
-function db(): Promise<IDBPDatabase<Schema>> {
-  if (!connection) {
-    const opening = openDB<Schema>(DB_NAME, DB_VERSION, {
-      upgrade(d) {
-        d.createObjectStore('searches', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
-      },
-      blocking() {
-        void opening.then((d) => d.close());
-        connection = null;
-      },
-      terminated() {
-        connection = null;
-      },
-    });
-    opening.catch(() => {
-      connection = null;
-    });
-    connection = opening;
-  }
-  return connection;
-}
+const db = lazyDatabase<Schema>(DB_NAME, DB_VERSION, (d) => {
+  d.createObjectStore('searches', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
+});
 
 export async function saveSearch(record: SearchRecord): Promise<void> {
   await (await db()).put('searches', record);
@@ -83,7 +64,7 @@ export function throttledSaver(
   };
 }
 
-export const searchLockName = (id: string) => `autovp-search-${id}`;
+const searchLockName = (id: string) => `autovp-search-${id}`;
 
 type Locks = { request: LockManager['request']; query?: LockManager['query'] } | undefined;
 const locks = (): Locks => (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;

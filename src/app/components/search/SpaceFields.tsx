@@ -57,7 +57,13 @@ function Axis<T extends string | number | boolean>(props: {
                 }
               }}
             />
-            <button type="button" className="secondary small" onClick={addValue} disabled={extra === ''}>
+            <button
+              type="button"
+              className="secondary small"
+              onClick={addValue}
+              disabled={extra === ''}
+              aria-label={`Add ${add.label.toLowerCase()}`}
+            >
               Add
             </button>
           </span>

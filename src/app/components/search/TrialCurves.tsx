@@ -6,7 +6,7 @@ import { useApp } from '../../store';
 import type { LivePoint } from '../../store/searchSlice';
 
 /** Okabe–Ito colours without yellow (too faint on white): distinguishable with colour-vision deficiencies. */
-export const TRIAL_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
+const TRIAL_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
 const OTHER = '#c3cad5';
 /** Trials drawn in grey besides the coloured ones (the rest are left out to keep the chart light). */
 const MAX_GREY = 60;

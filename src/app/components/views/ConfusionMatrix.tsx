@@ -3,13 +3,28 @@ import { useApp } from '../../store';
 import { viewClasses } from '../../store/viewsSlice';
 import { MisclassifiedImages } from './MisclassifiedImages';
 
+/** WCAG relative luminance of an sRGB colour (0–255 channels). */
+function luminance(rgb: readonly number[]): number {
+  const [r, g, b] = rgb.map((v) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+/** Of the page's ink (#1b2430) and white, the text colour that contrasts more with this luminance. */
+const INK_LUMINANCE = luminance([0x1b, 0x24, 0x30]);
+const whiteReadsBetter = (l: number) => 1.05 / (l + 0.05) > (l + 0.05) / (INK_LUMINANCE + 0.05);
+
 /** Okabe–Ito blue for correct answers, vermillion for errors; the count is always written in the cell. */
 function cellStyle(count: number, rowTotal: number, correct: boolean) {
   if (count === 0 || rowTotal === 0) return undefined;
   const share = count / rowTotal;
   const alpha = 0.12 + 0.78 * share;
-  const rgb = correct ? '0, 114, 178' : '213, 94, 0';
-  return { background: `rgba(${rgb}, ${alpha.toFixed(3)})`, color: alpha > 0.55 ? '#fff' : undefined };
+  const rgb = correct ? [0, 114, 178] : [213, 94, 0];
+  // The cell's colour as drawn over the white card decides the text colour.
+  const shown = rgb.map((v) => 255 + (v - 255) * alpha);
+  return {
+    background: `rgba(${rgb.join(', ')}, ${alpha.toFixed(3)})`,
+    color: whiteReadsBetter(luminance(shown)) ? '#fff' : undefined,
+  };
 }
 
 /**

@@ -37,7 +37,7 @@ function when(s: PromptSnapshot): string {
     case 'end':
       return `When training stopped (${steps})`;
     case 'stored':
-      return `As saved, after ${s.epoch} epoch${s.epoch === 1 ? '' : 's'} (${s.step} steps)`;
+      return `As saved, after ${s.epoch} epoch${s.epoch === 1 ? '' : 's'} (${s.step} step${s.step === 1 ? '' : 's'})`;
   }
 }
 

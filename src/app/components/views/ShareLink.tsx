@@ -11,16 +11,18 @@ export function ShareLink() {
   const link = useApp((s) => s.configLink());
   const notices = useApp((s) => s.linkNotices);
   const dismiss = useApp((s) => s.dismissLinkNotices);
-  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+  // What happened to which link: the message goes once the configuration (so the link) changes.
+  const [lastCopy, setCopy] = useState<{ outcome: 'copied' | 'failed'; link: string } | null>(null);
+  const copied = lastCopy?.link === link ? lastCopy.outcome : 'idle';
   const input = useRef<HTMLInputElement>(null);
 
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(link);
-      setCopied('copied');
+      setCopy({ outcome: 'copied', link });
     } catch {
       input.current?.select();
-      setCopied('failed');
+      setCopy({ outcome: 'failed', link });
     }
   };
 
