@@ -67,6 +67,13 @@ test('an AutoVP search of 12 configurations resumes after a reload, finishes wit
   await expect(page.getByTestId('pool-hint')).toContainText(`→ ${workers} suggested`);
   await setNumber(page, 'Parallel workers', 2);
   await expect(page.getByTestId('asha-rungs')).toContainText('Rungs after epoch 1');
+  // A value outside an axis's range is refused, saying why, and the space stays as it was.
+  const scales = page.getByTestId('axis-scales');
+  await scales.getByLabel('Another scale', { exact: true }).fill('9');
+  await scales.getByRole('button', { name: 'Add another scale' }).click();
+  await expect(scales.getByRole('alert')).toHaveText('9 is not added: give a value from 0.1 to 5.');
+  await scales.getByLabel('Another scale', { exact: true }).fill('');
+  await expect(scales.getByRole('alert')).toHaveCount(0);
   const count = page.getByTestId('trial-count');
   await expect(count).toHaveText(/^12 trials, 108 excluded: 108 need more source labels than the model has/);
   await shot(page.locator('.search-setup'), 'search-setup');

@@ -1,6 +1,9 @@
 import type { AshaOptions, AshaState } from './asha';
 import type { SearchSpace, TrialConfig } from './space';
 
+/** The error of an epoch that a stop request ended (the search runner tells it from real failures). */
+export const TRIAL_STOPPED = 'the trial was stopped';
+
 /** One epoch of a trial, as the scheduler saw it. */
 export interface TrialEpoch {
   epoch: number;

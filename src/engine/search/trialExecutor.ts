@@ -3,7 +3,7 @@ import type { RunSplits } from '../train/runSplits';
 import { type BatchMetrics, PromptTrainer } from '../train/trainer';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
 import type { TrialExecutor } from './searchController';
-import type { TrialEpoch, TrialRecord } from './searchState';
+import { TRIAL_STOPPED, type TrialEpoch, type TrialRecord } from './searchState';
 
 export interface TrialEnvironment {
   /** The images every trial trains and validates on (the same for all trials of a search). */
@@ -66,7 +66,7 @@ export function createTrialExecutor(env: TrialEnvironment): TrialExecutor {
     async epoch(): Promise<TrialEpoch> {
       if (!current) throw new Error('no trial has started');
       const m = await current.trainer.runEpoch();
-      if (!m) throw new Error('the trial was stopped');
+      if (!m) throw new Error(TRIAL_STOPPED);
       return {
         epoch: m.epoch + 1,
         valAcc: m.valAcc,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../engine/config';
 import { createSearch } from '../../engine/search/searchController';
+import { TRIAL_STOPPED } from '../../engine/search/searchState';
 import { enumerateTrials } from '../../engine/search/space';
 import type { SearchRecord, TrialRecord } from '../api';
 import type { PoolMember, TrialPoolHooks } from './pool';
@@ -77,7 +78,7 @@ function fakeDeps(options: { gate?: () => Promise<void> } = {}) {
             async epoch() {
               const t = trial as TrialRecord;
               await (options.gate?.() ?? tick());
-              if (stopped) throw new Error('the trial was stopped');
+              if (stopped) throw new Error(TRIAL_STOPPED);
               epoch++;
               const d = t.config.design;
               hooks.onBatch(t.config.id, {

@@ -5,7 +5,7 @@
  * terminated when the search ends, to give their memory back.
  */
 import { SearchController } from '../../engine/search/searchController';
-import type { SearchState } from '../../engine/search/searchState';
+import { type SearchState, TRIAL_STOPPED } from '../../engine/search/searchState';
 import type { BackendPreference, BatchMetrics, SearchRecord, TrialEvent } from '../api';
 import { createTrialPool, type PoolMember } from './pool';
 import { holdSearchLock, saveSearch, throttledSaver } from './searchStore';
@@ -31,12 +31,10 @@ export interface SearchRun {
 /** Milliseconds between two saves of a running search. */
 const SAVE_INTERVAL_MS = 1000;
 
-const STOPPED_ERROR = 'the trial was stopped';
-
 /** Trials whose epoch in flight a cancel interrupted ended as stopped (or not started), not failed. */
 function settleInterrupted(state: SearchState): void {
   for (const t of state.trials) {
-    if (t.status !== 'failed' || t.error !== STOPPED_ERROR) continue;
+    if (t.status !== 'failed' || t.error !== TRIAL_STOPPED) continue;
     t.status = t.epochs.length ? 'stopped' : 'pending';
     delete t.error;
   }

@@ -15,6 +15,7 @@ function Axis<T extends string | number | boolean>(props: {
   testId: string;
 }) {
   const [extra, setExtra] = useState('');
+  const [refused, setRefused] = useState<string | null>(null);
   const options = [...new Set([...props.values, ...props.selected])].sort((a, b) =>
     typeof a === 'number' && typeof b === 'number' ? a - b : 0,
   );
@@ -25,7 +26,12 @@ function Axis<T extends string | number | boolean>(props: {
   const add = props.add;
   const addValue = () => {
     const n = Number(extra);
-    if (!add || !Number.isFinite(n) || n < add.min || n > add.max) return;
+    if (!add) return;
+    if (!Number.isFinite(n) || n < add.min || n > add.max) {
+      setRefused(`${extra} is not added: give a value from ${add.min} to ${add.max}.`);
+      return;
+    }
+    setRefused(null);
     const v = add.parse(n);
     if (!props.selected.includes(v)) props.onChange([...props.selected, v]);
     setExtra('');
@@ -49,7 +55,10 @@ function Axis<T extends string | number | boolean>(props: {
               max={add.max}
               step={add.step}
               value={extra}
-              onChange={(e) => setExtra(e.target.value)}
+              onChange={(e) => {
+                setExtra(e.target.value);
+                setRefused(null);
+              }}
               onKeyDown={(e) => {
                 if (e.key === 'Enter') {
                   e.preventDefault();
@@ -69,6 +78,11 @@ function Axis<T extends string | number | boolean>(props: {
           </span>
         )}
       </div>
+      {refused && (
+        <small className="error" role="alert">
+          {refused}
+        </small>
+      )}
       {props.hint && <small className="hint">{props.hint}</small>}
     </fieldset>
   );
