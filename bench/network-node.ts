@@ -35,10 +35,15 @@ function msOf(f: () => tf.Tensor): number {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-function workload(network: FrozenNetwork, batch: number): { forward: () => tf.Tensor; step: () => tf.Tensor; dispose: () => void } {
+function workload(
+  network: FrozenNetwork,
+  batch: number,
+): { forward: () => tf.Tensor; step: () => tf.Tensor; dispose: () => void } {
   const x = tf.randomUniform([batch, 224, 224, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const w = tf.randomNormal([batch, 1000], 0, 1, 'float32', 2);
-  const grad = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(network.apply(input as tf.Tensor4D, [LOGITS])[0] as tf.Tensor, w)));
+  const grad = tf.grad((input: tf.Tensor) =>
+    tf.sum(tf.mul(network.apply(input as tf.Tensor4D, [LOGITS])[0] as tf.Tensor, w)),
+  );
   return {
     forward: () => network.apply(x, [LOGITS])[0] as tf.Tensor,
     step: () => grad(x),
@@ -52,9 +57,11 @@ async function perKernel(f: () => tf.Tensor): Promise<[string, number][]> {
     y.dataSync();
     return y;
   });
+  tf.dispose(info.result);
   const total = new Map<string, number>();
   // Custom-gradient ops show up as unnamed scopes that contain their own kernels.
-  for (const k of info.kernels) if (k.name !== 'unnamed scope') total.set(k.name, (total.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+  for (const k of info.kernels)
+    if (k.name !== 'unnamed scope') total.set(k.name, (total.get(k.name) ?? 0) + (k.kernelTimeMs as number));
   return [...total].sort((a, b) => b[1] - a[1]);
 }
 
@@ -66,6 +73,7 @@ async function compareBackprop(network: FrozenNetwork): Promise<void> {
     y.dataSync();
     return y;
   });
+  tf.dispose(info.result);
   dispose();
   console.log('\nconv input gradients at batch 8 (ms): forward conv with flipped kernel | Conv2DBackpropInput');
   let [ours, theirs] = [0, 0];
@@ -79,7 +87,9 @@ async function compareBackprop(network: FrozenNetwork): Promise<void> {
     const geometry = tf.backend_util.computeConv2DInfo(xShape, [kh, kw, inC, outC], 1, 1, 'same');
     const mine = Math.min(...[0, 1, 2].map(() => msOf(() => conv2dInputGrad(dy, () => backward, geometry))));
     const tfjs = Math.min(...[0, 1].map(() => msOf(() => tf.conv2dTranspose(dy, kernel, xShape, 1, 'same'))));
-    console.log(`  ${kh}×${kw} ${outC}→${inC} on ${dyShape[1]}×${dyShape[2]}: ${mine.toFixed(0).padStart(5)} | ${tfjs.toFixed(0).padStart(6)}`);
+    console.log(
+      `  ${kh}×${kw} ${outC}→${inC} on ${dyShape[1]}×${dyShape[2]}: ${mine.toFixed(0).padStart(5)} | ${tfjs.toFixed(0).padStart(6)}`,
+    );
     ours += mine;
     theirs += tfjs;
     tf.dispose([dy, kernel, backward]);
@@ -105,16 +115,24 @@ async function main(): Promise<void> {
     forwardMs.push(msOf(forward));
     stepMs.push(msOf(step));
   }
-  console.log(`darknet-tiny, wasm (${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'}), batch ${batch}, 224×224, ${runs} runs`);
-  console.log(`forward            median ${median(forwardMs).toFixed(0)} ms, best ${Math.min(...forwardMs).toFixed(0)} ms`);
+  console.log(
+    `darknet-tiny, wasm (${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'}), batch ${batch}, 224×224, ${runs} runs`,
+  );
+  console.log(
+    `forward            median ${median(forwardMs).toFixed(0)} ms, best ${Math.min(...forwardMs).toFixed(0)} ms`,
+  );
   console.log(`forward + grad(x)  median ${median(stepMs).toFixed(0)} ms, best ${Math.min(...stepMs).toFixed(0)} ms`);
-  console.log(`ratio              median ${(median(stepMs) / median(forwardMs)).toFixed(2)}, best ${(Math.min(...stepMs) / Math.min(...forwardMs)).toFixed(2)}`);
+  console.log(
+    `ratio              median ${(median(stepMs) / median(forwardMs)).toFixed(2)}, best ${(Math.min(...stepMs) / Math.min(...forwardMs)).toFixed(2)}`,
+  );
 
   if (process.argv.includes('--profile')) {
     const total = (rows: [string, number][]): number => rows.reduce((sum, [, ms]) => sum + ms, 0);
     const forwardKernels = await perKernel(forward);
     const stepKernels = await perKernel(step);
-    console.log(`\nkernel time: forward ${total(forwardKernels).toFixed(0)} ms, step ${total(stepKernels).toFixed(0)} ms, ratio ${(total(stepKernels) / total(forwardKernels)).toFixed(2)}`);
+    console.log(
+      `\nkernel time: forward ${total(forwardKernels).toFixed(0)} ms, step ${total(stepKernels).toFixed(0)} ms, ratio ${(total(stepKernels) / total(forwardKernels)).toFixed(2)}`,
+    );
     console.log('step time per kernel (ms):');
     for (const [name, ms] of stepKernels.slice(0, 12)) console.log(`  ${name.padEnd(20)} ${ms.toFixed(0)}`);
   }

@@ -2,6 +2,10 @@
  * Where the VP step's time goes, per tfjs kernel, next to the forward pass (Node, wasm):
  *
  *   node --import tsx --import ./bench/lib/nodeHooks.mjs bench/profile.ts [--model darknet-tiny] [--batch 32] [--backend wasm]
+ *       [--top 25] [--detail [--min-ms 5]]
+ *
+ * --top     kernels listed (by step time)
+ * --detail  every kernel call of at least --min-ms ms, with its shapes
  *
  * Kernel times are summed over one step after a warm-up; the step is the trainer's (see lib/vpStep.ts).
  */
@@ -32,10 +36,13 @@ async function kernels(f: () => tf.Tensor): Promise<{ rows: [string, number, num
     return y;
   });
   const wall = performance.now() - t0;
+  tf.dispose(info.result);
   if (detail) {
     for (const k of info.kernels) {
-      if ((k.kernelTimeMs as number) < Number(arg("min-ms", "5"))) continue;
-      console.log(`    ${k.name.padEnd(16)} ${(k.kernelTimeMs as number).toFixed(1).padStart(7)}  ${JSON.stringify(k.inputShapes)} → ${JSON.stringify(k.outputShapes)}`);
+      if ((k.kernelTimeMs as number) < Number(arg('min-ms', '5'))) continue;
+      console.log(
+        `    ${k.name.padEnd(16)} ${(k.kernelTimeMs as number).toFixed(1).padStart(7)}  ${JSON.stringify(k.inputShapes)} → ${JSON.stringify(k.outputShapes)}`,
+      );
     }
   }
   const byName = new Map<string, [number, number]>();
@@ -44,7 +51,9 @@ async function kernels(f: () => tf.Tensor): Promise<{ rows: [string, number, num
     const [ms, n] = byName.get(k.name) ?? [0, 0];
     byName.set(k.name, [ms + (k.kernelTimeMs as number), n + 1]);
   }
-  const rows = [...byName].map(([name, [ms, n]]): [string, number, number] => [name, ms, n]).sort((a, b) => b[1] - a[1]);
+  const rows = [...byName]
+    .map(([name, [ms, n]]): [string, number, number] => [name, ms, n])
+    .sort((a, b) => b[1] - a[1]);
   return { rows, total: rows.reduce((s, r) => s + r[1], 0), wall };
 }
 
@@ -60,7 +69,10 @@ async function main(): Promise<void> {
   const set = syntheticImageSet(batch);
   const indices = Int32Array.from({ length: batch }, (_, i) => i);
   const x = toBatchTensor(set, indices, design.baseSize);
-  const y = tf.tensor1d(Array.from(indices, (i) => set.labels[i] as number), 'int32');
+  const y = tf.tensor1d(
+    Array.from(indices, (i) => set.labels[i] as number),
+    'int32',
+  );
   const step = (): tf.Tensor => {
     const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(x), y), variables);
     optimizer.step(variables, grads, 1e-3);
@@ -73,12 +85,18 @@ async function main(): Promise<void> {
   }
   const fw = await kernels(forward);
   const st = await kernels(step);
-  console.log(`${id}, ${tf.getBackend()}, batch ${batch}: kernel time forward ${fw.total.toFixed(0)} ms (wall ${fw.wall.toFixed(0)}), step ${st.total.toFixed(0)} ms (wall ${st.wall.toFixed(0)}), ratio ${(st.total / fw.total).toFixed(2)}`);
+  console.log(
+    `${id}, ${tf.getBackend()}, batch ${batch}: kernel time forward ${fw.total.toFixed(0)} ms (wall ${fw.wall.toFixed(0)}), step ${st.total.toFixed(0)} ms (wall ${st.wall.toFixed(0)}), ratio ${(st.total / fw.total).toFixed(2)}`,
+  );
   const fwBy = new Map(fw.rows.map((r) => [r[0], r]));
-  console.log(`${'kernel'.padEnd(24)} ${'step ms'.padStart(8)} ${'calls'.padStart(6)} ${'fwd ms'.padStart(8)} ${'calls'.padStart(6)}`);
+  console.log(
+    `${'kernel'.padEnd(24)} ${'step ms'.padStart(8)} ${'calls'.padStart(6)} ${'fwd ms'.padStart(8)} ${'calls'.padStart(6)}`,
+  );
   for (const [name, ms, n] of st.rows.slice(0, Number(arg('top', '25')))) {
     const f = fwBy.get(name);
-    console.log(`${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ${String(n).padStart(6)} ${(f?.[1] ?? 0).toFixed(1).padStart(8)} ${String(f?.[2] ?? 0).padStart(6)}`);
+    console.log(
+      `${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ${String(n).padStart(6)} ${(f?.[1] ?? 0).toFixed(1).padStart(8)} ${String(f?.[2] ?? 0).padStart(6)}`,
+    );
   }
   tf.dispose([x, y]);
   optimizer.dispose();

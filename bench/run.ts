@@ -4,7 +4,7 @@
  *
  *   npm run bench -- [--out bench/results.json] [--runs 3] [--warmup 1] [--batch 32]
  *                    [--models darknet-tiny,nsfwjs-mobilenet-v2] [--skip node,browser,torch]
- *                    [--gpu-batch 1] [--no-gpu] [--no-build] [--quick]
+ *                    [--cpu-batch 4] [--gpu-batch 1] [--no-gpu] [--no-build] [--quick]
  *   npm run bench -- --from bench/results.json    (rewrite results.md from the JSON only)
  *
  * Writes the JSON (schema in BENCHMARKS.md) and a markdown table next to it (results.md), and
@@ -98,7 +98,10 @@ function machine(): BenchReport['machine'] {
     node: process.version,
     chromium: tryRun(CHROMIUM, ['--version'])?.split('\n').pop() ?? null,
     torch: tryRun(PYTHON, ['-c', 'import torch; print(torch.__version__)']),
-    gpu: 'none: this machine has no GPU; WebGPU ran only on SwiftShader (a software adapter)',
+    // What the OS reports; the browser rows record the WebGPU/WebGL adapter Chromium actually used.
+    gpu:
+      tryRun('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'])?.split('\n').join(', ') ||
+      'none found (nvidia-smi absent or failed)',
   };
 }
 
@@ -444,6 +447,12 @@ async function main(): Promise<void> {
 
   report.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   report.durationS = Math.round((Date.now() - started.getTime()) / 1000);
+  if (report.results.length === 0) {
+    // Keep the results of record rather than overwrite them with nothing.
+    throw new Error(
+      `no measurement succeeded, so ${relative(process.cwd(), options.out)} was left as it was:\n${report.errors.join('\n')}`,
+    );
+  }
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
   const md = markdownReport(report);

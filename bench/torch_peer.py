@@ -13,7 +13,8 @@ cross-entropy, torch.optim.Adam lr 1e-3): the design bench/lib/vpStep.ts trains.
   zero_grad, forward, loss, backward, Adam step, loss.item().
 
 Prints one JSON object: {"model", "batch", "inputSize", "torchVersion", "runs": [{"threads",
-"forwardMs", "vpStepMs", "dataMs", ...}]} with median/min/max of the timed repetitions.
+"forwardMs", "vpStepMs", "ratio", "forward", "vpStep", "data", "forwardCpuMs", "vpStepCpuMs"}]}:
+medians, and median/min/max of the timed repetitions under forward, vpStep and data.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ const say = (text: string): void => {
 };
 
 function caseLabel(c: BrowserCase): string {
-  const threads = c.threads === 0 ? ' no threads' : c.threads < 0 ? ' threads (tfjs default count)' : ` ${c.threads} threads`;
+  const threads =
+    c.threads === 0 ? ' no threads' : c.threads < 0 ? ' threads (tfjs default count)' : ` ${c.threads} threads`;
   return `${c.backend}${c.backend === 'wasm' ? threads : ''} ${c.model} batch ${c.batch}`;
 }
 
@@ -64,7 +65,12 @@ function runCase(c: BrowserCase): Promise<BrowserCaseResult> {
 declare global {
   interface Window {
     benchRunCase: typeof runCase;
-    benchInfo: () => { crossOriginIsolated: boolean; hardwareConcurrency: number; userAgent: string; longTaskApi: boolean };
+    benchInfo: () => {
+      crossOriginIsolated: boolean;
+      hardwareConcurrency: number;
+      userAgent: string;
+      longTaskApi: boolean;
+    };
   }
 }
 window.benchRunCase = runCase;

@@ -52,9 +52,13 @@ self.onmessage = async (e: MessageEvent<BrowserCase>) => {
       crossOriginIsolated: self.crossOriginIsolated,
       wasmThreadsSupported: c.threads !== 0,
     });
-    if (choice.name !== c.backend) throw new Error(`asked for ${c.backend}, selectBackend started ${choice.name}: ${choice.reason}`);
+    if (choice.name !== c.backend)
+      throw new Error(`asked for ${c.backend}, selectBackend started ${choice.name}: ${choice.reason}`);
     const threads = choice.name === 'wasm' ? getThreadsCount() : 0;
-    post({ kind: 'progress', text: `backend ${choice.name}${choice.name === 'wasm' ? ` (${threads} threads)` : ''}: ${choice.reason}` });
+    post({
+      kind: 'progress',
+      text: `backend ${choice.name}${choice.name === 'wasm' ? ` (${threads} threads)` : ''}: ${choice.reason}`,
+    });
     const t0 = performance.now();
     const source = createSourceModel(model.manifest, await artifacts(model.folder));
     const loadMs = performance.now() - t0;

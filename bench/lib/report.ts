@@ -80,7 +80,7 @@ export interface BenchReport {
   durationS?: number;
 }
 
-export const GOALS = { ratio: 2.2, vsTorch: 1.5 };
+const GOALS = { ratio: 2.2, vsTorch: 1.5 };
 
 const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const range = (t: Timing): string => `${ms(t.median)} (${ms(t.min)}–${ms(t.max)})`;
@@ -91,7 +91,7 @@ function backendLabel(r: { backend: string; threads: number; simd?: boolean | un
 }
 
 /** The goal checks of the issue, on the rows that exist. */
-export function goalLines(report: BenchReport): string[] {
+function goalLines(report: BenchReport): string[] {
   const lines: string[] = [];
   const torchAt = (threads: number): TorchRun | undefined =>
     report.torchRuns.find((t) => t.model === 'darknet-tiny' && t.threads === threads);

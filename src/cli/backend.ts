@@ -21,7 +21,7 @@ export interface BackendInfo {
 let active: BackendInfo | null = null;
 
 /** Folder of the .wasm binaries: the installed package's dist, else the app's generated copy. */
-export function wasmDir(env: CliEnv): string {
+function wasmDir(env: CliEnv): string {
   const candidates = [
     join(env.root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist'),
     join(env.root, 'public', 'generated', 'wasm'),

@@ -63,7 +63,7 @@ export function publicBytes(env: CliEnv) {
  * Walks a folder as the browser walks a dropped one: paths start with the folder's own name,
  * every folder seen is listed (empty ones too), hidden folders are listed but not entered.
  */
-export async function listFolder(dir: string): Promise<SourceListing> {
+async function listFolder(dir: string): Promise<SourceListing> {
   const name = basename(dir);
   const entries: SourceEntry[] = [];
   const dirs: string[] = [];
@@ -236,7 +236,7 @@ async function importListing(
 }
 
 /** "skipped 3 files: 2 unsupported-format (a.webp: …), 1 corrupt (…)" lines for a report. */
-export function skipLines(report: ImportReport, examplesPerReason: number): string[] {
+function skipLines(report: ImportReport, examplesPerReason: number): string[] {
   const lines: string[] = [];
   for (const [reason, count] of Object.entries(report.skippedByReason)) {
     lines.push(`skipped ${fmtInt(count)} file${count === 1 ? '' : 's'} (${reason}):`);
@@ -248,7 +248,7 @@ export function skipLines(report: ImportReport, examplesPerReason: number): stri
 }
 
 /** Images of several sets in one set (gray sets expanded when any is colour); labels as given. */
-export function concatSets(parts: { set: ImageSet; labels: Int32Array }[]): ImageSet {
+function concatSets(parts: { set: ImageSet; labels: Int32Array }[]): ImageSet {
   const first = parts[0]?.set;
   if (!first) throw new Error('concatSets: nothing to join');
   const { height, width } = first;
@@ -264,15 +264,15 @@ export function concatSets(parts: { set: ImageSet; labels: Int32Array }[]): Imag
 
 /**
  * Every image of `data` (its training pool and its test split) labelled with `classes` by class
- * name. Refuses classes `classes` does not have.
+ * name. Refuses classes `classes` does not have (`whose`: those classes, in words).
  */
-export function relabelAll(data: LoadedData, classes: readonly string[], what: string): ImageSet {
+export function relabelAll(data: LoadedData, classes: readonly string[], what: string, whose = 'the prompt'): ImageSet {
   const index = new Map(classes.map((c, i) => [classNameKey(c), i]));
   const own = data.dataset.meta.classes;
   const unknown = own.filter((c) => !index.has(classNameKey(c)));
   if (unknown.length) {
     throw new CliError(
-      `${what} has classes the prompt does not know: ${unknown
+      `${what} has classes ${whose} does not know: ${unknown
         .slice(0, 10)
         .map((c) => JSON.stringify(c))
         .join(', ')}${unknown.length > 10 ? ', …' : ''}.`,
@@ -287,7 +287,7 @@ export function relabelAll(data: LoadedData, classes: readonly string[], what: s
   return concatSets(parts);
 }
 
-/** The test split of `data` alone, labelled with `classes` by name. */
+/** One split of `data` (its training pool or its test split) alone, labelled with `classes` by name. */
 export function relabelSplit(data: LoadedData, set: ImageSet, classes: readonly string[], what: string): ImageSet {
   const only: LoadedData = { ...data, dataset: { meta: data.dataset.meta, train: set } };
   return relabelAll(only, classes, what);

@@ -15,10 +15,7 @@ import { PNG } from 'pngjs';
 import { fitRects, type ImageFit } from '../engine/data/imageFit';
 import type { Rgb } from '../engine/data/importedDataset';
 import type { SniffResult } from '../engine/data/imageSniff';
-import type { DecodeImage } from '../worker/import/importPipeline';
-
-/** Formats this decoder reads. */
-export const CLI_DECODED_KINDS = ['png', 'jpeg'] as const;
+import { type DecodeImage, UnsupportedImageError } from '../worker/import/importPipeline';
 
 /** What the CLI records about its resampling (ImportPreprocessing.resampling). */
 export const CLI_RESAMPLING =
@@ -31,12 +28,8 @@ export interface Rgba {
   data: Uint8Array;
 }
 
-export class UnsupportedFormatError extends Error {
-  override readonly name = 'UnsupportedFormatError';
-}
-
 /** Decodes PNG or JPEG bytes to straight-alpha RGBA (EXIF orientation not yet applied). */
-export function decodeRgba(bytes: Uint8Array, sniff: SniffResult): Rgba {
+function decodeRgba(bytes: Uint8Array, sniff: SniffResult): Rgba {
   if (sniff.kind === 'png') {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return {
@@ -54,7 +47,7 @@ export function decodeRgba(bytes: Uint8Array, sniff: SniffResult): Rgba {
     });
     return { width: img.width, height: img.height, data: img.data };
   }
-  throw new UnsupportedFormatError(
+  throw new UnsupportedImageError(
     `the autovp CLI decodes PNG and JPEG only; convert ${sniff.description}s to PNG, or import the folder in the app, which reads GIF, WebP and BMP too`,
   );
 }

@@ -31,11 +31,10 @@ export interface CliEnv {
   cwd: string;
   stdout: Writer;
   stderr: Writer;
-  /** Environment variables (AUTOVP_CACHE_DIR, AUTOVP_OFFLINE, XDG_CACHE_HOME, AUTOVP_DEBUG). */
+  /** Environment variables (AUTOVP_CACHE_DIR, AUTOVP_OFFLINE, AUTOVP_HUB_MIRROR, XDG_CACHE_HOME, AUTOVP_DEBUG). */
   vars: Readonly<Record<string, string | undefined>>;
   /** Network fetch (Node's global fetch by default). */
   fetch?: typeof fetch;
-  now?: () => number;
 }
 
 export const publicDir = (env: CliEnv) => join(env.root, 'public');
@@ -49,8 +48,6 @@ export function cacheDir(env: CliEnv): string {
 }
 
 export const isOffline = (env: CliEnv) => ['1', 'true', 'yes'].includes((env.vars.AUTOVP_OFFLINE ?? '').toLowerCase());
-
-export const now = (env: CliEnv) => (env.now ?? (() => performance.now()))();
 
 /** A path for messages: relative to the working directory when inside it, else absolute. */
 export function shownPath(env: CliEnv, path: string): string {

@@ -173,7 +173,7 @@ async function folderFiles(dir: string): Promise<{ path: string; size: number; a
 }
 
 /** The built-in manifest a folder's model.json is a copy of, if any. */
-export function matchBuiltin(json: ModelJson): ModelManifest | undefined {
+function matchBuiltin(json: ModelJson): ModelManifest | undefined {
   const bytes = describedBytes(json);
   const format = isGraphTopology(json.modelTopology) ? 'graph' : 'layers';
   const topology = JSON.stringify(json.modelTopology);

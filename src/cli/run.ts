@@ -60,7 +60,12 @@ export async function loadRunData(o: ParsedOptions, env: CliEnv, progress: Progr
   const testData = await loadData(testSpec, env, options);
   if (train.dataset.test)
     progress.line(`  --test-data replaces the test split of ${train.location}; that split is not used.`);
-  const test = relabelAll(testData, train.dataset.meta.classes, `The test data ${testData.location}`);
+  const test = relabelAll(
+    testData,
+    train.dataset.meta.classes,
+    `The test data ${testData.location}`,
+    `the training data ${train.location}`,
+  );
   return {
     train,
     testData,
@@ -70,7 +75,7 @@ export async function loadRunData(o: ParsedOptions, env: CliEnv, progress: Progr
 }
 
 /** --fraction: a share (≤ 1) or 1/r (> 1) → the engine's r ≥ 1. */
-export function fractionR(value: number | undefined): number {
+function fractionR(value: number | undefined): number {
   if (value === undefined) return 1;
   return value <= 1 ? 1 / value : value;
 }

@@ -46,7 +46,7 @@ const numbers = (
 };
 
 /** The search space from the options (AutoVP's, narrowed). */
-export function spaceFromOptions(o: ParsedOptions, modelIds: string[]): SearchSpace {
+function spaceFromOptions(o: ParsedOptions, modelIds: string[]): SearchSpace {
   const space = autovpSpace(modelIds);
   const mappings = o.mappings as MappingFamily[] | undefined;
   const scales = numbers(o.scales as string[] | undefined, 'scales', (v) => v > 0 && v <= 16, 'a scale above 0');
@@ -220,11 +220,16 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
       state,
     };
   };
+  // Writes are chained in order; a failed write does not stop later ones, and the awaited saves
+  // (after the search and after the winner's training) report it.
   let writing: Promise<void> = Promise.resolve();
   const save = () => {
     const text = `${JSON.stringify(document(), null, 2)}\n`;
-    writing = writing.then(() => writeAtomic(searchPath, text)).catch(() => undefined);
-    return writing;
+    const done = writing.then(() => writeAtomic(searchPath, text));
+    writing = done.catch(() => undefined);
+    return done.catch((e: unknown) => {
+      throw new CliError(`Could not write ${searchPath}: ${e instanceof Error ? e.message : String(e)}`);
+    });
   };
 
   // Source models: one in memory at a time (trials are grouped by model).
@@ -311,7 +316,8 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
         }
         seen.set(t, { epochs: t.epochs.length, status: t.status });
       }
-      void save();
+      // A failed write here is reported by the next awaited save.
+      save().catch(() => undefined);
     },
   });
   try {

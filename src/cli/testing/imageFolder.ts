@@ -12,7 +12,7 @@ import { Rng } from '../../engine/util/rng';
 export type Painter = (x: number, y: number, rng: Rng) => [number, number, number];
 
 /** Three easy classes: a red field, green horizontal stripes, a blue/white checkerboard. */
-export const EASY_CLASSES: Record<string, Painter> = {
+const EASY_CLASSES: Record<string, Painter> = {
   red: (_x, _y, rng) => [200 + rng.int(55), rng.int(60), rng.int(60)],
   stripes: (_x, y, rng) =>
     Math.floor(y / 6) % 2 ? [20 + rng.int(40), 180 + rng.int(60), 20 + rng.int(40)] : [240, 240, 240],

@@ -9,9 +9,10 @@ export interface NetworkTensor {
 export interface ApplyOptions {
   /**
    * How the caller uses dL/dx. 'batchSum': only summed over the batch, as for a prompt that every
-   * example shares (visual prompting at a fixed input scale). The input gradient is then right
-   * only in that sum (all of it sits in example 0, zeros elsewhere), which lets the layers that
-   * read x backprop one example instead of the whole batch. Default 'perExample'.
+   * example shares (visual prompting at a fixed input scale). The input gradient may then be right
+   * only in that sum: a conv/dense op whose sole input is x backprops one example instead of the
+   * whole batch and puts its share in example 0, zeros in the others; ops of other kinds that read
+   * x (a Rescaling, a Sub) keep theirs per example. Default 'perExample'.
    */
   inputGradient?: 'perExample' | 'batchSum';
 }

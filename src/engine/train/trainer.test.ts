@@ -67,6 +67,21 @@ describe('trainVisualPrompt', () => {
     expect(tf.memory().numTensors).toBe(empty);
   });
 
+  it('leaves no tensor behind when a step throws (e.g. out of memory)', async () => {
+    const model = new VisualPromptModel(source, design({ labelMapping: 'fully' }), 2);
+    const before = tf.memory().numTensors;
+    const logits = model.logits.bind(model);
+    let calls = 0;
+    // The second step fails inside the gradient tape, after the batch tensors were made.
+    model.logits = (x) => {
+      if (++calls === 2) throw new Error('simulated failure');
+      return logits(x);
+    };
+    await expect(trainVisualPrompt(model, train, val)).rejects.toThrow('simulated failure');
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
   it('learns an easy task well above chance and reports per-epoch metrics', async () => {
     const model = new VisualPromptModel(source, design({ labelMapping: 'fully', epochs: 4 }), 2);
     const epochs: number[] = [];

@@ -172,23 +172,26 @@ export class PromptTrainer {
     const x = toBatchTensor(train.set, indices, model.design.baseSize);
     const y = tf.tensor1d(labelsOf(train.set, indices), 'int32');
     let correct: tf.Scalar | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.logits(x);
-      correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
-      return crossEntropy(logits, y);
-    }, this.variables);
-    const lr = scheduledLearningRate(model.design, this.step / this.totalSteps);
-    this.optimizer.step(this.variables, grads, lr);
-    model.prompter.clampScale();
-    tf.dispose([x, y, grads]);
-    const kept = correct as unknown as tf.Scalar;
-    const [lossValue, correctValue, scaleValue] = await Promise.all([
-      value.data(),
-      kept.data(),
-      model.prompter.scale ? model.prompter.scale.data() : Promise.resolve(undefined),
-    ]);
-    tf.dispose([value, kept]);
-    return { loss: lossValue[0] as number, correct: correctValue[0] as number, scale: scaleValue?.[0], lr };
+    let step: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
+    try {
+      step = tf.variableGrads(() => {
+        const logits = model.logits(x);
+        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
+        return crossEntropy(logits, y);
+      }, this.variables);
+      const lr = scheduledLearningRate(model.design, this.step / this.totalSteps);
+      this.optimizer.step(this.variables, step.grads, lr);
+      model.prompter.clampScale();
+      const [lossValue, correctValue, scaleValue] = await Promise.all([
+        step.value.data(),
+        (correct as unknown as tf.Scalar).data(),
+        model.prompter.scale ? model.prompter.scale.data() : Promise.resolve(undefined),
+      ]);
+      return { loss: lossValue[0] as number, correct: correctValue[0] as number, scale: scaleValue?.[0], lr };
+    } finally {
+      // Also when a step throws (out of memory, a lost device): nothing of it stays behind.
+      tf.dispose([x, y, step?.grads ?? {}, step?.value ?? [], correct ?? []]);
+    }
   }
 
   /** Free the optimiser state (idempotent). */

@@ -3,7 +3,14 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { ImageSetAssembler, remapChunk } from '../../engine/data/importedDataset';
 import type { ImportProgress, ImportResult, StorageInfo, StoredDatasetInfo } from '../api';
-import { runImport, type DecodeImage, type ImportDeps, type ImportStore, type StoredChunk } from './importPipeline';
+import {
+  runImport,
+  UnsupportedImageError,
+  type DecodeImage,
+  type ImportDeps,
+  type ImportStore,
+  type StoredChunk,
+} from './importPipeline';
 import type { SourceEntry, SourceListing } from './importSources';
 
 const SIZE = 4;
@@ -72,13 +79,26 @@ class MemoryStore implements ImportStore {
 }
 
 function listing(files: Record<string, Uint8Array>, dirs: string[] = []): SourceListing {
-  const entries: SourceEntry[] = Object.entries(files).map(([path, bytes]) => ({ path, size: bytes.length, read: async () => bytes }));
+  const entries: SourceEntry[] = Object.entries(files).map(([path, bytes]) => ({
+    path,
+    size: bytes.length,
+    read: async () => bytes,
+  }));
   return { kind: 'folder', name: 'drop', entries, dirs };
 }
 
 let ids = 0;
 function deps(store: MemoryStore, extra: Partial<ImportDeps> = {}): ImportDeps {
-  return { decode, store, newId: () => `id-${++ids}`, now: () => 0, limits: { workingSize: SIZE, maxFileBytes: 10_000, maxPixels: 1_000_000 }, chunkSize: 2, concurrency: 3, ...extra };
+  return {
+    decode,
+    store,
+    newId: () => `id-${++ids}`,
+    now: () => 0,
+    limits: { workingSize: SIZE, maxFileBytes: 10_000, maxPixels: 1_000_000 },
+    chunkSize: 2,
+    concurrency: 3,
+    ...extra,
+  };
 }
 
 async function run(files: SourceListing, store: MemoryStore, extra: Partial<ImportDeps> = {}, cancelAt = Infinity) {
@@ -167,10 +187,33 @@ describe('runImport', () => {
     expect(progress.at(-1)).toMatchObject({ done: 9, total: 9, skipped: 5 });
   });
 
+  it("files a format the decoder does not read under unsupported-format with the decoder's advice, not as corrupt", async () => {
+    const store = new MemoryStore();
+    const pngOnly: DecodeImage = async (bytes, sniff) => {
+      if (sniff.kind !== 'png') throw new UnsupportedImageError('this decoder reads PNG only; convert JPEGs to PNG');
+      return decode(bytes, sniff);
+    };
+    const files = {
+      'a/1.png': png(2, 2, [0, 0, 0]),
+      'a/2.png': png(2, 2, [9, 9, 9]),
+      'b/1.png': png(2, 2, [255, 255, 255]),
+      'b/2.jpg': jpg(2, 2, 200),
+    };
+    const { result } = await run(listing(files), store, { decode: pngOnly });
+    expect(imported(result).report.skipped).toEqual([
+      { path: 'b/2.jpg', reason: 'unsupported-format', detail: 'this decoder reads PNG only; convert JPEGs to PNG' },
+    ]);
+  });
+
   it('stores a dataset whose every image is gray with one channel, and composites alpha onto white', async () => {
     const store = new MemoryStore();
     const info = imported(
-      (await run(listing({ 'a/1.jpg': jpg(4, 4, 10), 'a/2.png': png(4, 4, [0, 0, 0], 0), 'b/1.jpg': jpg(4, 4, 90) }), store)).result,
+      (
+        await run(
+          listing({ 'a/1.jpg': jpg(4, 4, 10), 'a/2.png': png(4, 4, [0, 0, 0], 0), 'b/1.jpg': jpg(4, 4, 90) }),
+          store,
+        )
+      ).result,
     );
     expect(info.channels).toBe(1);
     expect(info.report.notes.join(' ')).toMatch(/grayscale/);
@@ -199,7 +242,9 @@ describe('runImport', () => {
     expect(info.testCountsByClass).toEqual([1, 2]);
     expect(info.testCount).toBe(3);
     expect(info.report.notes.join(' ')).toMatch(/Class "c" was left out/);
-    expect(info.report.skipped.find((s) => s.path === 'd/test/c/1.png')).toMatchObject({ reason: 'unknown-test-class' });
+    expect(info.report.skipped.find((s) => s.path === 'd/test/c/1.png')).toMatchObject({
+      reason: 'unknown-test-class',
+    });
     expect(Array.from(store.ready.get(info.id)!.remap)).toEqual([0, 1, -1]);
   });
 
@@ -215,7 +260,10 @@ describe('runImport', () => {
   it('refuses when fewer than two classes decode, and discards what it stored', async () => {
     const store = new MemoryStore();
     const p = png(4, 4, [0, 0, 0]);
-    const { result } = await run(listing({ 'r/a/1.png': p, 'r/a/2.png': p, 'r/a/3.png': p, 'r/b/1.png': p.subarray(0, 40) }), store);
+    const { result } = await run(
+      listing({ 'r/a/1.png': p, 'r/a/2.png': p, 'r/a/3.png': p, 'r/b/1.png': p.subarray(0, 40) }),
+      store,
+    );
     expect(result.status).toBe('refused');
     if (result.status !== 'refused') return;
     expect(result.refusal.code).toBe('single-class');
@@ -244,7 +292,8 @@ describe('runImport', () => {
     early.storage = { usage: 990, quota: 1000 };
     const e = await run(files, early);
     expect(e.result).toMatchObject({ status: 'refused', refusal: { code: 'quota' } });
-    if (e.result.status === 'refused') expect(e.result.refusal.message).toMatch(/storage for this site is full.*Delete imported datasets/s);
+    if (e.result.status === 'refused')
+      expect(e.result.refusal.message).toMatch(/storage for this site is full.*Delete imported datasets/s);
     const late = new MemoryStore();
     late.failAfterChunks = 1;
     const l = await run(files, late);

@@ -23,8 +23,16 @@ import {
 import type { SourceListing } from './importSources';
 import { ZipFormatError } from './zipArchive';
 
-/** Decodes one image to workingSize² RGB bytes (row-major, 3 per pixel). Throws when it cannot. */
+/**
+ * Decodes one image to workingSize² RGB bytes (row-major, 3 per pixel). Throws when it cannot:
+ * UnsupportedImageError for a format this decoder does not read, any other error for damaged data.
+ */
 export type DecodeImage = (bytes: Uint8Array, sniff: SniffResult) => Promise<Uint8Array>;
+
+/** A decoder's "I do not read this format" (its message says what to do), as opposed to a damaged file. */
+export class UnsupportedImageError extends Error {
+  override readonly name = 'UnsupportedImageError';
+}
 
 /** A stored chunk: labels are the layout's class indices (see ImportStore.finish's remap). */
 export interface StoredChunk extends PixelChunk {
@@ -78,7 +86,9 @@ export function isQuotaError(e: unknown): boolean {
 /** What to tell a user whose storage is full. */
 export function quotaMessage(needBytes: number | null, storage: StorageInfo | null): string {
   const need = needBytes !== null ? ` It needs about ${fmtMB(needBytes)}.` : '';
-  const have = storage ? ` This site is using ${fmtMB(storage.usage)} of the ${fmtMB(storage.quota)} the browser allows it.` : '';
+  const have = storage
+    ? ` This site is using ${fmtMB(storage.usage)} of the ${fmtMB(storage.quota)} the browser allows it.`
+    : '';
   return (
     `The browser's storage for this site is full, so the dataset could not be saved.${need}${have} ` +
     'Delete imported datasets you no longer need (the Delete button next to each), free disk space on this device ' +
@@ -126,7 +136,14 @@ class ChunkBuffer {
     } else {
       pixels = this.rgb.slice(0, n * this.px * 3);
     }
-    const chunk: StoredChunk = { split: this.split, index: this.index++, count: n, channels: this.allGray ? 1 : 3, pixels, labels: this.labels.slice(0, n) };
+    const chunk: StoredChunk = {
+      split: this.split,
+      index: this.index++,
+      count: n,
+      channels: this.allGray ? 1 : 3,
+      pixels,
+      labels: this.labels.slice(0, n),
+    };
     this.count = 0;
     this.allGray = true;
     return chunk;
@@ -142,7 +159,9 @@ function isGray(rgb: Uint8Array): boolean {
 function listedSkips(skipped: readonly SkippedFile[]): Pick<ImportReport, 'skipped' | 'skippedByReason'> {
   const byReason: Partial<Record<SkipReason, number>> = {};
   const listed: SkippedFile[] = [];
-  const sorted = [...skipped].sort((a, b) => (a.reason === b.reason ? (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) : a.reason < b.reason ? -1 : 1));
+  const sorted = [...skipped].sort((a, b) =>
+    a.reason === b.reason ? (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) : a.reason < b.reason ? -1 : 1,
+  );
   for (const s of sorted) {
     const n = (byReason[s.reason] ?? 0) + 1;
     byReason[s.reason] = n;
@@ -158,7 +177,12 @@ function uniqueName(name: string, taken: readonly string[]): string {
 }
 
 /** Runs one import. Never throws for bad input; an unexpected storage failure becomes a refusal. */
-export async function runImport(listing: SourceListing, fit: ImageFit, deps: ImportDeps, control: ImportControl): Promise<ImportResult> {
+export async function runImport(
+  listing: SourceListing,
+  fit: ImageFit,
+  deps: ImportDeps,
+  control: ImportControl,
+): Promise<ImportResult> {
   const limits: ImportLimits = { ...IMPORT_LIMITS, ...deps.limits };
   const started = deps.now();
   const size = limits.workingSize;
@@ -201,7 +225,9 @@ export async function runImport(listing: SourceListing, fit: ImageFit, deps: Imp
     });
   }
   if (files.length > limits.warnImages) {
-    warnings.push(`A large dataset: ${fmtInt(files.length)} images take up to ${fmtMB(files.length * px * 3)} in this browser's storage and in memory while training.`);
+    warnings.push(
+      `A large dataset: ${fmtInt(files.length)} images take up to ${fmtMB(files.length * px * 3)} in this browser's storage and in memory while training.`,
+    );
   }
   const storage = await deps.store.estimate().catch(() => null);
   const need = files.length * px * 3;
@@ -210,8 +236,18 @@ export async function runImport(listing: SourceListing, fit: ImageFit, deps: Imp
   }
 
   const id = deps.newId();
-  const name = uniqueName(layout.root ? layout.root.split('/')[0]! : listing.name, await deps.store.names().catch(() => []));
-  const progress: ImportProgress = { datasetId: id, phase: 'decoding', done: 0, total: files.length, skipped: 0, path: '' };
+  const name = uniqueName(
+    layout.root ? layout.root.split('/')[0]! : listing.name,
+    await deps.store.names().catch(() => []),
+  );
+  const progress: ImportProgress = {
+    datasetId: id,
+    phase: 'decoding',
+    done: 0,
+    total: files.length,
+    skipped: 0,
+    path: '',
+  };
   if (warnings[0]) progress.warning = warnings[0];
   let lastReport = -Infinity;
   const emit = (force = false) => {
@@ -228,13 +264,16 @@ export async function runImport(listing: SourceListing, fit: ImageFit, deps: Imp
     const no = (reason: SkipReason, detail: string): Outcome => ({ ok: false, reason, detail });
     if (entry.unreadable) return no('unreadable', entry.unreadable);
     if (entry.size === 0) return no('empty-file', 'the file is empty (0 bytes)');
-    if (entry.size > limits.maxFileBytes) return no('too-large', `${fmtMB(entry.size)}; files over ${fmtMB(limits.maxFileBytes)} are not read`);
+    if (entry.size > limits.maxFileBytes)
+      return no('too-large', `${fmtMB(entry.size)}; files over ${fmtMB(limits.maxFileBytes)} are not read`);
     let bytes: Uint8Array;
     try {
       bytes = await entry.read(limits.maxFileBytes);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      return e instanceof ZipFormatError ? no('corrupt', `damaged inside the zip: ${msg}`) : no('unreadable', `could not be read: ${msg}`);
+      return e instanceof ZipFormatError
+        ? no('corrupt', `damaged inside the zip: ${msg}`)
+        : no('unreadable', `could not be read: ${msg}`);
     }
     if (bytes.length === 0) return no('empty-file', 'the file is empty (0 bytes)');
     const sniff = sniffImage(bytes);
@@ -244,17 +283,25 @@ export async function runImport(listing: SourceListing, fit: ImageFit, deps: Imp
         `its content is ${sniff.description}, not a PNG, JPEG, WebP, GIF or BMP image; it was not opened`,
       );
     }
-    if (sniff.width === undefined || sniff.height === undefined) return no('corrupt', `the ${sniff.description} header is damaged or cut short`);
+    if (sniff.width === undefined || sniff.height === undefined)
+      return no('corrupt', `the ${sniff.description} header is damaged or cut short`);
     const pixels = sniff.width * sniff.height;
     if (pixels > limits.maxPixels) {
-      return no('too-many-pixels', `${fmtInt(sniff.width)}×${fmtInt(sniff.height)} is ${(pixels / 1e6).toFixed(1)} megapixels; the limit is ${limits.maxPixels / 1e6}`);
+      return no(
+        'too-many-pixels',
+        `${fmtInt(sniff.width)}×${fmtInt(sniff.height)} is ${(pixels / 1e6).toFixed(1)} megapixels; the limit is ${limits.maxPixels / 1e6}`,
+      );
     }
     try {
       const rgb = await deps.decode(bytes, sniff);
       if (rgb.length !== px * 3) throw new Error(`decoder returned ${rgb.length} bytes`);
       return { ok: true, rgb };
     } catch (e) {
-      return no('corrupt', `the ${sniff.description} could not be decoded (${e instanceof Error ? e.message : String(e)})`);
+      if (e instanceof UnsupportedImageError) return no('unsupported-format', e.message);
+      return no(
+        'corrupt',
+        `the ${sniff.description} could not be decoded (${e instanceof Error ? e.message : String(e)})`,
+      );
     }
   };
 
@@ -322,7 +369,8 @@ export async function runImport(listing: SourceListing, fit: ImageFit, deps: Imp
       notes.push(`Class ${JSON.stringify(c.name)} was left out: none of its training images could be used.`);
     }
     for (const t of testPaths) {
-      if (remap[t.label] === -1) skipped.push({ path: t.path, reason: 'unknown-test-class', detail: 'its class has no usable training images' });
+      if (remap[t.label] === -1)
+        skipped.push({ path: t.path, reason: 'unknown-test-class', detail: 'its class has no usable training images' });
     }
     const keep = (counts: number[]) => counts.filter((_, i) => remap[i] !== -1);
     const countsByClass = keep(trainByLayout);
@@ -368,8 +416,16 @@ export async function runImport(listing: SourceListing, fit: ImageFit, deps: Imp
   } catch (e) {
     await deps.store.discard(id).catch(() => undefined);
     if (isQuotaError(e)) {
-      return refuse({ code: 'quota', message: quotaMessage(need, await deps.store.estimate().catch(() => null)), paths: [] });
+      return refuse({
+        code: 'quota',
+        message: quotaMessage(need, await deps.store.estimate().catch(() => null)),
+        paths: [],
+      });
     }
-    return refuse({ code: 'failed', message: `The import failed while saving: ${e instanceof Error ? e.message : String(e)}. Nothing was kept.`, paths: [] });
+    return refuse({
+      code: 'failed',
+      message: `The import failed while saving: ${e instanceof Error ? e.message : String(e)}. Nothing was kept.`,
+      paths: [],
+    });
   }
 }

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * convolution can take that padding as its explicit padding instead of a separate pad.
  */
 export function cropToPadding(
-  x: tf.Tensor4D, [[top, bottom], [left, right]]: [[number, number], [number, number]],
+  x: tf.Tensor4D,
+  [[top, bottom], [left, right]]: [[number, number], [number, number]],
 ): { cropped: tf.Tensor4D; padding: tf.backend_util.ExplicitPadding } {
   const [b, h, w, c] = x.shape;
   const cropTop = Math.max(0, -top);
@@ -16,13 +17,13 @@ export function cropToPadding(
   const cropped = keptH === h && keptW === w ? x : tf.slice(x, [0, cropTop, cropLeft, 0], [b, keptH, keptW, c]);
   return {
     cropped,
-    padding: [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]],
+    padding: [
+      [0, 0],
+      [Math.max(0, top), Math.max(0, bottom)],
+      [Math.max(0, left), Math.max(0, right)],
+      [0, 0],
+    ],
   };
-}
-
-export function padOrCrop(x: tf.Tensor4D, amounts: [[number, number], [number, number]]): tf.Tensor4D {
-  const { cropped, padding } = cropToPadding(x, amounts);
-  return padding.every(([a, b]) => a === 0 && b === 0) ? cropped : tf.pad(cropped, padding);
 }
 
 /**
