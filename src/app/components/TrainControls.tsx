@@ -2,6 +2,7 @@ import type { TrainPhase } from '../../worker/api';
 import { bytes, duration } from '../format';
 import { isBusy, useApp } from '../store';
 import { useCapacityProblem } from './DesignPanel';
+import { ProgressBar } from './ProgressBar';
 
 const PHASES: Record<TrainPhase, string> = {
   'loading-data': 'Loading the dataset…',
@@ -53,16 +54,7 @@ export function TrainControls() {
           {run.status === 'error' && <span className="error">{run.error}</span>}
         </div>
       </div>
-      <div
-        className="progress"
-        role="progressbar"
-        aria-label="Training progress"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={Math.round(fraction * 100)}
-      >
-        <span style={{ width: `${fraction * 100}%` }} />
-      </div>
+      <ProgressBar fraction={fraction} label="Training progress" />
     </section>
   );
 }

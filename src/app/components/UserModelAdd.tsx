@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { TensorCandidate, UserModelDraft, ValuePreset } from '../../worker/api';
 import { bytes } from '../format';
 import { isBusy, useApp } from '../store';
+import { ProgressBar } from './ProgressBar';
 
 /** The input conventions a user can pick (the worker maps them to ranges and normalisation). */
 const VALUE_CHOICES: { id: ValuePreset; label: string; hint: string }[] = [
@@ -25,13 +26,19 @@ function ReviewForm({ draft, saving, error }: { draft: UserModelDraft; saving: b
   const classNamesFit = draft.classNames && source && draft.classNames.length === source.size;
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void save({ name, sourceOutput, featureOutput, values, ...(classNamesFit && draft.classNames ? { classNames: draft.classNames } : {}) });
+    void save({
+      name,
+      sourceOutput,
+      featureOutput,
+      values,
+      ...(classNamesFit && draft.classNames ? { classNames: draft.classNames } : {}),
+    });
   };
   return (
     <form className="user-model-review" onSubmit={submit} aria-label="Review your model">
       <p>
-        <strong>{draft.source}</strong>: a {inspection.format} model, {inspection.inputSize}×{inspection.inputSize} RGB input,{' '}
-        {(inspection.parameterCount / 1e6).toFixed(2)} M weights ({bytes(inspection.weightBytes)}).
+        <strong>{draft.source}</strong>: a {inspection.format} model, {inspection.inputSize}×{inspection.inputSize} RGB
+        input, {(inspection.parameterCount / 1e6).toFixed(2)} M weights ({bytes(inspection.weightBytes)}).
       </p>
       {inspection.notes.map((n) => (
         <p key={n} className="warning">
@@ -121,8 +128,9 @@ export function UserModelAdd() {
     <details className="user-model" ref={details}>
       <summary>Add your own model (TensorFlow.js model.json + weights)</summary>
       <p className="hint">
-        Drop model.json with all its weight files on the page, pick them here, or give the address of a model.json. The app checks that
-        it can rebuild the network with input gradients, finds its outputs and asks what it cannot tell. Models over 300 MB are refused.
+        Drop model.json with all its weight files on the page, pick them here, or give the address of a model.json. The
+        app checks that it can rebuild the network with input gradients, finds its outputs and asks what it cannot tell.
+        Models over 300 MB are refused.
       </p>
       <div className="model-actions">
         <input
@@ -137,7 +145,12 @@ export function UserModelAdd() {
             if (files.length > 0) void addFiles(files);
           }}
         />
-        <button type="button" className="secondary small" disabled={busy || flow.status === 'inspecting'} onClick={() => input.current?.click()}>
+        <button
+          type="button"
+          className="secondary small"
+          disabled={busy || flow.status === 'inspecting'}
+          onClick={() => input.current?.click()}
+        >
           Choose model files…
         </button>
       </div>
@@ -152,7 +165,11 @@ export function UserModelAdd() {
           <span>or model.json URL</span>
           <input type="url" value={url} placeholder="https://…/model.json" onChange={(e) => setUrl(e.target.value)} />
         </label>
-        <button type="submit" className="secondary small" disabled={busy || flow.status === 'inspecting' || !url.trim()}>
+        <button
+          type="submit"
+          className="secondary small"
+          disabled={busy || flow.status === 'inspecting' || !url.trim()}
+        >
           Inspect
         </button>
       </form>
@@ -164,11 +181,7 @@ export function UserModelAdd() {
               {p ? `: ${bytes(p.loadedBytes)} of ${bytes(p.totalBytes)}` : '…'}
             </span>
           </div>
-          {p && (
-            <div className="progress" role="progressbar" aria-label="Model download" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
-              <span style={{ width: `${fraction * 100}%` }} />
-            </div>
-          )}
+          {p && <ProgressBar fraction={fraction} label="Model download" />}
         </div>
       )}
       {flow.status === 'refused' && (
@@ -184,7 +197,9 @@ export function UserModelAdd() {
           </button>
         </div>
       )}
-      {flow.status === 'review' && <ReviewForm key={flow.draft.draftId} draft={flow.draft} saving={flow.saving} error={flow.error} />}
+      {flow.status === 'review' && (
+        <ReviewForm key={flow.draft.draftId} draft={flow.draft} saving={flow.saving} error={flow.error} />
+      )}
     </details>
   );
 }

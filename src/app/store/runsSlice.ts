@@ -1,11 +1,30 @@
 import { proxy } from 'comlink';
-import type { EvaluateProgress, Prediction, RunEvaluation, RunExportKind, StoredRunInfo, VPDesign } from '../../worker/api';
+import type {
+  EvaluateProgress,
+  Prediction,
+  RunEvaluation,
+  RunExportKind,
+  StoredRunInfo,
+  VPDesign,
+} from '../../worker/api';
 import { engine } from '../engine';
 import { isBuiltin } from './datasetSlice';
 import { errorMessage, type Slice } from './types';
+import { saveDownload } from './download';
 
 /** Design fields that a stored prompt fixes (continuing it keeps them). */
-const STRUCTURAL: (keyof VPDesign)[] = ['baseSize', 'inputScale', 'trainableResize', 'prompt', 'promptActivation', 'patchSize', 'labelMapping', 'k', 'interval', 'identityInit'];
+const STRUCTURAL: (keyof VPDesign)[] = [
+  'baseSize',
+  'inputScale',
+  'trainableResize',
+  'prompt',
+  'promptActivation',
+  'patchSize',
+  'labelMapping',
+  'k',
+  'interval',
+  'identityInit',
+];
 
 /** Images sent to the worker per predict call (its limit is 64). */
 const PREDICT_CHUNK = 16;
@@ -59,23 +78,11 @@ export interface RunsSlice {
   continueRun(id: string): Promise<void>;
 }
 
-export const runById = (runs: StoredRunInfo[] | null, id: string | null) => (id && runs?.find((r) => r.id === id)) || null;
+export const runById = (runs: StoredRunInfo[] | null, id: string | null) =>
+  (id && runs?.find((r) => r.id === id)) || null;
 
 const idlePredict: PredictState = { runId: null, status: 'idle', items: [], error: null };
 const idleEvaluation: EvaluationState = { runId: null, status: 'idle', progress: null, result: null, error: null };
-
-/** Saves bytes from the worker as a file download. */
-function saveFile(name: string, mime: string, bytes: ArrayBuffer): void {
-  const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 export const createRunsSlice: Slice<RunsSlice> = (set, get) => ({
   runs: null,
@@ -94,7 +101,11 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => ({
       const active = get().activeRunId;
       set({ runs, runsError: null, ...(active && !runs.some((r) => r.id === active) ? { activeRunId: null } : {}) });
       // Ask the browser not to evict stored prompts under storage pressure (best effort).
-      if (runs.length > 0) void navigator.storage?.persisted?.().then((p) => p || navigator.storage.persist()).catch(() => false);
+      if (runs.length > 0)
+        void navigator.storage
+          ?.persisted?.()
+          .then((p) => p || navigator.storage.persist())
+          .catch(() => false);
     } catch (e) {
       set({ runs: get().runs ?? [], runsError: `Saved prompts could not be listed: ${errorMessage(e)}` });
     }
@@ -128,7 +139,7 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => ({
     set({ downloading: { runId: id, kind } });
     try {
       const file = await engine.api().exportRun(id, kind, get().datasetId);
-      saveFile(file.name, file.mime, file.bytes);
+      saveDownload(file.name, file.mime, file.bytes);
       set({ runsError: null });
     } catch (e) {
       set({ runsError: `Could not export: ${errorMessage(e)}` });
@@ -144,7 +155,11 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => ({
     for (const file of files) {
       try {
         const r = await engine.api().importPrompt(file);
-        outcomes.push(r.status === 'imported' ? { kind: 'imported', fileName: file.name, runId: r.run.id, name: r.run.name } : { kind: 'refused', fileName: r.fileName, message: r.message });
+        outcomes.push(
+          r.status === 'imported'
+            ? { kind: 'imported', fileName: file.name, runId: r.run.id, name: r.run.name }
+            : { kind: 'refused', fileName: r.fileName, message: r.message },
+        );
       } catch (e) {
         outcomes.push({ kind: 'refused', fileName: file.name, message: errorMessage(e) });
       }
@@ -172,7 +187,8 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => ({
       }
       set((s) => ({ predictions: { ...s.predictions, status: 'idle' } }));
     } catch (e) {
-      if (get().activeRunId === runId) set((s) => ({ predictions: { ...s.predictions, status: 'error', error: errorMessage(e) } }));
+      if (get().activeRunId === runId)
+        set((s) => ({ predictions: { ...s.predictions, status: 'error', error: errorMessage(e) } }));
     }
   },
 
@@ -189,11 +205,14 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => ({
       if (get().evaluation.runId === runId) set((s) => ({ evaluation: { ...s.evaluation, progress } }));
     };
     try {
-      const result = await engine.api().evaluateRun(runId, datasetId, { maxImages: get().data.testImages }, proxy(onProgress));
+      const result = await engine
+        .api()
+        .evaluateRun(runId, datasetId, { maxImages: get().data.testImages }, proxy(onProgress));
       if (get().evaluation.runId === runId) set((s) => ({ evaluation: { ...s.evaluation, status: 'done', result } }));
       await get().refreshRuns();
     } catch (e) {
-      if (get().evaluation.runId === runId) set((s) => ({ evaluation: { ...s.evaluation, status: 'error', error: errorMessage(e) } }));
+      if (get().evaluation.runId === runId)
+        set((s) => ({ evaluation: { ...s.evaluation, status: 'error', error: errorMessage(e) } }));
     }
   },
 

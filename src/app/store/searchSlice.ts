@@ -1,9 +1,9 @@
 import type {
   AshaOptions,
   BatchMetrics,
-  MappingFamily,
   SearchFinal,
   SearchRecord,
+  SearchSpace,
   SearchSetup,
   TrialEvent,
 } from '../../worker/api';
@@ -25,17 +25,10 @@ import {
   type SearchRun,
 } from '../../worker/search';
 import { errorMessage, type Slice } from './types';
+import { saveDownload } from './download';
 
 /** What the next search will cover and how it runs. */
-export interface SearchForm {
-  /** Source models ticked (ids). */
-  models: string[];
-  mappings: MappingFamily[];
-  scales: number[];
-  trainableResize: boolean[];
-  ks: number[];
-  /** IterMap re-mapping intervals (FreqMap is interval "none"). */
-  intervals: number[];
+export interface SearchForm extends SearchSpace {
   asha: AshaOptions;
   /** 0 = no time limit. */
   budgetMinutes: number;
@@ -101,18 +94,6 @@ export const isResumable = (r: SearchRecord | null) =>
   Boolean(r && ['ready', 'running', 'paused'].includes(r.state.status));
 
 const baseUrl = () => new URL(import.meta.env.BASE_URL, window.location.href).toString();
-
-function saveText(name: string, mime: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 const slug = (s: string) =>
   s
@@ -397,8 +378,8 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
       if (!record) return;
       const base = `autovp-search-${slug(record.setup.datasetName)}-${new Date(record.createdAt).toISOString().slice(0, 10)}`;
       try {
-        if (kind === 'csv') saveText(`${base}.csv`, 'text/csv', searchCsv(record));
-        else if (kind === 'json') saveText(`${base}.json`, 'application/json', searchJson(record));
+        if (kind === 'csv') saveDownload(`${base}.csv`, 'text/csv', searchCsv(record));
+        else if (kind === 'json') saveDownload(`${base}.json`, 'application/json', searchJson(record));
         else {
           const script = rayTuneScript({
             state: record.state,
@@ -413,7 +394,7 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
             finalEpochs: record.setup.finalEpochs,
             createdAt: new Date(record.createdAt).toISOString().slice(0, 10),
           });
-          saveText(`autovp_search_${record.setup.datasetId.replace(/[^\w-]+/g, '_')}.py`, 'text/x-python', script);
+          saveDownload(`autovp_search_${record.setup.datasetId.replace(/[^\w-]+/g, '_')}.py`, 'text/x-python', script);
         }
       } catch (e) {
         set({ searchError: `Could not export: ${errorMessage(e)}` });

@@ -16,20 +16,38 @@ export interface RgbaImage {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** The activated, masked prompt; alpha 0 where the mask is 0 (the image's place). */
-export function promptPicture(prompt: PromptState, activation: PromptActivation): RgbaImage {
+/** What the prompt adds to every image: activation(δ)·mask, [canvas, canvas, 3], in [0, 1] units. */
+export function maskedPrompt(prompt: PromptState, activation: PromptActivation): Float32Array {
   const c = prompt.canvas;
-  const rgba = new Uint8ClampedArray(c * c * 4);
+  const out = new Float32Array(c * c * 3);
   for (let p = 0; p < c * c; p++) {
     const m = prompt.mask[p]!;
+    if (m === 0) continue;
     for (let ch = 0; ch < 3; ch++) {
       const d = prompt.delta[p * 3 + ch]!;
-      const v = activation === 'sigmoid' ? sigmoid(d) : d;
-      rgba[p * 4 + ch] = Math.round(Math.min(1, Math.max(0, v * m)) * 255);
+      out[p * 3 + ch] = (activation === 'sigmoid' ? sigmoid(d) : d) * m;
     }
-    rgba[p * 4 + 3] = m > 0 ? 255 : 0;
   }
-  return { width: c, height: c, rgba };
+  return out;
+}
+
+/**
+ * The picture of a masked prompt (maskedPrompt's values, [c, c, 3]): its colours where the mask
+ * is on, transparent where the image goes.
+ */
+export function maskedPromptPicture(values: Float32Array, mask: Float32Array, canvas: number): RgbaImage {
+  const n = canvas * canvas;
+  const rgba = new Uint8ClampedArray(n * 4);
+  for (let p = 0; p < n; p++) {
+    for (let ch = 0; ch < 3; ch++) rgba[p * 4 + ch] = Math.round(Math.min(1, Math.max(0, values[p * 3 + ch]!)) * 255);
+    rgba[p * 4 + 3] = mask[p]! > 0 ? 255 : 0;
+  }
+  return { width: canvas, height: canvas, rgba };
+}
+
+/** The activated, masked prompt; alpha 0 where the mask is 0 (the image's place). */
+export function promptPicture(prompt: PromptState, activation: PromptActivation): RgbaImage {
+  return maskedPromptPicture(maskedPrompt(prompt, activation), prompt.mask, prompt.canvas);
 }
 
 /** [N, H, W, 3] values in [0, 1] (clamped) as N opaque RGBA images. */
@@ -38,7 +56,8 @@ export function batchToRgba(values: Float32Array, n: number, height: number, wid
     const rgba = new Uint8ClampedArray(height * width * 4);
     const base = i * height * width * 3;
     for (let p = 0; p < height * width; p++) {
-      for (let ch = 0; ch < 3; ch++) rgba[p * 4 + ch] = Math.round(Math.min(1, Math.max(0, values[base + p * 3 + ch]!)) * 255);
+      for (let ch = 0; ch < 3; ch++)
+        rgba[p * 4 + ch] = Math.round(Math.min(1, Math.max(0, values[base + p * 3 + ch]!)) * 255);
       rgba[p * 4 + 3] = 255;
     }
     return { width, height, rgba };

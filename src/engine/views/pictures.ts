@@ -2,27 +2,8 @@
  * Small pictures for the views of a run: the prompt's frequency spectrum in a colour-blind-safe
  * colour map, images shrunk for thumbnails, and the training images the prompt views follow.
  */
-import type { PromptActivation } from '../config';
 import type { ImageSet } from '../data/imageSet';
 import type { RgbaImage } from '../export/promptPictures';
-import type { PromptState } from '../prompt/prompter';
-
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
-/** What the prompt adds to every image: activation(δ)·mask, [canvas, canvas, 3], in [0, 1] units. */
-export function maskedPrompt(prompt: PromptState, activation: PromptActivation): Float32Array {
-  const c = prompt.canvas;
-  const out = new Float32Array(c * c * 3);
-  for (let p = 0; p < c * c; p++) {
-    const m = prompt.mask[p]!;
-    if (m === 0) continue;
-    for (let ch = 0; ch < 3; ch++) {
-      const d = prompt.delta[p * 3 + ch]!;
-      out[p * 3 + ch] = (activation === 'sigmoid' ? sigmoid(d) : d) * m;
-    }
-  }
-  return out;
-}
 
 /**
  * Viridis (matplotlib) at nine evenly spaced stops: perceptually uniform, readable in grey and
@@ -90,20 +71,6 @@ export function colourMapPicture(
     rgba[p * 4 + 3] = 255;
   }
   return { image: { width, height, rgba }, min: Number.isFinite(min) ? min : 0, max: Number.isFinite(max) ? max : 0 };
-}
-
-/**
- * The picture of a masked prompt (maskedPrompt's values, [c, c, 3]): its colours where the mask
- * is on, transparent where the image goes. Same pixels as export/promptPictures' promptPicture.
- */
-export function maskedPromptPicture(values: Float32Array, mask: Float32Array, canvas: number): RgbaImage {
-  const n = canvas * canvas;
-  const rgba = new Uint8ClampedArray(n * 4);
-  for (let p = 0; p < n; p++) {
-    for (let ch = 0; ch < 3; ch++) rgba[p * 4 + ch] = Math.round(Math.min(1, Math.max(0, values[p * 3 + ch]!)) * 255);
-    rgba[p * 4 + 3] = mask[p]! > 0 ? 255 : 0;
-  }
-  return { width: canvas, height: canvas, rgba };
 }
 
 /**

@@ -5,10 +5,10 @@
  * in a helper thread beside training (see capture.ts for reading a live model).
  */
 import type { PromptActivation } from '../config';
-import type { RgbaImage } from '../export/promptPictures';
+import { maskedPrompt, maskedPromptPicture, type RgbaImage } from '../export/promptPictures';
 import type { PromptState } from '../prompt/prompter';
 import { logMagnitudeSpectrum } from './fft';
-import { colourMapPicture, downscaleRgba, maskedPrompt, maskedPromptPicture } from './pictures';
+import { colourMapPicture, downscaleRgba } from './pictures';
 
 /** Pictures are sent at most this many pixels on a side (canvases of 299 are shrunk). */
 export const VIEW_MAX_SIDE = 224;

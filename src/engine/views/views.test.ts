@@ -4,21 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN, type VPDesign } from '../config';
 import { toBatchTensor } from '../data/batches';
 import type { ImageSet } from '../data/imageSet';
-import { promptedPictures, promptPicture } from '../export/promptPictures';
+import { maskedPrompt, promptedPictures, promptPicture } from '../export/promptPictures';
 import { tinyNetwork } from '../testing/tinyNetwork';
 import { trainVisualPrompt } from '../train/trainer';
 import { VisualPromptModel } from '../train/visualPromptModel';
 import { describeMapping, mappingHistory } from './mapping';
-import {
-  colourMapPicture,
-  downscaleRgba,
-  imagePicture,
-  maskedPrompt,
-  maskedPromptPicture,
-  sampleIndices,
-  VIRIDIS_STOPS,
-  viridis,
-} from './pictures';
+import { colourMapPicture, downscaleRgba, imagePicture, sampleIndices, VIRIDIS_STOPS, viridis } from './pictures';
 import { captureLive } from './capture';
 import { promptViews } from './promptViews';
 
@@ -138,26 +129,24 @@ describe('pictures', () => {
     expect(Array.from(image.rgba.subarray(8, 11))).toEqual(viridis(128 / 255));
   });
 
-  it('draws a masked prompt like the exported prompt picture', () => {
-    const c = 6;
-    const rng = {
-      v: 1,
-      next() {
-        this.v = (this.v * 16807) % 2147483647;
-        return this.v / 2147483647;
-      },
-    };
+  it('draws the activated, masked prompt: clamped colours where the mask is on, transparent elsewhere', () => {
+    // 2×2 canvas; pixel 0 is the image's place (mask 0), the others are prompt.
     const prompt = {
-      canvas: c,
-      delta: Float32Array.from({ length: c * c * 3 }, () => rng.next() * 6 - 3),
-      mask: Float32Array.from({ length: c * c }, (_, p) => (p % 4 === 0 ? 0 : 1)),
+      canvas: 2,
+      delta: Float32Array.of(5, 5, 5, 0, 100, -100, 0.25, 2, -1, 0.5, 0.5, 0.5),
+      mask: Float32Array.of(0, 1, 1, 1),
       scale: 1,
-      imageSize: 2,
+      imageSize: 1,
     };
-    for (const activation of ['sigmoid', 'identity'] as const) {
-      const mine = maskedPromptPicture(maskedPrompt(prompt, activation), prompt.mask, c);
-      expect(Array.from(mine.rgba)).toEqual(Array.from(promptPicture(prompt, activation).rgba));
-    }
+    // sigmoid(0) = 0.5 → 127.5 → 128; sigmoid(±100) → 255 / 0; sigmoid(0.25) = 0.5622 → 143;
+    // sigmoid(2) = 0.8808 → 225; sigmoid(-1) = 0.2689 → 69; sigmoid(0.5) = 0.6225 → 159.
+    expect(Array.from(promptPicture(prompt, 'sigmoid').rgba)).toEqual([
+      0, 0, 0, 0, 128, 255, 0, 255, 143, 225, 69, 255, 159, 159, 159, 255,
+    ]);
+    // identity: 0.25 → 64 (63.75), values outside [0, 1] clamped.
+    expect(Array.from(promptPicture(prompt, 'identity').rgba)).toEqual([
+      0, 0, 0, 0, 0, 255, 0, 255, 64, 255, 0, 255, 128, 128, 128, 255,
+    ]);
   });
 
   it('averages pixels when shrinking, weighting colours by alpha', () => {

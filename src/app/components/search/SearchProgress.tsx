@@ -1,6 +1,7 @@
 import { duration } from '../../format';
 import { useApp } from '../../store';
 import { isResumable } from '../../store/searchSlice';
+import { ProgressBar } from '../ProgressBar';
 
 const PHASES = {
   'loading-data': 'loading data',
@@ -100,18 +101,7 @@ export function SearchProgress() {
           {error}
         </p>
       )}
-      {record && (
-        <div
-          className="progress"
-          role="progressbar"
-          aria-label="Search progress"
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={Math.round(fraction * 100)}
-        >
-          <span style={{ width: `${fraction * 100}%` }} />
-        </div>
-      )}
+      {record && <ProgressBar fraction={fraction} label="Search progress" />}
     </section>
   );
 }
