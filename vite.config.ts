@@ -46,5 +46,5 @@ export default defineConfig(() => ({
   // The engine runs in a worker: worker bundles go through their own plugin list.
   worker: { format: 'es' as const, plugins: () => [tfjsThreadedWasmSurvivesMinify()] },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  optimizeDeps: { include: ['@tensorflow/tfjs-backend-wasm'] },
 }));

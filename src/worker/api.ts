@@ -2,7 +2,7 @@
  * The contract between the UI and the engine worker. Only types and plain data cross it
  * (structured clone), so the UI never needs tfjs.
  */
-import type { BackendChoice, BackendPreference } from '../engine/backend/selectBackend';
+import type { BackendChoice, BackendName, BackendPreference } from '../engine/backend/selectBackend';
 import type { VPDesign } from '../engine/config';
 import type { MappingState } from '../engine/mapping/labelMapping';
 import type { SemanticMappingReport } from '../engine/mapping/semantic';
@@ -12,7 +12,7 @@ import type { ImageFit } from '../engine/data/imageFit';
 import type { LayoutRefusalCode, LayoutSkipReason } from '../engine/data/imageFolderLayout';
 import type { ImportPreprocessing, Rgb } from '../engine/data/importedDataset';
 
-export type { BackendChoice, BackendPreference, BatchMetrics, DataSelection, EpochMetrics, MappingState, VPDesign };
+export type { BackendChoice, BackendName, BackendPreference, BatchMetrics, DataSelection, EpochMetrics, MappingState, VPDesign };
 
 /** A small picture for the UI, RGBA row-major. */
 export interface Thumbnail {
@@ -74,7 +74,12 @@ export type TrainEvent =
       semantic?: SemanticMappingReport;
     }
   /** What the prompt and the mapping look like now (views.ts): at the start, every ≥ 5 s, at epoch ends. */
-  | { type: 'prompt-snapshot'; snapshot: PromptSnapshot };
+  | { type: 'prompt-snapshot'; snapshot: PromptSnapshot }
+  /**
+   * The backend failed at its first real use (`failure`, in words); the run starts again on
+   * `backend`, the next one that passed its probe.
+   */
+  | { type: 'backend-switched'; failed: BackendName; failure: string; backend: BackendChoice };
 
 /** Metrics of one model on one split. */
 export interface EvaluationSummary {

@@ -1,6 +1,13 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-import { type BackendChoice, selectBackend } from '../engine/backend/selectBackend';
+import { BackendFailure } from '../engine/backend/backendFailure';
+import {
+  type BackendChoice,
+  type BackendEnvironment,
+  type BackendName,
+  type BackendPreference,
+  selectBackend,
+} from '../engine/backend/selectBackend';
 import type { EngineApi } from './api';
 import { appUrl, setBaseUrl } from './context';
 import { deleteDataset, describeDataset, listDatasets, planSplit } from './datasets';
@@ -26,28 +33,73 @@ import { evaluateRun, predict, releaseActiveModel } from './runsPredict';
 import { forgetRunViews, misclassified, runViews } from './views';
 
 let backend: BackendChoice | null = null;
+/** Backends that failed at first real use in this worker; not tried again automatically. */
+const failedBackends: BackendName[] = [];
+
+const environment = (): BackendEnvironment => ({
+  wasmPath: appUrl('generated/wasm/'),
+  crossOriginIsolated: self.crossOriginIsolated,
+  // Threaded wasm survives minification thanks to a plugin in vite.config.ts.
+  wasmThreadsSupported: true,
+});
+
+async function switchBackend(preference: BackendPreference): Promise<BackendChoice> {
+  const previous = backend?.name;
+  backend = await selectBackend(preference, environment(), failedBackends);
+  // Weights live on a backend: after a switch the model is loaded afresh.
+  if (previous && previous !== backend.name) {
+    releaseActiveModel();
+    releaseSourceModel();
+  }
+  return backend;
+}
+
+/**
+ * Calls wait while a backend is being chosen: a tensor op run meanwhile makes tfjs start its own
+ * favourite backend, which silently cancels the one being initialised (setBackend returns false).
+ */
+let firstInitStarted: () => void = () => undefined;
+let choosing: Promise<unknown> = new Promise<void>((started) => (firstInitStarted = started));
+
+function afterBackendChosen<T extends object>(surface: T, except: (keyof T)[]): T {
+  const wrapped = Object.entries(surface).map(([name, f]) => [
+    name,
+    except.includes(name as keyof T)
+      ? f
+      : async (...args: unknown[]) => {
+          await choosing;
+          return (f as (...a: unknown[]) => unknown)(...args);
+        },
+  ]);
+  return Object.fromEntries(wrapped) as T;
+}
 
 const api: EngineApi = {
   async init(options) {
     setBaseUrl(options.baseUrl);
-    const previous = backend?.name;
-    backend = await selectBackend(options.backend, {
-      wasmPath: appUrl('generated/wasm/'),
-      crossOriginIsolated: self.crossOriginIsolated,
-      // Threaded wasm survives minification thanks to a plugin in vite.config.ts.
-      wasmThreadsSupported: true,
-    });
-    // Weights live on a backend: after a switch the model is loaded afresh.
-    if (previous && previous !== backend.name) {
-      releaseActiveModel();
-      releaseSourceModel();
-    }
-    return backend;
+    // An explicit choice is tried even if it failed before: the user may know better.
+    const retried = failedBackends.indexOf(options.backend as BackendName);
+    if (retried >= 0) failedBackends.splice(retried, 1);
+    const previous = choosing;
+    const chosen = previous.then(() => switchBackend(options.backend));
+    choosing = chosen.catch(() => undefined);
+    firstInitStarted();
+    return chosen;
   },
   describeDataset,
   async train(request, onEvent) {
-    if (!backend) throw new Error('The engine has not started: call init first.');
-    return train(request, backend, onEvent);
+    for (;;) {
+      if (!backend) throw new Error('The engine has not started: call init first.');
+      try {
+        return await train(request, backend, onEvent);
+      } catch (e) {
+        // A backend that passed its probe but fails at first real use: the run moves on.
+        if (!(e instanceof BackendFailure) || backend.name === 'cpu') throw e;
+        const failed = backend.name;
+        failedBackends.push(failed);
+        onEvent({ type: 'backend-switched', failed, failure: e.message, backend: await switchBackend('auto') });
+      }
+    }
   },
   stop: requestStop,
   listDatasets,
@@ -106,4 +158,4 @@ const api: EngineApi = {
   misclassified,
 };
 
-Comlink.expose(api);
+Comlink.expose(afterBackendChosen(api, ['init', 'stop']));

@@ -27,6 +27,8 @@ export interface RunState {
   snapshots: number;
   /** A stored run reopened into this view (viewsSlice.reopenRun), not a run trained now. */
   reopened: string | null;
+  /** Said when the backend failed at first use and the run started again on another one. */
+  notice: string | null;
 }
 
 export interface RunSlice {
@@ -47,6 +49,7 @@ export const idleRun: RunState = {
   snapshot: null,
   snapshots: 0,
   reopened: null,
+  notice: null,
 };
 
 export const isBusy = (run: RunState) => run.status === 'running' || run.status === 'stopping';
@@ -56,7 +59,11 @@ export const createRunSlice: Slice<RunSlice> = (set, get) => ({
   async train() {
     const { datasetId, modelId, design, data, baseline, resumeFrom } = get();
     set({ run: { ...idleRun, status: 'running' } });
-    const onEvent = (event: TrainEvent) => set((s) => ({ run: applyEvent(s.run, event) }));
+    const onEvent = (event: TrainEvent) =>
+      set((s) => ({
+        run: applyEvent(s.run, event),
+        ...(event.type === 'backend-switched' ? { backend: event.backend } : {}),
+      }));
     try {
       const summary = await engine
         .api()
@@ -87,5 +94,14 @@ function applyEvent(run: RunState, event: TrainEvent): RunState {
       return { ...run, mapping: event.state };
     case 'prompt-snapshot':
       return { ...run, snapshot: event.snapshot, snapshots: run.snapshots + 1 };
+    case 'backend-switched':
+      // The run starts again from its first batch on the new backend.
+      return {
+        ...idleRun,
+        status: run.status,
+        notice:
+          `${event.failed.toUpperCase()} failed at its first use (${event.failure}); ` +
+          `the run started again on ${event.backend.name.toUpperCase()}.`,
+      };
   }
 }

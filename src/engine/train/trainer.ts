@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { asFirstUse } from '../backend/backendFailure';
 import { epochBatches, toBatchTensor } from '../data/batches';
 import { freqAssignment } from '../mapping/assignments';
 import { IndexMapping, type MappingState } from '../mapping/labelMapping';
@@ -111,7 +112,7 @@ export class PromptTrainer {
     const epoch = this.epochs.length;
     const epochStart = tf.util.now();
     if (model.mapping.needsFrequencyUpdate(epoch)) {
-      await updateFrequencyMapping(model, train, design.batchSize);
+      await asFirstUse(this.step === 0, () => updateFrequencyMapping(model, train, design.batchSize));
       callbacks.onMapping?.(epoch, await model.mapping.state());
     }
     let lossSum = 0;
@@ -124,7 +125,7 @@ export class PromptTrainer {
         return null;
       }
       const indices = batches[b] as Int32Array;
-      const { loss, correct, scale, lr } = await this.trainStep(indices);
+      const { loss, correct, scale, lr } = await asFirstUse(this.step === 0, () => this.trainStep(indices));
       this.step++;
       this.images += indices.length;
       seen += indices.length;
