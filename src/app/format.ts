@@ -1,13 +1,17 @@
 export const percent = (x: number | null | undefined, digits = 1) =>
   x === null || x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
 
+/**
+ * "42 s", "3 min 0 s", "1 h 5 min". Rounds once, to the unit shown, before splitting into units,
+ * so a remainder never rounds up to a full unit ("3 min 60 s", "1 h 60 min").
+ */
 export function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  const m = Math.floor(seconds / 60);
-  const s = Math.round(seconds % 60);
-  if (m < 60) return `${m} min ${s.toString().padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${(m % 60).toString().padStart(2, '0')} min`;
+  const total = Math.round(seconds);
+  if (total < 60) return `${total} s`;
+  if (total < 3600) return `${Math.floor(total / 60)} min ${total % 60} s`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 export function bytes(n: number): string {
