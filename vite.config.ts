@@ -46,5 +46,7 @@ export default defineConfig(() => ({
   // The engine runs in a worker: worker bundles go through their own plugin list.
   worker: { format: 'es' as const, plugins: () => [tfjsThreadedWasmSurvivesMinify()] },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
-  optimizeDeps: { include: ['@tensorflow/tfjs-backend-wasm'] },
+  // The dev server pre-bundles what the workers import too (not only what index.html reaches), so
+  // the first visit neither reloads the page midway nor serves two copies of tfjs-core.
+  optimizeDeps: { entries: ['index.html', 'src/worker/*Worker.ts'], include: ['@tensorflow/tfjs-backend-wasm'] },
 }));

@@ -19,3 +19,14 @@ export function timing(samples: readonly number[]): Timing {
   const [min, max] = [Math.min(...samples), Math.max(...samples)];
   return { median: m, min, max, spread: (max - min) / m, samples: samples.map((x) => Math.round(x * 10) / 10) };
 }
+
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((s, x) => s + x, 0) / xs.length;
+}
+
+/** Sample standard deviation (n − 1 in the denominator); 0 for a single value. */
+export function sampleStd(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
+}
