@@ -3,7 +3,8 @@ import { DEFAULT_DESIGN } from '../../engine/config';
 import type { DataSelection, VPDesign } from '../../worker/api';
 import type { Slice } from './types';
 
-export const DEFAULT_DATA: DataSelection = { valFraction: 0.1, trainImages: 500, valImages: 200, testImages: 500, fraction: 1 };
+/** The default run's images: measured to finish in a few minutes on 2 cores (BENCHMARKS.md). */
+export const DEFAULT_DATA: DataSelection = { valFraction: 0.1, trainImages: 1000, valImages: 200, testImages: 300, fraction: 1 };
 
 /** What the next run will use: model, design choices and how much data. */
 export interface DesignSlice {
@@ -20,9 +21,7 @@ export interface DesignSlice {
 
 export const createDesignSlice: Slice<DesignSlice> = (set, get) => ({
   modelId: MODELS[0]!.id,
-  // AutoVP's reference learning rate (1e-3) assumes 200 epochs; a playground run is a few epochs,
-  // where 0.05 learns visibly faster (measured on MNIST, see docs/method.md).
-  design: { ...DEFAULT_DESIGN, learningRate: 0.05 },
+  design: { ...DEFAULT_DESIGN },
   data: { ...DEFAULT_DATA },
   baseline: true,
   setBaseline(on) {
