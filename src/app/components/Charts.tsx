@@ -1,7 +1,8 @@
 import { memo, useMemo } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { BatchMetrics, EpochMetrics } from '../../worker/api';
-import { useApp } from '../store';
+import { isBusy, useApp } from '../store';
+import { accuracyAxis, epochAxis, lossAxis, tooltipValue } from './chartAxes';
 
 /** Okabe–Ito colours: distinguishable with every common colour-vision deficiency. */
 export const COLORS = { train: '#0072B2', trainSmooth: '#56B4E9', val: '#D55E00' };
@@ -36,66 +37,117 @@ export function chartPoints(batches: BatchMetrics[], epochs: EpochMetrics[]): Po
   return points.sort((a, b) => a.epoch - b.epoch);
 }
 
+interface Series {
+  key: 'train' | 'smooth' | 'val';
+  name: string;
+  color: string;
+  width: number;
+  dash?: string;
+}
+
+const SERIES: Series[] = [
+  { key: 'train', name: 'train (each batch)', color: COLORS.trainSmooth, width: 1 },
+  { key: 'smooth', name: 'train (smoothed)', color: COLORS.train, width: 2 },
+  { key: 'val', name: 'validation (end of epoch)', color: COLORS.val, width: 2, dash: '5 3' },
+];
+
+/** One legend for both charts, drawn above them in its own space: never over the curves. */
+function ChartLegend() {
+  return (
+    <ul className="chart-legend" aria-label="Curves" data-testid="chart-legend">
+      {SERIES.map((s) => (
+        <li key={s.key}>
+          <svg width="28" height="10" aria-hidden="true">
+            <line x1="1" y1="5" x2="27" y2="5" stroke={s.color} strokeWidth={s.width + 0.5} strokeDasharray={s.dash} />
+            {s.key === 'val' && <circle cx="14" cy="5" r="3.5" fill="#fff" stroke={s.color} strokeWidth={1.5} />}
+          </svg>
+          {s.name}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Shown in the plot area until the first point arrives. */
+export const emptyChartText = (training: boolean) =>
+  training ? 'Waiting for the first batch…' : 'Curves appear here after the first training batch.';
+
+const PLOT_MARGIN = { top: 8, right: 16, bottom: 0, left: 0 };
+const Y_AXIS_WIDTH = 56;
+const X_AXIS_HEIGHT = 44;
+
 const Chart = memo(function Chart({
   points,
   metric,
   title,
+  empty,
 }: {
   points: Point[];
   metric: 'Loss' | 'Acc';
   title: string;
+  empty: string | null;
 }) {
-  const percent = metric === 'Acc';
-  const fmt = (v: number) => (percent ? `${Math.round(v * 100)}%` : v.toFixed(2));
+  const { x, y, batchPoints } = useMemo(() => {
+    let maxEpoch = 0;
+    let batchPoints = 0;
+    const values: number[] = [];
+    for (const p of points) {
+      maxEpoch = Math.max(maxEpoch, p.epoch);
+      if (p.trainLoss !== undefined) batchPoints++;
+      if (metric === 'Loss') for (const v of [p.trainLoss, p.smoothLoss, p.valLoss]) if (v !== undefined) values.push(v);
+    }
+    return { x: epochAxis(maxEpoch), y: metric === 'Acc' ? accuracyAxis() : lossAxis(values), batchPoints };
+  }, [points, metric]);
+  // A single batch point has no line to draw: show it as a dot.
+  const lone = batchPoints === 1 ? { r: 2.5 } : false;
   return (
     <figure className="chart" aria-label={title} data-testid={`chart-${metric.toLowerCase()}`}>
       <figcaption>{title}</figcaption>
-      <ResponsiveContainer width="100%" height={220}>
-        <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
-          <CartesianGrid stroke="#e3e7ee" />
-          <XAxis
-            dataKey="epoch"
-            type="number"
-            domain={[0, 'dataMax']}
-            tickFormatter={(v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1))}
-            label={{ value: 'epoch', position: 'insideBottomRight', offset: -4 }}
-          />
-          <YAxis domain={percent ? [0, 1] : ['auto', 'auto']} tickFormatter={fmt} width={48} />
-          <Tooltip
-            formatter={(v) => (typeof v === 'number' ? fmt(v) : String(v))}
-            labelFormatter={(v) => `epoch ${Number(v).toFixed(2)}`}
-          />
-          <Legend />
-          <Line
-            dataKey={`train${metric}`}
-            name="train (batch)"
-            stroke={COLORS.trainSmooth}
-            dot={false}
-            strokeWidth={1}
-            isAnimationActive={false}
-            connectNulls
-          />
-          <Line
-            dataKey={`smooth${metric}`}
-            name="train (smoothed)"
-            stroke={COLORS.train}
-            dot={false}
-            strokeWidth={2}
-            isAnimationActive={false}
-            connectNulls
-          />
-          <Line
-            dataKey={`val${metric}`}
-            name="validation"
-            stroke={COLORS.val}
-            strokeWidth={2}
-            strokeDasharray="5 3"
-            dot={{ r: 4 }}
-            isAnimationActive={false}
-            connectNulls
-          />
-        </LineChart>
-      </ResponsiveContainer>
+      <div className="chart-plot">
+        <ResponsiveContainer width="100%" height={220}>
+          <LineChart data={points} margin={PLOT_MARGIN}>
+            <CartesianGrid stroke="#e3e7ee" />
+            <XAxis
+              dataKey="epoch"
+              type="number"
+              domain={x.domain}
+              ticks={x.ticks}
+              interval={0}
+              tickFormatter={x.format}
+              height={X_AXIS_HEIGHT}
+              label={{ value: 'epoch', position: 'insideBottom', offset: 4 }}
+            />
+            <YAxis domain={y.domain} ticks={y.ticks} interval={0} tickFormatter={y.format} width={Y_AXIS_WIDTH} />
+            <Tooltip
+              formatter={(v) => (typeof v === 'number' ? tooltipValue(metric, v) : String(v))}
+              labelFormatter={(v) => `epoch ${Number(v).toFixed(2)}`}
+            />
+            {SERIES.map((s) => (
+              <Line
+                key={s.key}
+                dataKey={`${s.key}${metric}`}
+                name={s.name}
+                stroke={s.color}
+                strokeWidth={s.width}
+                strokeDasharray={s.dash}
+                // The dash of the line must not break the validation dots' outline.
+                dot={s.key === 'val' ? { r: 4, strokeDasharray: '0' } : lone}
+                isAnimationActive={false}
+                connectNulls
+              />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+        {empty && (
+          <p
+            className="chart-empty"
+            data-testid="chart-empty"
+            style={{ left: Y_AXIS_WIDTH, right: PLOT_MARGIN.right, top: PLOT_MARGIN.top, bottom: X_AXIS_HEIGHT }}
+          >
+            {empty}
+          </p>
+        )}
+      </div>
     </figure>
   );
 });
@@ -103,16 +155,16 @@ const Chart = memo(function Chart({
 export function Charts() {
   const batches = useApp((s) => s.run.batches);
   const epochs = useApp((s) => s.run.epochs);
+  const training = useApp((s) => isBusy(s.run));
   const points = useMemo(() => chartPoints(batches, epochs), [batches, epochs]);
+  const empty = points.length === 0 ? emptyChartText(training) : null;
   // The charts are mounted from the start: mounting recharts is the costliest render, and doing it
   // when the first batch arrives would block the page mid-training.
   return (
     <section className="card charts" aria-label="Training curves" data-points={points.length}>
-      <Chart points={points} metric="Loss" title="Loss (cross-entropy)" />
-      <Chart points={points} metric="Acc" title="Accuracy" />
-      {points.length === 0 && (
-        <p className="charts-empty">Loss and accuracy curves appear here as soon as training starts.</p>
-      )}
+      <ChartLegend />
+      <Chart points={points} metric="Loss" title="Loss (cross-entropy)" empty={empty} />
+      <Chart points={points} metric="Acc" title="Accuracy" empty={empty} />
     </section>
   );
 }

@@ -2,12 +2,11 @@ import type { DatasetSummary } from '../../worker/api';
 import { isBusy, useApp } from '../store';
 import { DEFAULT_TEST_FRACTION } from '../store/datasetSlice';
 import { ImportReportDetails } from './ImportReportView';
+import { explainSplit } from './splitText';
 import { Thumb } from './Thumb';
 
 /** A class this many times larger than the smallest one makes the set imbalanced. */
 const IMBALANCE_RATIO = 3;
-/** Classes with fewer images than this may get no validation image. */
-const FEW_IMAGES = 5;
 
 const q = (name: string) => <bdi>“{name}”</bdi>;
 
@@ -21,7 +20,6 @@ function ClassWarnings({ dataset }: { dataset: DatasetSummary }) {
     if (c < counts[small]!) small = i;
   });
   const ratio = counts[big]! / Math.max(1, counts[small]!);
-  const few = dataset.classes.filter((_, i) => counts[i]! < FEW_IMAGES);
   return (
     <>
       {ratio >= IMBALANCE_RATIO && (
@@ -29,18 +27,6 @@ function ClassWarnings({ dataset }: { dataset: DatasetSummary }) {
           Imbalanced classes: {q(dataset.classes[big]!)} has {counts[big]!.toLocaleString()} images, {q(dataset.classes[small]!)} only{' '}
           {counts[small]!.toLocaleString()} ({ratio.toFixed(1)}×). A run draws the same number of images from every class while it can, so the
           small classes set the limit; more images of them would help, and accuracy can favour the large classes.
-        </p>
-      )}
-      {few.length > 0 && (
-        <p className="warning">
-          {few.length === 1 ? 'One class has' : `${few.length} classes have`} fewer than {FEW_IMAGES} images (
-          {few.slice(0, 5).map((n, i) => (
-            <span key={n}>
-              {i > 0 && ', '}
-              {q(n)}
-            </span>
-          ))}
-          {few.length > 5 && ', …'}); they may get no validation or test image.
         </p>
       )}
     </>
@@ -57,6 +43,7 @@ function SplitControls({ dataset }: { dataset: DatasetSummary }) {
   const val = Math.round(data.valFraction * 100);
   const test = Math.round((data.testFraction ?? DEFAULT_TEST_FRACTION) * 100);
   const clamp = (v: number, other: number) => Math.max(0, Math.min(90 - other, Math.round(v)));
+  const explained = explainSplit({ ...data, classes: dataset.classes, countsByClass: dataset.countsByClass, testCount: dataset.testCount });
   return (
     <fieldset className="splits" disabled={busy}>
       <legend>Splits</legend>
@@ -95,10 +82,18 @@ function SplitControls({ dataset }: { dataset: DatasetSummary }) {
           />
         </label>
       </div>
+      <p className="split-per-class" data-testid="split-per-class">
+        {explained.perClass}
+      </p>
+      {explained.problems.map((p) => (
+        <p key={p} className="warning" data-testid="split-problem">
+          {p}
+        </p>
+      ))}
       <p className="hint">
         Seeded (seed {seed}) and stratified: every class is split in the same proportions.{' '}
         {given ? 'The test split comes with the dataset, so only validation is taken from the training pool.' : 'The test share is never trained or validated on.'}{' '}
-        A run uses up to {data.trainImages.toLocaleString()} images of the pool and {data.valImages.toLocaleString()} of validation.
+        {explained.run}
       </p>
     </fieldset>
   );

@@ -1,5 +1,6 @@
-import type { BackendPreference } from '../../worker/api';
+import type { BackendChoice, BackendPreference } from '../../worker/api';
 import { isBusy, useApp } from '../store';
+import { BACKEND_LOCKED, backendAttempts } from './backendText';
 
 const BACKENDS: { id: BackendPreference; label: string }[] = [
   { id: 'auto', label: 'Automatic' },
@@ -8,6 +9,24 @@ const BACKENDS: { id: BackendPreference; label: string }[] = [
   { id: 'webgl', label: 'WebGL' },
   { id: 'cpu', label: 'CPU (plain JS)' },
 ];
+
+/** Every backend the engine tried, behind a disclosure: "WebGPU – only a software adapter…", "WASM – chosen". */
+export function BackendAttempts({ choice }: { choice: BackendChoice }) {
+  const attempts = backendAttempts(choice);
+  if (attempts.length === 0) return null;
+  return (
+    <details className="backend-attempts" data-testid="backend-attempts">
+      <summary>Backends tried</summary>
+      <ol>
+        {attempts.map((a, i) => (
+          <li key={i} className={a.ok ? 'ok' : 'failed'}>
+            <strong>{a.name}</strong> – {a.text}
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
 
 export function Header() {
   const backend = useApp((s) => s.backend);
@@ -29,6 +48,8 @@ export function Header() {
           id="backend-select"
           value={preference}
           disabled={busy}
+          title={busy ? BACKEND_LOCKED : undefined}
+          aria-describedby={busy ? 'backend-locked backend-reason' : 'backend-reason'}
           onChange={(e) => void setPreference(e.target.value as BackendPreference)}
         >
           {BACKENDS.map((b) => (
@@ -40,9 +61,18 @@ export function Header() {
         <span className={`badge ${backend ? 'ok' : ''}`} data-testid="backend-name">
           {backend ? backend.name.toUpperCase() : engineError ? 'unavailable' : 'starting…'}
         </span>
-        <p className="backend-reason" data-testid="backend-reason">
+        <p className="backend-reason" id="backend-reason" data-testid="backend-reason">
           {engineError ?? backend?.reason ?? 'Starting the compute engine…'}
         </p>
+        {/* One line for both, so the header keeps its height when a run starts. */}
+        <div className="backend-more">
+          {backend && <BackendAttempts choice={backend} />}
+          {busy && (
+            <p className="backend-locked" id="backend-locked" data-testid="backend-locked">
+              {BACKEND_LOCKED}
+            </p>
+          )}
+        </div>
       </div>
     </header>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { createPortal } from 'react-dom';
 import { useApp } from '../store';
 import { collectDrop } from './datasetSources';
 import { isPromptFile } from './RunsPanel';
@@ -75,13 +76,16 @@ export function PageDropOverlay() {
   }, [importDataset, importPrompts, addUserModelFiles, running]);
 
   if (!over || ownZone) return null;
-  return (
-    <div className="drop-overlay" aria-hidden="true">
+  // On <body>, not inside the dataset card: no ancestor (a transform, a filter, containment) can
+  // become its containing block, so it always covers and centres in the viewport.
+  return createPortal(
+    <div className="drop-overlay" aria-hidden="true" data-testid="drop-overlay">
       <div className="drop-overlay-box">
         {running ? 'An import is running; wait for it to finish.' : 'Drop a folder of class folders, or a .zip of one, to import it as a dataset.'}
         <span className="drop-overlay-prompt">A .safetensors prompt dropped here is loaded into the saved prompts.</span>
         <span className="drop-overlay-prompt">A TensorFlow.js model (model.json with its weight files) is added to the models.</span>
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }

@@ -1,11 +1,17 @@
 import { useApp } from '../../store';
 import { Checkbox, NumberField } from '../fields';
+import { explainSplit } from '../splitText';
 
 export function DataFields() {
   const data = useApp((s) => s.data);
   const setData = useApp((s) => s.setData);
   const baseline = useApp((s) => s.baseline);
   const setBaseline = useApp((s) => s.setBaseline);
+  const dataset = useApp((s) => s.dataset);
+  // What these counts give on the selected dataset (a small one has fewer images than asked).
+  const use = dataset
+    ? explainSplit({ ...data, classes: dataset.classes, countsByClass: dataset.countsByClass, testCount: dataset.testCount }).run
+    : null;
   return (
     <>
       <div className="row">
@@ -34,6 +40,11 @@ export function DataFields() {
           onChange={(testImages) => setData({ testImages })}
         />
       </div>
+      {dataset && use && (
+        <p className="hint" data-testid="data-use">
+          On “{dataset.name}”: {use.charAt(0).toLowerCase() + use.slice(1)}
+        </p>
+      )}
       <NumberField
         label="Use 1/r of the training pool (r)"
         hint="Data scalability: every class keeps the same share of its images before the training images are drawn."
