@@ -103,6 +103,8 @@ test('a trained prompt downloads, loads back, predicts the same, and refuses tam
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
   await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
+  // The nsfwjs MobileNetV2, not the default darknet-tiny: its 5 source outputs keep the files small.
+  await page.getByRole('combobox', { name: 'Model', exact: true }).selectOption('nsfwjs-mobilenet-v2');
   await smallRun(page);
 
   await page.getByTestId('train').click();

@@ -56,7 +56,10 @@ test('an AutoVP search of 12 configurations resumes after a reload, finishes wit
 
   await page.getByTestId('search-tab').click();
   const models = page.getByTestId('axis-models');
-  await expect(models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ })).toBeChecked();
+  // The model of panel 2 (the default, darknet-tiny) is ticked; this search is on the two MobileNetV2s.
+  await expect(models.getByRole('checkbox', { name: /^Darknet tiny/ })).toBeChecked();
+  await models.getByRole('checkbox', { name: /^Darknet tiny/ }).uncheck();
+  await models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ }).check();
   await models.getByRole('checkbox', { name: /^MobileNetV2 1\.4 "mid"/ }).check();
   await setNumber(page, 'Maximum epochs', 2);
   await setNumber(page, 'Grace period (epochs)', 1);

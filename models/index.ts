@@ -8,15 +8,16 @@ import mobilenetV2Mid from './nsfwjs-mobilenet-v2-mid.json';
 import mobilenetV2 from './nsfwjs-mobilenet-v2.json';
 
 /**
- * Every model the app offers out of the box; the first is the default. Bundled models work
- * offline from install; hub models are downloaded from their public URL on first use and then
- * kept in the browser's cache.
+ * Every model the app offers out of the box; the first is the default: darknet-tiny, a real
+ * ImageNet-1k classifier committed under models/darknet-tiny. Bundled models work offline from
+ * install; hub models are downloaded from their public URL on first use and then kept in the
+ * browser's cache. The nsfwjs models have ImageNet backbones but 5-class content heads.
  */
 export const MODELS: ModelManifest[] = [
+  darknetTiny as ModelManifest,
   mobilenetV2 as ModelManifest,
   mobilenetV2Mid as ModelManifest,
   inceptionV3 as ModelManifest,
-  darknetTiny as ModelManifest,
   darknetReference as ModelManifest,
   mobilenetV1 as ModelManifest,
   mobilenetV2Imagenet as ModelManifest,

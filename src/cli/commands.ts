@@ -141,7 +141,11 @@ const optimOptions: OptionSpec[] = [
 ];
 
 const runOptions: OptionSpec[] = [
-  { name: 'no-baseline', kind: 'flag', help: 'Skip the linear-probing baseline (baselineLP is null).' },
+  {
+    name: 'no-baseline',
+    kind: 'flag',
+    help: 'Skip the linear-probing baseline and its flattened extra (baselineLP is null).',
+  },
   {
     name: 'backend',
     kind: 'string',
@@ -237,7 +241,7 @@ export const TRAIN: CommandSpec = {
     },
   ],
   notes: [
-    'Writes OUT/metrics.json ({"config", "epochs": [{epoch, trainLoss, trainAcc, valAcc}], "test": {accuracy, loss, perClass}, "baselineLP": {accuracy}}, accuracies as fractions, plus details under other keys) and OUT/prompt.safetensors, the prompt file the app exports and imports.',
+    'Writes OUT/metrics.json ({"config", "epochs": [{epoch, trainLoss, trainAcc, valAcc}], "test": {accuracy, loss, perClass}, "baselineLP": {accuracy}}, accuracies as fractions, plus details under other keys: "baselineLPFlattened" is the extra probe on the flattened feature map, "parameters" counts the prompt entries the mask trains) and OUT/prompt.safetensors, the prompt file the app exports and imports.',
     'Validation is held out of the training pool; the test split (DIR/test, --test-data, or a seeded share of every class) is used only for the final report.',
     'Images: PNG and JPEG are decoded (EXIF orientation applied); GIF, WebP and BMP files are skipped with a reason (the app reads them). Every image is fitted to 128×128 on reading, as in the app.',
   ],

@@ -12,7 +12,7 @@ import { snapshotModel } from '../engine/export/loadPrompt';
 import { buildPromptFile, type PromptPreprocessing, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
 import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
 import { type Evaluation, evaluate } from '../engine/train/evaluate';
-import { evaluateLinearProbe, extractFeatures, DEFAULT_PROBE, trainLinearProbe } from '../engine/train/linearProbe';
+import { featureDims, linearBaselines, type ProbeResult } from '../engine/train/linearProbe';
 import { type DataSelection, type RunSplits, selectSplits } from '../engine/train/runSplits';
 import { type EpochMetrics, trainVisualPrompt } from '../engine/train/trainer';
 import { type SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
@@ -25,7 +25,10 @@ import { formatDuration, percent, type Progress } from './progress';
 
 export const GENERATOR = 'autovp CLI 0.1.0 (AutoVP Playground)';
 
-/** The linear-probing baseline holds every image's features in memory: skip it above this. */
+/**
+ * Linear probing holds every image's features in memory: the baseline (pooled features) is
+ * skipped above this, and so is the extra probe on the flattened map.
+ */
 const MAX_FEATURE_BYTES = 2e9;
 
 export interface RunData {
@@ -150,40 +153,72 @@ function evaluationJson(e: Evaluation, classes: readonly string[]) {
 }
 
 export interface BaselineResult {
+  /** 'pooled': AutoVP's baseline (features averaged over space); 'flattened': the extra probe. */
+  features: 'pooled' | 'flattened';
   validationAccuracy: number | null;
   test: Evaluation | null;
   featureDim: number;
   parameters: number;
   bestEpoch: number;
+}
+
+export interface Baselines {
+  /** AutoVP's linear-probing baseline: a linear layer on the penultimate pooled features. */
+  pooled: BaselineResult;
+  /** The extra probe on the same feature map flattened (same forward passes), when it is a map. */
+  flattened: BaselineResult | null;
+  flattenedSkipped: string | null;
   seconds: number;
 }
 
-/** Linear probing on the frozen model's features of the same images (the app's settings). */
+const baselineResult = (r: ProbeResult): BaselineResult => ({
+  features: r.features,
+  validationAccuracy: finite(r.probe.validation.accuracy),
+  test: r.test,
+  featureDim: r.dim,
+  parameters: r.parameters,
+  bestEpoch: r.probe.bestEpoch,
+});
+
+/**
+ * Linear probing on the frozen model's features of the same images (the app's settings): the
+ * pooled baseline, and the flattened extra when the features are a spatial map.
+ */
 export async function linearBaseline(
   source: SourceModel,
   splits: RunSplits,
   numTarget: number,
   design: VPDesign,
   progress: Progress,
-): Promise<BaselineResult> {
+): Promise<Baselines> {
   const started = performance.now();
   const { baseSize, batchSize, seed } = design;
   progress.line('Linear-probing baseline: extracting features…');
-  const trainF = await extractFeatures(source, splits.train, baseSize, batchSize);
-  const valF = await extractFeatures(source, splits.val, baseSize, batchSize);
-  if (!trainF || !valF) throw new Error('feature extraction stopped');
-  progress.status(`  training a linear probe on ${trainF.dim.toLocaleString('en-US')}-d features (100 epochs)…`, true);
-  const probe = await trainLinearProbe(trainF, valF, numTarget, { ...DEFAULT_PROBE, seed });
-  const testF = splits.test ? await extractFeatures(source, splits.test, baseSize, batchSize) : null;
-  const test = testF ? await evaluateLinearProbe(probe, testF) : null;
+  const probes = await linearBaselines(source, splits, numTarget, {
+    baseSize,
+    batchSize,
+    seed,
+    maxFlattenedBytes: MAX_FEATURE_BYTES,
+    onProgress: (m) => progress.status(`  ${m}…`, true),
+  });
   progress.clear();
+  if (!probes) throw new Error('feature extraction stopped');
   return {
-    validationAccuracy: finite(probe.validation.accuracy),
-    test,
-    featureDim: probe.dim,
-    parameters: probe.dim * numTarget + numTarget,
-    bestEpoch: probe.bestEpoch,
+    pooled: baselineResult(probes.pooled),
+    flattened: probes.flattened ? baselineResult(probes.flattened) : null,
+    flattenedSkipped: probes.flattenedSkipped,
     seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function probeDetails(b: BaselineResult) {
+  return {
+    features: b.features,
+    validationAccuracy: b.validationAccuracy,
+    testLoss: b.test ? finite(b.test.loss) : null,
+    featureDim: b.featureDim,
+    parameters: b.parameters,
+    bestEpoch: b.bestEpoch + 1,
   };
 }
 
@@ -271,9 +306,15 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
       const pairs = semantic.report.assignedNames.map((n, t) => `${classes[t]} → ${n.join(' / ')}`);
       progress.line(`SemanticMap: ${pairs.slice(0, 6).join('; ')}${pairs.length > 6 ? '; …' : ''}`);
     }
-    const parameters = vp.variables().reduce((n, x) => n + x.size, 0);
+    const counted = vp.trainableParameters();
+    const parameters = counted.total;
+    const parts = [
+      `prompt ${counted.prompt.toLocaleString('en-US')}`,
+      ...(counted.resize ? ['scale 1'] : []),
+      ...(counted.mapping ? [`mapping ${counted.mapping.toLocaleString('en-US')}`] : []),
+    ];
     progress.line(
-      `Training ${parameters.toLocaleString('en-US')} parameters for ${design.epochs} epoch${design.epochs === 1 ? '' : 's'} (batch ${design.batchSize}, ${design.optimizer} lr ${design.learningRate}, ${design.schedule} schedule)…`,
+      `Training ${parameters.toLocaleString('en-US')} parameters (${parts.join(' + ')}) for ${design.epochs} epoch${design.epochs === 1 ? '' : 's'} (batch ${design.batchSize}, ${design.optimizer} lr ${design.learningRate}, ${design.schedule} schedule)…`,
     );
     const epochs = design.epochs;
     const result = await trainVisualPrompt(vp, splits.train, splits.val, {
@@ -309,20 +350,28 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
         `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}), loss ${test.loss.toFixed(4)}`,
       );
     }
-    let baseline: BaselineResult | null = null;
+    let baseline: Baselines | null = null;
     let baselineSkipped: string | null = null;
-    const featureShape = source.network.tensors.find((t) => t.name === source.featureOutput)?.shape ?? [];
-    const featureBytes =
-      featureShape.reduce((a, b) => a * b, 1) *
-      4 *
-      (splits.train.indices.length + splits.val.indices.length + (splits.test?.indices.length ?? 0));
-    if (input.baseline && featureBytes > MAX_FEATURE_BYTES) {
-      baselineSkipped = `the features of ${splits.train.indices.length + splits.val.indices.length + (splits.test?.indices.length ?? 0)} images would take ${(featureBytes / 1e9).toFixed(1)} GB; use --train-images to probe fewer`;
+    const images = splits.train.indices.length + splits.val.indices.length + (splits.test?.indices.length ?? 0);
+    const pooledBytes = featureDims(source).pooled * 4 * images;
+    if (input.baseline && pooledBytes > MAX_FEATURE_BYTES) {
+      baselineSkipped = `the features of ${images} images would take ${(pooledBytes / 1e9).toFixed(1)} GB; use --train-images to probe fewer`;
       progress.line(`Linear-probing baseline skipped: ${baselineSkipped}.`);
     } else if (input.baseline) {
       baseline = await linearBaseline(source, splits, numTarget, design, progress);
+      const { pooled, flattened } = baseline;
       progress.line(
-        `linear probing: test accuracy ${percent(baseline.test?.accuracy)}, validation ${percent(baseline.validationAccuracy)} (${baseline.featureDim.toLocaleString('en-US')}-d features)`,
+        `linear probing (pooled ${pooled.featureDim.toLocaleString('en-US')}-d features, ${pooled.parameters.toLocaleString('en-US')} parameters): test accuracy ${percent(pooled.test?.accuracy)}, validation ${percent(pooled.validationAccuracy)}`,
+      );
+      if (flattened) {
+        progress.line(
+          `  extra: linear probe on flattened conv features (${flattened.featureDim.toLocaleString('en-US')}-d, ${flattened.parameters.toLocaleString('en-US')} parameters): test accuracy ${percent(flattened.test?.accuracy)}, validation ${percent(flattened.validationAccuracy)}`,
+        );
+      } else if (baseline.flattenedSkipped) {
+        progress.line(`  extra probe on flattened conv features skipped: ${baseline.flattenedSkipped}.`);
+      }
+      progress.line(
+        `trainable parameters: visual prompt ${parameters.toLocaleString('en-US')} · linear probe ${pooled.parameters.toLocaleString('en-US')}`,
       );
     }
 
@@ -360,7 +409,10 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
         valAcc: finite(e.valAcc),
       })),
       test: test ? evaluationJson(test, classes) : null,
-      baselineLP: baseline ? { accuracy: finite(baseline.test?.accuracy ?? NaN) } : null,
+      baselineLP: baseline ? { accuracy: finite(baseline.pooled.test?.accuracy ?? NaN) } : null,
+      // The extra probe on the flattened feature map (not AutoVP's baseline); null when the
+      // features are a vector, the map is too large, or there is no baseline.
+      baselineLPFlattened: baseline?.flattened ? { accuracy: finite(baseline.flattened.test?.accuracy ?? NaN) } : null,
       // Details beyond the schema above.
       validation: result.validation
         ? {
@@ -378,13 +430,18 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
         : baseline
           ? {
               method:
-                'linear probing: softmax regression on the frozen features (standardised), Adam lr 1e-3, weight decay 1e-4, 100 epochs, best validation epoch kept',
-              validationAccuracy: baseline.validationAccuracy,
-              testLoss: baseline.test ? finite(baseline.test.loss) : null,
-              featureDim: baseline.featureDim,
-              parameters: baseline.parameters,
-              bestEpoch: baseline.bestEpoch + 1,
+                "linear probing (AutoVP's baseline): softmax regression on the frozen penultimate features averaged over space (global average pooling of a feature map; a feature vector as it is), standardised, Adam lr 1e-3, weight decay 1e-4, 100 epochs, best validation epoch kept",
+              ...probeDetails(baseline.pooled),
               seconds: baseline.seconds,
+              flattened: baseline.flattened
+                ? {
+                    method:
+                      'the same probe on the same feature map flattened (H·W·C values), from the same forward passes: an extra comparison, not the baseline',
+                    ...probeDetails(baseline.flattened),
+                  }
+                : baseline.flattenedSkipped
+                  ? { skipped: baseline.flattenedSkipped }
+                  : null,
             }
           : null,
       counts: {
@@ -407,7 +464,8 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
         testSource: data.testSource,
         testData: data.testData?.location ?? null,
       },
-      parameters: vp.variables().reduce((n, x) => n + x.size, 0),
+      parameters,
+      parameterDetails: counted,
       steps: result.steps,
       timing: { trainSeconds: trainedSeconds, totalSeconds: seconds, backend: input.backend },
       generator: GENERATOR,

@@ -50,9 +50,17 @@ export async function runTrain(o: ParsedOptions, env: CliEnv): Promise<number> {
       },
     });
     const lp = (result.metrics.baselineLP as { accuracy: number | null } | null)?.accuracy;
+    const flat = (result.metrics.baselineLPFlattened as { accuracy: number | null } | null)?.accuracy;
+    const details = result.metrics.baselineDetails as {
+      featureDim?: number;
+      flattened?: { featureDim?: number } | null;
+    } | null;
+    const fixed = (x: number | null) => (x === null ? '–' : x.toFixed(4));
+    const dim = (n: number | undefined) => (n === undefined ? '' : ` ${n.toLocaleString('en-US')}-d`);
     env.stdout.write(
-      `test accuracy ${result.testAccuracy === null ? '–' : result.testAccuracy.toFixed(4)} (${percent(result.testAccuracy)})` +
-        (lp !== undefined ? ` · linear probing ${lp === null ? '–' : lp.toFixed(4)}` : '') +
+      `test accuracy ${fixed(result.testAccuracy)} (${percent(result.testAccuracy)})` +
+        (lp !== undefined ? ` · linear probing (pooled${dim(details?.featureDim)}) ${fixed(lp)}` : '') +
+        (flat !== undefined ? ` · extra: flattened${dim(details?.flattened?.featureDim)} ${fixed(flat)}` : '') +
         ` · ${shownPath(env, join(out, 'metrics.json'))}\n`,
     );
     return 0;

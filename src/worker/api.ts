@@ -90,12 +90,24 @@ export interface EvaluationSummary {
   count: number;
 }
 
+/** A linear probe on the frozen model's features of the run's images. */
 export interface BaselineSummary {
   validation: EvaluationSummary;
   test: EvaluationSummary | null;
   featureDim: number;
   /** Trainable parameters of the probe (features × classes + classes). */
   parameters: number;
+  /**
+   * 'pooled': AutoVP's linear-probing baseline, on the penultimate features averaged over space
+   * (a feature vector as it is). 'flattened': the same feature map flattened (the extra row).
+   * Absent in runs stored before the distinction (their probe was on flattened features).
+   */
+  features?: 'pooled' | 'flattened';
+  /**
+   * The extra probe on the flattened feature map, from the same forward passes; absent when the
+   * features are a vector (nothing to flatten) or the flattened features would be too large.
+   */
+  extra?: BaselineSummary;
 }
 
 export interface RunSummary {
@@ -105,7 +117,10 @@ export interface RunSummary {
   /** The held-out test split, touched once after training. */
   test: EvaluationSummary | null;
   baseline: BaselineSummary | null;
-  /** Trainable parameters of the visual prompt (prompt, scale, mapping). */
+  /**
+   * Trainable parameters of the visual prompt: the prompt entries its mask lets train (not the
+   * image area a padding prompt leaves alone), the scale with trainable resize, the mapping.
+   */
   parameters: number;
   steps: number;
   seconds: number;

@@ -5,7 +5,7 @@ import type { BackendChoice } from '../engine/backend/selectBackend';
 import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
 import { type Evaluation, evaluate } from '../engine/train/evaluate';
 import { type RunSplits, selectSplits } from '../engine/train/runSplits';
-import { evaluateLinearProbe, extractFeatures, DEFAULT_PROBE, trainLinearProbe } from '../engine/train/linearProbe';
+import { linearBaselines, type ProbeResult } from '../engine/train/linearProbe';
 import { trainVisualPrompt } from '../engine/train/trainer';
 import { type SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
 import { designFor, modelFromPromptFile, snapshotModel } from '../engine/export/loadPrompt';
@@ -38,21 +38,33 @@ const summary = (e: Evaluation): EvaluationSummary => ({
   count: e.count,
 });
 
-/** Linear probing on the frozen features of the same images, for comparison. */
+/** Flattened features larger than this (every image of the run) skip the extra probe. */
+const MAX_FLATTENED_BYTES = 5e8;
+
+const baselineSummary = (r: ProbeResult): BaselineSummary => ({
+  validation: summary(r.probe.validation),
+  test: r.test ? summary(r.test) : null,
+  featureDim: r.dim,
+  parameters: r.parameters,
+  features: r.features,
+});
+
+/**
+ * Linear probing on the frozen features of the same images, for comparison: AutoVP's baseline on
+ * the pooled features, with the probe on the flattened map as an extra (same forward passes).
+ */
 async function linearBaseline(source: SourceModel, splits: RunSplits, numTarget: number, request: TrainRequest) {
   const { baseSize, batchSize, seed } = request.design;
-  const stop = () => stopRequested;
-  const trainF = await extractFeatures(source, splits.train, baseSize, batchSize, stop);
-  const valF = trainF && (await extractFeatures(source, splits.val, baseSize, batchSize, stop));
-  if (!trainF || !valF) return null;
-  const probe = await trainLinearProbe(trainF, valF, numTarget, { ...DEFAULT_PROBE, seed });
-  const testF = splits.test && (await extractFeatures(source, splits.test, baseSize, batchSize, stop));
-  const result: BaselineSummary = {
-    validation: summary(probe.validation),
-    test: testF ? summary(await evaluateLinearProbe(probe, testF)) : null,
-    featureDim: probe.dim,
-    parameters: probe.dim * numTarget + numTarget,
-  };
+  const probes = await linearBaselines(source, splits, numTarget, {
+    baseSize,
+    batchSize,
+    seed,
+    maxFlattenedBytes: MAX_FLATTENED_BYTES,
+    shouldStop: () => stopRequested,
+  });
+  if (!probes) return null;
+  const result: BaselineSummary = baselineSummary(probes.pooled);
+  if (probes.flattened) result.extra = baselineSummary(probes.flattened);
   return result;
 }
 
@@ -193,7 +205,7 @@ async function trainAndRecord(
       validation: v ? summary(v) : null,
       test,
       baseline,
-      parameters: model.variables().reduce((n, x) => n + x.size, 0),
+      parameters: model.trainableParameters().total,
       steps: result.steps,
       seconds: (tf.util.now() - started) / 1000,
       trainCount: splits.train.indices.length,

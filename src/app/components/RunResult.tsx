@@ -1,4 +1,4 @@
-import type { EvaluationSummary } from '../../worker/api';
+import type { BaselineSummary, EvaluationSummary } from '../../worker/api';
 import { duration, percent } from '../format';
 import { useApp } from '../store';
 
@@ -9,6 +9,15 @@ function Accuracy({ e, testId }: { e: EvaluationSummary | null | undefined; test
       <strong data-testid={testId}>{percent(e.accuracy)}</strong> <span className="muted">({e.count} images)</span>
     </td>
   );
+}
+
+const dim = (n: number) => `${n.toLocaleString('en-US')}-d`;
+
+/** Row label of a linear probe: the baseline on pooled features, or the extra on flattened ones. */
+function probeLabel(b: BaselineSummary): string {
+  if (b.features === 'pooled') return `Linear probing on pooled features (${dim(b.featureDim)})`;
+  if (b.features === 'flattened') return `Extra: linear probe on flattened conv features (${dim(b.featureDim)})`;
+  return `Linear probing on ${dim(b.featureDim)} features`;
 }
 
 export function RunResult() {
@@ -41,16 +50,24 @@ export function RunResult() {
             <tbody>
               <tr>
                 <th scope="row">Visual prompt (this run)</th>
-                <td>{summary.parameters.toLocaleString()}</td>
+                <td data-testid="vp-parameters">{summary.parameters.toLocaleString()}</td>
                 <Accuracy e={v} testId="val-accuracy" />
                 <Accuracy e={summary.test} testId="test-accuracy" />
               </tr>
               {b && (
-                <tr>
-                  <th scope="row">Linear probing on {b.featureDim}-d features</th>
-                  <td>{b.parameters.toLocaleString()}</td>
+                <tr data-testid="lp-row">
+                  <th scope="row">{probeLabel(b)}</th>
+                  <td data-testid="lp-parameters">{b.parameters.toLocaleString()}</td>
                   <Accuracy e={b.validation} testId="lp-val-accuracy" />
-                  <Accuracy e={b.test} />
+                  <Accuracy e={b.test} testId="lp-test-accuracy" />
+                </tr>
+              )}
+              {b?.extra && (
+                <tr className="muted" data-testid="lp-extra-row">
+                  <th scope="row">{probeLabel(b.extra)}</th>
+                  <td>{b.extra.parameters.toLocaleString()}</td>
+                  <Accuracy e={b.extra.validation} testId="lp-extra-val-accuracy" />
+                  <Accuracy e={b.extra.test} />
                 </tr>
               )}
             </tbody>

@@ -33,9 +33,36 @@ beforeAll(async () => {
 });
 
 describe('bundled model manifests', () => {
-  it('lists the three nsfwjs models, each with generated weights on disk', () => {
-    expect(bundled.map((m) => m.id)).toEqual(['nsfwjs-mobilenet-v2', 'nsfwjs-mobilenet-v2-mid', 'nsfwjs-inception-v3']);
+  it('lists darknet-tiny first (the default) and the three nsfwjs models, each with generated weights on disk', () => {
+    expect(MODELS[0]?.id).toBe('darknet-tiny');
+    expect(bundled.map((m) => m.id)).toEqual(['darknet-tiny', 'nsfwjs-mobilenet-v2', 'nsfwjs-mobilenet-v2-mid', 'nsfwjs-inception-v3']);
     for (const m of bundled) expect(existsSync(join(PUBLIC, (m.weights as { path: string }).path))).toBe(true);
+    // Where each comes from: an npm package, or a folder committed to this repository.
+    for (const m of bundled) {
+      const w = m.weights as { package?: string; folder?: string };
+      expect(Boolean(w.package) !== Boolean(w.folder), m.id).toBe(true);
+    }
+  });
+
+  it('serves darknet-tiny from the committed copy in models/darknet-tiny, with its licence and class names', () => {
+    const committed = join(projectRoot(), 'models', 'darknet-tiny');
+    const served = join(PUBLIC, 'generated', 'models', 'darknet-tiny');
+    const json = JSON.parse(readFileSync(join(committed, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+    const files = ['model.json', 'classes.json', 'LICENSE', ...json.weightsManifest.flatMap((g) => g.paths)];
+    expect(files).toHaveLength(3 + 31);
+    for (const f of files) expect(readFileSync(join(served, f)).equals(readFileSync(join(committed, f))), f).toBe(true);
+    expect(readFileSync(join(committed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2018 ml5\n/);
+    const names = JSON.parse(readFileSync(join(served, 'classes.json'), 'utf8')) as string[];
+    expect(names).toHaveLength(1000);
+    expect(names.slice(0, 3)).toEqual(['kit fox', 'English setter', 'Siberian husky']);
+    const manifest = MODELS[0] as ModelManifest;
+    expect(manifest.sourceClasses).toEqual({ url: 'generated/models/darknet-tiny/classes.json', count: 1000, format: 'json' });
+    expect(manifest.weights).toMatchObject({ kind: 'bundled', folder: 'models/darknet-tiny', url: expect.stringMatching(/^https:\/\/cdn\.jsdelivr\.net\/gh\/ml5js\/ml5-data-and-models@/) });
+    // The committed copy is the one in ../shared, where there is one.
+    const shared = join(projectRoot(), '..', 'shared', 'models', 'darknet-tiny');
+    if (existsSync(join(shared, 'model.json'))) {
+      for (const f of files.filter((x) => x !== 'LICENSE')) expect(readFileSync(join(shared, f)).equals(readFileSync(join(committed, f))), f).toBe(true);
+    }
   });
 
   it('every manifest is complete and says where its weights and class names come from', () => {
@@ -50,7 +77,9 @@ describe('bundled model manifests', () => {
       expect(m.valueRange).toEqual([0, 1]);
       expect(sourceClassCount(m)).toBeGreaterThanOrEqual(5);
       if (m.weights.kind === 'hub') expect(m.weights.url).toMatch(/^https:\/\/.*model\.json/);
-      if (!Array.isArray(m.sourceClasses)) expect(m.sourceClasses.url).toMatch(/^(https:\/\/|generated\/classes\/)/);
+      if (!Array.isArray(m.sourceClasses)) expect(m.sourceClasses.url).toMatch(/^(https:\/\/|generated\/classes\/|generated\/models\/)/);
+      // Notes on linear probing describe the pooled features the baseline uses.
+      if (m.notes?.includes('linear probing')) expect(m.notes).not.toMatch(/flattened/);
     }
   });
 

