@@ -1,17 +1,8 @@
 import { isBusy, useApp } from '../store';
 import { useCapacityProblem } from './DesignPanel';
 import { ProgressBar } from './ProgressBar';
+import { RunNotice } from './RunNotice';
 import { runStatusText } from './runStatus';
-
-/** Why the run started again on another backend (one failed at its first real use). */
-export function RunNotice({ notice }: { notice: string | null }) {
-  if (!notice) return null;
-  return (
-    <p className="notice" role="status" data-testid="run-notice">
-      {notice}
-    </p>
-  );
-}
 
 export function TrainControls() {
   const run = useApp((s) => s.run);

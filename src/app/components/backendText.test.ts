@@ -1,8 +1,5 @@
-import { createElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { backendAttempts } from './backendText';
-import { BackendAttempts } from './Header';
 
 describe('backendAttempts', () => {
   it('lists every backend tried with its outcome, the chosen one last', () => {
@@ -26,27 +23,5 @@ describe('backendAttempts', () => {
       { name: 'CPU', ok: true, text: 'chosen' },
     ]);
     expect(backendAttempts({ name: 'wasm', attempts: [] })).toEqual([]);
-  });
-});
-
-describe('BackendAttempts', () => {
-  it('renders the attempts as an ordered list behind a "Backends tried" disclosure', () => {
-    const html = renderToStaticMarkup(
-      createElement(BackendAttempts, {
-        choice: {
-          name: 'wasm',
-          reason: 'No WebGPU adapter is available.',
-          attempts: [
-            { name: 'webgpu', ok: false, detail: 'no WebGPU adapter in this browser' },
-            { name: 'wasm', ok: true, detail: '' },
-          ],
-        },
-      }),
-    );
-    expect(html).toBe(
-      '<details class="backend-attempts" data-testid="backend-attempts"><summary>Backends tried</summary><ol>' +
-        '<li class="failed"><strong>WebGPU</strong> – no WebGPU adapter in this browser</li>' +
-        '<li class="ok"><strong>WASM</strong> – chosen</li></ol></details>',
-    );
   });
 });

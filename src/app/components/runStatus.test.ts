@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchMetrics } from '../../worker/api';
-import { idleRun, type RunState } from '../store/runSlice';
-import { runStatusText, STOPPING } from './runStatus';
+import { runStatusText, STOPPING, type RunStatusInput } from './runStatus';
 
 const batch: BatchMetrics = {
   epoch: 0,
@@ -15,7 +14,8 @@ const batch: BatchMetrics = {
   imagesPerSecond: 12.5,
   elapsedSeconds: 8,
 };
-const run = (patch: Partial<RunState>): RunState => ({ ...idleRun, ...patch });
+const idleRun: RunStatusInput = { status: 'idle', phase: null, batches: [], modelProgress: null, summary: null };
+const run = (patch: Partial<RunStatusInput>): RunStatusInput => ({ ...idleRun, ...patch });
 
 describe('runStatusText', () => {
   it('says at once that the run stops after the batch under way, not the batch progress', () => {

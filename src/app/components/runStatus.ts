@@ -1,6 +1,14 @@
-import type { TrainPhase } from '../../worker/api';
+import type { BatchMetrics, TrainPhase } from '../../worker/api';
 import { bytes, duration } from '../format';
-import type { RunState } from '../store/runSlice';
+
+/** What the line reads of the run (RunState of store/runSlice.ts; not imported, to keep this file free of the store). */
+export interface RunStatusInput {
+  status: 'idle' | 'running' | 'stopping' | 'done' | 'stopped' | 'error';
+  phase: TrainPhase | null;
+  batches: readonly BatchMetrics[];
+  modelProgress: { loadedBytes: number; totalBytes: number } | null;
+  summary: { seconds: number } | null;
+}
 
 const PHASES: Record<TrainPhase, string> = {
   'loading-data': 'Loading the dataset…',
@@ -14,7 +22,7 @@ const PHASES: Record<TrainPhase, string> = {
 export const STOPPING = 'Stopping after this batch…';
 
 /** The one line under the Train / Stop button (errors are shown on their own). */
-export function runStatusText(run: RunState, blocked: boolean): string {
+export function runStatusText(run: RunStatusInput, blocked: boolean): string {
   const last = run.batches[run.batches.length - 1];
   switch (run.status) {
     case 'idle':

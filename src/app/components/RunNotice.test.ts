@@ -1,7 +1,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { RunNotice } from './TrainControls';
+import { RunNotice } from './RunNotice';
 
 describe('RunNotice', () => {
   it('shows why the run restarted on another backend, as a status', () => {
