@@ -9,6 +9,7 @@ import type {
   TrainPhase,
 } from '../../worker/api';
 import { engine } from '../engine';
+import { stopAgainAfter } from './stopAgain';
 import { errorMessage, type Slice } from './types';
 
 export type RunStatus = 'idle' | 'running' | 'stopping' | 'done' | 'stopped' | 'error';
@@ -59,11 +60,13 @@ export const createRunSlice: Slice<RunSlice> = (set, get) => ({
   async train() {
     const { datasetId, modelId, design, data, baseline, resumeFrom } = get();
     set({ run: { ...idleRun, status: 'running' } });
-    const onEvent = (event: TrainEvent) =>
+    const onEvent = (event: TrainEvent) => {
+      if (stopAgainAfter(event, get().run.status)) void engine.api().stop();
       set((s) => ({
         run: applyEvent(s.run, event),
         ...(event.type === 'backend-switched' ? { backend: event.backend } : {}),
       }));
+    };
     try {
       const summary = await engine
         .api()
