@@ -40,6 +40,9 @@ export function setHubMirror(map: HubMirror | null): void {
   mirror = map && Object.keys(map).length > 0 ? { ...map } : null;
 }
 
+/** The mirror in force (passed on to helper threads that fetch the same files). */
+export const hubMirror = (): HubMirror | null => mirror;
+
 const plainFetch: FetchLike = (url) => fetch(url);
 
 /** Fetch for hub files: the cache first, then the network (through the mirror), keeping what arrives. */

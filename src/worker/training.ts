@@ -3,14 +3,15 @@ import { findModel } from '../../models';
 import type { Dataset } from '../engine/data/imageSet';
 import type { BackendChoice } from '../engine/backend/selectBackend';
 import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
-import { type Evaluation, evaluate } from '../engine/train/evaluate';
-import { type RunSplits, selectSplits } from '../engine/train/runSplits';
-import { linearBaselines, type ProbeResult } from '../engine/train/linearProbe';
+import { evaluate } from '../engine/train/evaluate';
+import { selectSplits } from '../engine/train/runSplits';
 import { trainVisualPrompt } from '../engine/train/trainer';
-import { type SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
+import { VisualPromptModel } from '../engine/train/visualPromptModel';
 import { designFor, modelFromPromptFile, snapshotModel } from '../engine/export/loadPrompt';
 import { promptModelInfo } from '../engine/export/promptFile';
 import type { BaselineSummary, EvaluationSummary, RunSummary, TrainEvent, TrainRequest } from './api';
+import { evaluationSummary as summary, linearBaseline } from './baseline';
+import { type BaselineThread, startBaselineThread } from './baselineThread';
 import { fetchAppBytes } from './context';
 import { getDataset } from './datasets';
 import { getSourceModel, modelClassNames } from './models';
@@ -26,46 +27,12 @@ let lastRun: VisualPromptModel | null = null;
 /** A run is training in this worker (predictions and evaluations wait). */
 export const isTraining = () => training;
 
+/** The baseline of the run in progress, computed in a helper thread while the prompt trains. */
+let baselineThread: BaselineThread | null = null;
+
 export function requestStop(): void {
   stopRequested = true;
-}
-
-const summary = (e: Evaluation): EvaluationSummary => ({
-  loss: e.loss,
-  accuracy: e.accuracy,
-  perClass: e.perClass,
-  confusion: e.confusion,
-  count: e.count,
-});
-
-/** Flattened features larger than this (every image of the run) skip the extra probe. */
-const MAX_FLATTENED_BYTES = 5e8;
-
-const baselineSummary = (r: ProbeResult): BaselineSummary => ({
-  validation: summary(r.probe.validation),
-  test: r.test ? summary(r.test) : null,
-  featureDim: r.dim,
-  parameters: r.parameters,
-  features: r.features,
-});
-
-/**
- * Linear probing on the frozen features of the same images, for comparison: AutoVP's baseline on
- * the pooled features, with the probe on the flattened map as an extra (same forward passes).
- */
-async function linearBaseline(source: SourceModel, splits: RunSplits, numTarget: number, request: TrainRequest) {
-  const { baseSize, batchSize, seed } = request.design;
-  const probes = await linearBaselines(source, splits, numTarget, {
-    baseSize,
-    batchSize,
-    seed,
-    maxFlattenedBytes: MAX_FLATTENED_BYTES,
-    shouldStop: () => stopRequested,
-  });
-  if (!probes) return null;
-  const result: BaselineSummary = baselineSummary(probes.pooled);
-  if (probes.flattened) result.extra = baselineSummary(probes.flattened);
-  return result;
+  baselineThread?.stop();
 }
 
 export async function train(
@@ -166,6 +133,7 @@ async function trainAndRecord(
     semantic: semantic?.report ?? null,
     onEvent,
   });
+  baselineThread = request.baseline ? startBaselineThread(request, backend.name) : null;
   try {
     onEvent({ type: 'phase', phase: 'training' });
     views.start();
@@ -195,8 +163,17 @@ async function trainAndRecord(
     }
     let baseline: BaselineSummary | null = null;
     if (request.baseline && !stopRequested) {
-      onEvent({ type: 'phase', phase: 'baseline' });
-      baseline = await linearBaseline(source, splits, numTarget, request);
+      onEvent({
+        type: 'phase',
+        phase: 'baseline',
+        ...(baselineThread ? { detail: 'computed alongside training' } : {}),
+      });
+      // The helper thread's result, or (no thread, or it failed) the same computed here.
+      const inThread = await baselineThread?.result.catch(() => undefined);
+      baseline =
+        inThread !== undefined && !stopRequested
+          ? inThread
+          : await linearBaseline(source, splits, numTarget, request, () => stopRequested);
     }
     const v = result.validation;
     const runSummary: RunSummary = {
@@ -220,5 +197,8 @@ async function trainAndRecord(
     views.dispose();
     await recorder?.fail(e);
     throw e;
+  } finally {
+    baselineThread?.stop();
+    baselineThread = null;
   }
 }
