@@ -5,6 +5,46 @@ export async function longTasks(page: Page): Promise<number[]> {
   return page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
 }
 
+/** The main-thread long tasks of one phase of a test (see longTasksDuring). */
+export interface PhaseTasks {
+  phase: string;
+  /** Every long task (ms), in order. */
+  tasks: number[];
+  /** The longest (0 when there was none). */
+  longest: number;
+  /** How many took over 50 ms, the goal being none. */
+  over50: number;
+}
+
+/**
+ * Runs `action` and returns the main-thread long tasks the page reported meanwhile (all of a new
+ * document's when `action` navigates), and prints them: the longest and how many took over 50 ms,
+ * against the goal of none.
+ */
+export async function longTasksDuring(page: Page, phase: string, action: () => Promise<unknown>): Promise<PhaseTasks> {
+  const mark = () =>
+    page.evaluate(() => ({
+      document: performance.timeOrigin,
+      count: (window as unknown as { __longTasks?: number[] }).__longTasks?.length ?? 0,
+    }));
+  const before = await mark().catch(() => ({ document: NaN, count: 0 }));
+  await action();
+  // Long tasks are reported once they end, a little later: two frames and a pause.
+  await page.evaluate(
+    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 300)))),
+  );
+  const after = await mark();
+  const all = await longTasks(page);
+  const tasks = all.slice(after.document === before.document ? before.count : 0).map((d) => Math.round(d));
+  const longest = Math.max(0, ...tasks);
+  const over50 = tasks.filter((d) => d > 50).length;
+  console.log(
+    `main-thread long tasks, ${phase}: longest ${longest} ms, ${over50} over 50 ms [${tasks.join(', ')}]; ` +
+      `goal (none over 50 ms) ${over50 === 0 ? 'met' : 'not met'}`,
+  );
+  return { phase, tasks, longest, over50 };
+}
+
 /**
  * A page that records main-thread long tasks from its first script on, and collects console
  * errors and uncaught exceptions; a test fails if any appear.

@@ -1,5 +1,4 @@
-import { useEffect, useState } from 'react';
-import { Charts } from './components/Charts';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { DatasetPanel } from './components/DatasetPanel';
 import { DesignPanel } from './components/DesignPanel';
 import { Header } from './components/Header';
@@ -7,11 +6,20 @@ import { ModelPanel } from './components/ModelPanel';
 import { PromptPanel } from './components/PromptPanel';
 import { RunResult } from './components/RunResult';
 import { RunsPanel } from './components/RunsPanel';
-import { SearchPanel } from './components/search/SearchPanel';
 import { TrainControls } from './components/TrainControls';
 import { RunViews } from './components/views/RunViews';
 import { ShareLink } from './components/views/ShareLink';
 import { useApp } from './store';
+
+// Recharts and the search are loaded after the page shows (code split): the first task does less,
+// and each part is parsed and mounted in tasks of its own.
+const Charts = lazy(() => import('./components/Charts').then((m) => ({ default: m.Charts })));
+const SearchPanel = lazy(() => import('./components/search/SearchPanel').then((m) => ({ default: m.SearchPanel })));
+
+/** Where the training curves come: the same card, empty, while their code loads. */
+const chartsLoading = (
+  <section className="card charts" aria-label="Training curves" data-points={0} style={{ minHeight: 280 }} />
+);
 
 type Tab = 'run' | 'search';
 const TAB_KEY = 'autovp.tab';
@@ -84,7 +92,9 @@ export function App() {
           {tab === 'run' ? (
             <div className="tab-panel" role="tabpanel" id="panel-run" aria-labelledby="tab-run">
               <TrainControls />
-              <Charts />
+              <Suspense fallback={chartsLoading}>
+                <Charts />
+              </Suspense>
               <RunResult />
               <RunViews />
               <RunsPanel />
@@ -92,7 +102,9 @@ export function App() {
             </div>
           ) : (
             <div className="tab-panel" role="tabpanel" id="panel-search" aria-labelledby="tab-search">
-              <SearchPanel onShowRun={() => show('run')} />
+              <Suspense fallback={<p className="muted">Loading the search…</p>}>
+                <SearchPanel onShowRun={() => show('run')} />
+              </Suspense>
             </div>
           )}
         </div>

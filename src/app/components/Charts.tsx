@@ -1,8 +1,10 @@
-import { memo, useMemo } from 'react';
+import { memo, useDeferredValue, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { BatchMetrics, EpochMetrics } from '../../worker/api';
 import { isBusy, useApp } from '../store';
 import { accuracyAxis, epochAxis, lossAxis, tooltipValue } from './chartAxes';
+import { useNextFrame } from './nextFrame';
+import { thinPoints } from './thinPoints';
 
 /** Okabe–Ito colours: distinguishable with every common colour-vision deficiency. */
 export const COLORS = { train: '#0072B2', trainSmooth: '#56B4E9', val: '#D55E00' };
@@ -17,15 +19,18 @@ interface Point {
   valAcc?: number;
 }
 
-/** Batch points at fractional epochs (exponentially smoothed) plus validation points at epoch ends. */
+/**
+ * Batch points at fractional epochs (exponentially smoothed; a long run's thinned to a few hundred)
+ * plus validation points at epoch ends.
+ */
 export function chartPoints(batches: BatchMetrics[], epochs: EpochMetrics[]): Point[] {
-  const points: Point[] = [];
+  const trained: Point[] = [];
   let sl = NaN;
   let sa = NaN;
   for (const b of batches) {
     sl = Number.isNaN(sl) ? b.loss : 0.8 * sl + 0.2 * b.loss;
     sa = Number.isNaN(sa) ? b.accuracy : 0.8 * sa + 0.2 * b.accuracy;
-    points.push({
+    trained.push({
       epoch: b.epoch + (b.batch + 1) / b.batchesPerEpoch,
       trainLoss: b.loss,
       trainAcc: b.accuracy,
@@ -33,6 +38,7 @@ export function chartPoints(batches: BatchMetrics[], epochs: EpochMetrics[]): Po
       smoothAcc: sa,
     });
   }
+  const points = thinPoints(trained);
   for (const e of epochs) points.push({ epoch: e.epoch + 1, valLoss: e.valLoss, valAcc: e.valAcc });
   return points.sort((a, b) => a.epoch - b.epoch);
 }
@@ -87,6 +93,10 @@ const Chart = memo(function Chart({
   title: string;
   empty: string | null;
 }) {
+  // A chart's first render is its costliest (recharts' code runs for the first time): the axes
+  // come first, the curves a frame later, the tooltip a frame after that, each in a task of its own.
+  const lines = useNextFrame(true, false);
+  const tooltip = useNextFrame(lines, false);
   const { x, y, batchPoints } = useMemo(() => {
     let maxEpoch = 0;
     let batchPoints = 0;
@@ -94,7 +104,8 @@ const Chart = memo(function Chart({
     for (const p of points) {
       maxEpoch = Math.max(maxEpoch, p.epoch);
       if (p.trainLoss !== undefined) batchPoints++;
-      if (metric === 'Loss') for (const v of [p.trainLoss, p.smoothLoss, p.valLoss]) if (v !== undefined) values.push(v);
+      if (metric === 'Loss')
+        for (const v of [p.trainLoss, p.smoothLoss, p.valLoss]) if (v !== undefined) values.push(v);
     }
     return { x: epochAxis(maxEpoch), y: metric === 'Acc' ? accuracyAxis() : lossAxis(values), batchPoints };
   }, [points, metric]);
@@ -118,24 +129,27 @@ const Chart = memo(function Chart({
               label={{ value: 'epoch', position: 'insideBottom', offset: 4 }}
             />
             <YAxis domain={y.domain} ticks={y.ticks} interval={0} tickFormatter={y.format} width={Y_AXIS_WIDTH} />
-            <Tooltip
-              formatter={(v) => (typeof v === 'number' ? tooltipValue(metric, v) : String(v))}
-              labelFormatter={(v) => `epoch ${Number(v).toFixed(2)}`}
-            />
-            {SERIES.map((s) => (
-              <Line
-                key={s.key}
-                dataKey={`${s.key}${metric}`}
-                name={s.name}
-                stroke={s.color}
-                strokeWidth={s.width}
-                strokeDasharray={s.dash}
-                // The dash of the line must not break the validation dots' outline.
-                dot={s.key === 'val' ? { r: 4, strokeDasharray: '0' } : lone}
-                isAnimationActive={false}
-                connectNulls
+            {tooltip && (
+              <Tooltip
+                formatter={(v) => (typeof v === 'number' ? tooltipValue(metric, v) : String(v))}
+                labelFormatter={(v) => `epoch ${Number(v).toFixed(2)}`}
               />
-            ))}
+            )}
+            {lines &&
+              SERIES.map((s) => (
+                <Line
+                  key={s.key}
+                  dataKey={`${s.key}${metric}`}
+                  name={s.name}
+                  stroke={s.color}
+                  strokeWidth={s.width}
+                  strokeDasharray={s.dash}
+                  // The dash of the line must not break the validation dots' outline.
+                  dot={s.key === 'val' ? { r: 4, strokeDasharray: '0' } : lone}
+                  isAnimationActive={false}
+                  connectNulls
+                />
+              ))}
           </LineChart>
         </ResponsiveContainer>
         {empty && (
@@ -155,16 +169,30 @@ const Chart = memo(function Chart({
 export function Charts() {
   const batches = useApp((s) => s.run.batches);
   const epochs = useApp((s) => s.run.epochs);
-  const training = useApp((s) => isBusy(s.run));
-  const points = useMemo(() => chartPoints(batches, epochs), [batches, epochs]);
-  const empty = points.length === 0 ? emptyChartText(training) : null;
+  const busy = useApp((s) => isBusy(s.run));
+  const live = useMemo(() => chartPoints(batches, epochs), [batches, epochs]);
+  // Recharts redraws a whole chart in one go (50–100 ms on a slow machine): the charts follow the
+  // store in a transition (rendered in slices, not in the task of a click or a worker message), and
+  // the accuracy chart a frame after the loss chart, so that each redraw is a main-thread task of
+  // its own, not one twice as long.
+  const points = useDeferredValue(live);
+  const training = useDeferredValue(busy);
+  const shown = useMemo(() => ({ points, training }), [points, training]);
+  const later = useNextFrame(shown);
+  // Mounting a chart is its costliest render: the second one mounts a frame after the first.
+  const second = useNextFrame(true, false);
+  const empty = (p: Point[], training: boolean) => (p.length === 0 ? emptyChartText(training) : null);
   // The charts are mounted from the start: mounting recharts is the costliest render, and doing it
   // when the first batch arrives would block the page mid-training.
   return (
     <section className="card charts" aria-label="Training curves" data-points={points.length}>
       <ChartLegend />
-      <Chart points={points} metric="Loss" title="Loss (cross-entropy)" empty={empty} />
-      <Chart points={points} metric="Acc" title="Accuracy" empty={empty} />
+      <Chart points={points} metric="Loss" title="Loss (cross-entropy)" empty={empty(points, training)} />
+      {second ? (
+        <Chart points={later.points} metric="Acc" title="Accuracy" empty={empty(later.points, later.training)} />
+      ) : (
+        <figure className="chart" aria-label="Accuracy" />
+      )}
     </section>
   );
 }

@@ -1,9 +1,11 @@
-import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import type { RunExportKind, StoredRunInfo, StoredRunStatus } from '../../worker/api';
 import { percent } from '../format';
 import { isBusy, useApp } from '../store';
-import { RunsCompareChart } from './views/RunsCompareChart';
 import { MAPPING_NAMES } from './views/viewText';
+
+/** Loaded with recharts, after the page shows (see App). */
+const RunsCompareChart = lazy(() => import('./views/RunsCompareChart').then((m) => ({ default: m.RunsCompareChart })));
 
 const STATUS: Record<StoredRunStatus, string> = {
   training: 'training',
@@ -379,7 +381,11 @@ export function RunsPanel() {
           ))}
         </ul>
       )}
-      {runs && runs.length > 0 && <RunsCompareChart />}
+      {runs && runs.length > 0 && (
+        <Suspense fallback={null}>
+          <RunsCompareChart />
+        </Suspense>
+      )}
     </section>
   );
 }

@@ -9,6 +9,7 @@ import type {
   TrainPhase,
 } from '../../worker/api';
 import { engine } from '../engine';
+import { frameBatcher } from './frameBatcher';
 import { stopAgainAfter } from './stopAgain';
 import { errorMessage, type Slice } from './types';
 
@@ -60,19 +61,30 @@ export const createRunSlice: Slice<RunSlice> = (set, get) => ({
   async train() {
     const { datasetId, modelId, design, data, baseline, resumeFrom } = get();
     set({ run: { ...idleRun, status: 'running' } });
+    // Events reach the store once per frame, all that came since: one render per frame at most.
+    const events = frameBatcher<TrainEvent>((batch) =>
+      set((s) => {
+        let run = s.run;
+        let backend = s.backend;
+        for (const event of batch) {
+          run = applyEvent(run, event);
+          if (event.type === 'backend-switched') backend = event.backend;
+        }
+        return { run, backend };
+      }),
+    );
     const onEvent = (event: TrainEvent) => {
       if (stopAgainAfter(event, get().run.status)) void engine.api().stop();
-      set((s) => ({
-        run: applyEvent(s.run, event),
-        ...(event.type === 'backend-switched' ? { backend: event.backend } : {}),
-      }));
+      events.push(event);
     };
     try {
       const summary = await engine
         .api()
         .train({ datasetId, modelId, design, data, baseline, ...(resumeFrom ? { resumeFrom } : {}) }, proxy(onEvent));
+      events.flush();
       set((s) => ({ run: { ...s.run, summary, status: summary.stopped ? 'stopped' : 'done', phase: null } }));
     } catch (e) {
+      events.flush();
       set((s) => ({ run: { ...s.run, status: 'error', error: errorMessage(e), phase: null } }));
     }
   },

@@ -1,4 +1,4 @@
-import { memo, useMemo } from 'react';
+import { memo, useDeferredValue, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { StoredRunInfo } from '../../../worker/api';
 import { percent } from '../../format';
@@ -73,7 +73,8 @@ export function RunsCompareChart() {
     () => ids.map((id) => runs?.find((r) => r.id === id)).filter((r): r is StoredRunInfo => Boolean(r)),
     [ids, runs],
   );
-  const series = useMemo(() => seriesOf(chosen), [chosen]);
+  // The chart follows a tick in a transition: rendered in slices, not in the click's task.
+  const series = useDeferredValue(useMemo(() => seriesOf(chosen), [chosen]));
   const drawn = series.filter((s) => s.points.length > 0);
   return (
     <figure
