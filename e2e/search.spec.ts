@@ -9,8 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { BrowserContext, Locator, Page } from '@playwright/test';
+import { join } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
 import { decodeSafetensors } from '../src/engine/export/safetensors';
 import { expect, setNumber, test } from './fixtures';
 
@@ -58,9 +58,10 @@ test('an AutoVP search of 12 configurations resumes after a reload, finishes wit
   const models = page.getByTestId('axis-models');
   // The model of panel 2 (the default, darknet-tiny) is ticked; this search is on the two MobileNetV2s.
   await expect(models.getByRole('checkbox', { name: /^Darknet tiny/ })).toBeChecked();
-  await models.getByRole('checkbox', { name: /^Darknet tiny/ }).uncheck();
+  // At least one model stays ticked: tick the two MobileNetV2s before unticking darknet-tiny.
   await models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ }).check();
   await models.getByRole('checkbox', { name: /^MobileNetV2 1\.4 "mid"/ }).check();
+  await models.getByRole('checkbox', { name: /^Darknet tiny/ }).uncheck();
   await setNumber(page, 'Maximum epochs', 2);
   await setNumber(page, 'Grace period (epochs)', 1);
   await setNumber(page, 'Final epochs for the winner', 1);
@@ -174,37 +175,11 @@ test('an AutoVP search of 12 configurations resumes after a reload, finishes wit
   console.log(`search test: ${searchMinutes.toFixed(1)} min to the final result; VP test ${vpTest}, LP test ${lpTest}`);
 });
 
-/** darknet-tiny's local copy (../shared), answering its public URLs; nothing else leaves the machine. */
-const DARKNET = resolve(import.meta.dirname, '../../shared/models/darknet-tiny');
-const darknet = JSON.parse(readFileSync(resolve(import.meta.dirname, '../models/darknet-tiny.json'), 'utf8')) as {
-  weights: { url: string };
-  sourceClasses: { url: string };
-};
-
-async function mirrorDarknet(context: BrowserContext): Promise<void> {
-  const base = darknet.weights.url.slice(0, darknet.weights.url.lastIndexOf('/') + 1);
-  const headers = {
-    'access-control-allow-origin': '*',
-    'cross-origin-resource-policy': 'cross-origin',
-    'content-type': 'application/octet-stream',
-  };
-  await context.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, async (route) => {
-    const url = route.request().url();
-    let file: string | null = null;
-    if (url.startsWith(base)) file = join(DARKNET, url.slice(base.length).replace(/\?.*$/, ''));
-    if (url === darknet.sourceClasses.url) file = join(DARKNET, 'classes.json');
-    if (file && existsSync(file)) await route.fulfill({ status: 200, body: readFileSync(file), headers });
-    else await route.abort('internetdisconnected');
-  });
-}
-
 test('one-to-one mappings in a search: SemanticMap, FreqMap and IterMap trials on a 1000-class model', async ({
   page,
-  context,
 }) => {
-  test.skip(!existsSync(join(DARKNET, 'model.json')), `needs the local darknet-tiny copy at ${DARKNET}`);
+  // darknet-tiny is bundled (the default model): offline, with its class names for SemanticMap.
   test.setTimeout(8 * 60_000);
-  await mirrorDarknet(context);
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
   await page.getByRole('radio', { name: /^Fashion-MNIST/ }).check();
@@ -215,8 +190,8 @@ test('one-to-one mappings in a search: SemanticMap, FreqMap and IterMap trials o
 
   await page.getByTestId('search-tab').click();
   const models = page.getByTestId('axis-models');
-  await models.getByRole('checkbox', { name: /^Darknet tiny/ }).check();
-  await models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ }).uncheck();
+  await expect(models.getByRole('checkbox', { name: /^Darknet tiny/ })).toBeChecked();
+  await expect(models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ })).not.toBeChecked();
   await page
     .getByTestId('axis-mappings')
     .getByRole('checkbox', { name: /^FullyMap/ })
