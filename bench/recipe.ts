@@ -1,5 +1,5 @@
 /**
- * `npm run bench:recipe -- [--plan default|mappings|all] [--seeds 1,2,3] [--jobs 1] [--out bench/recipe]`
+ * `npm run bench:recipe -- [--plan default|mappings|all] [--seeds 1,2,3] [--tasks mnist,fashion-mnist,shapes] [--jobs 1] [--out bench/recipe]`
  *
  * Accuracy of visual-prompting designs at the app's default budget, measured with the `autovp`
  * CLI (the same engine as the app) on the built-in datasets and a drawn-shapes folder that
@@ -7,7 +7,9 @@
  * (mean ± sample standard deviation over the seeds), the linear-probing baseline on the same
  * images (pooled penultimate features; the flattened-features probe beside it), chance, training
  * speed and wall time. Writes OUT/results.json (every run) and OUT/results.md (the table), and
- * prints the table. Runs are independent processes (`--jobs` at a time).
+ * prints the table. Runs are independent processes (`--jobs` at a time); a run whose folder already
+ * holds the metrics of the same arguments is read back, not repeated, so an interrupted bench resumes
+ * and plans that share runs (the default is in every plan) share them.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,8 @@ interface Design {
   args: string[];
 }
 interface Task {
+  /** Its name for --tasks. */
+  id: string;
   data: string;
   label: string;
   classes: number;
@@ -40,6 +44,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '1' },
     out: { type: 'string', default: join(ROOT, 'bench', 'recipe') },
     model: { type: 'string', default: 'darknet-tiny' },
+    tasks: { type: 'string', default: 'mnist,fashion-mnist,shapes' },
   },
 });
 const OUT = resolve(values.out);
@@ -49,11 +54,16 @@ const SHAPES = join(OUT, 'drawn-shapes');
 const DEFAULT_SELECT = ['--train-images', '1000', '--val-images', '200', '--test-images', '300'];
 const DEFAULT_DESIGN = ['--prompt', 'pad', '--scale', '1', '--epochs', '2', '--batch', '32', '--lr', '0.003'];
 
-const TASKS: Task[] = [
-  { data: 'mnist', label: 'MNIST', classes: 10, select: DEFAULT_SELECT },
-  { data: 'fashion-mnist', label: 'Fashion-MNIST', classes: 10, select: DEFAULT_SELECT },
-  { data: SHAPES, label: 'drawn shapes (6 classes)', classes: 6, select: ['--val-images', '60', '--test-images', '300'] },
+const ALL_TASKS: Task[] = [
+  { id: 'mnist', data: 'mnist', label: 'MNIST', classes: 10, select: DEFAULT_SELECT },
+  { id: 'fashion-mnist', data: 'fashion-mnist', label: 'Fashion-MNIST', classes: 10, select: DEFAULT_SELECT },
+  { id: 'shapes', data: SHAPES, label: 'drawn shapes (6 classes)', classes: 6, select: ['--val-images', '60', '--test-images', '300'] },
 ];
+const TASKS = values.tasks.split(',').map((id) => {
+  const task = ALL_TASKS.find((t) => t.id === id);
+  if (!task) throw new Error(`--tasks: "${id}" is not one of ${ALL_TASKS.map((t) => t.id).join(', ')}`);
+  return task;
+});
 
 const DESIGNS: Record<string, Design[]> = {
   default: [{ name: 'FullyMap (the default)', args: ['--mapping', 'fully'] }],
@@ -94,11 +104,14 @@ function runCli(args: string[]): Promise<{ code: number; log: string }> {
 async function runOne(task: Task, design: Design, seed: number): Promise<RunResult> {
   const dir = join(OUT, 'runs', `${task.label.replace(/\W+/g, '-')}-${design.name.replace(/\W+/g, '-')}-s${seed}`);
   const args = ['--data', task.data, '--model', values.model, ...task.select, ...DEFAULT_DESIGN, ...design.args];
-  const { code, log } = await runCli([...args, '--seed', String(seed), '--out', dir, '--quiet']);
+  const argsFile = join(dir, 'bench-args.json');
+  const done = existsSync(argsFile) && readFileSync(argsFile, 'utf8') === JSON.stringify(args) && existsSync(join(dir, 'metrics.json'));
+  const { code, log } = done ? { code: 0, log: '' } : await runCli([...args, '--seed', String(seed), '--out', dir, '--quiet']);
   const base = { task: task.label, design: design.name, seed };
   if (code !== 0 || !existsSync(join(dir, 'metrics.json'))) {
     return { ...base, valAcc: null, testAcc: null, lpTest: null, lpExtraTest: null, imagesPerSecond: null, trainSeconds: null, totalSeconds: null, error: log.trim().split('\n').at(-1) ?? `exit ${code}` };
   }
+  if (!done) writeFileSync(argsFile, JSON.stringify(args));
   const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
   const trained = (m.counts?.train ?? 0) * (m.epochs?.length ?? 0);
   return {

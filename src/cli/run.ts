@@ -5,17 +5,17 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_DESIGN, mappingCapacityProblem, type VPDesign } from '../engine/config';
+import { DEFAULT_DESIGN, type VPDesign } from '../engine/config';
 import type { Dataset } from '../engine/data/imageSet';
-import { ALPHA_BACKGROUND, type ImportedDatasetInfo } from '../engine/data/importedDataset';
 import { snapshotModel } from '../engine/export/loadPrompt';
-import { buildPromptFile, type PromptPreprocessing, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
-import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
-import { type Evaluation, evaluate } from '../engine/train/evaluate';
+import { buildPromptFile, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
+import { preprocessingOf } from '../engine/run/preprocessing';
+import { runTraining } from '../engine/run/trainingRun';
+import type { Evaluation } from '../engine/train/evaluate';
 import { featureDims, linearBaselines, type ProbeResult } from '../engine/train/linearProbe';
-import { type DataSelection, type RunSplits, selectSplits } from '../engine/train/runSplits';
-import { type EpochMetrics, trainVisualPrompt } from '../engine/train/trainer';
-import { type SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
+import type { DataSelection, RunSplits } from '../engine/train/runSplits';
+import type { EpochMetrics } from '../engine/train/trainer';
+import type { SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
 import type { ParsedOptions } from './args';
 import type { BackendInfo } from './backend';
 import { type LoadedData, loadData, publicBytes, relabelAll } from './data';
@@ -117,29 +117,6 @@ export function designFromOptions(o: ParsedOptions): VPDesign {
     batchSize: opt<number>(o, 'batch') ?? DEFAULT_DESIGN.batchSize,
     seed: opt<number>(o, 'seed') ?? DEFAULT_DESIGN.seed,
   };
-}
-
-/** How the dataset's images became base images (as the app records it). */
-export function preprocessingOf(d: Dataset, baseSize: number): PromptPreprocessing {
-  const meta = d.meta as Partial<ImportedDatasetInfo>;
-  const common = { baseSize, resize: 'bilinear-half-pixel', values: 'uint8/255', grayscale: 'repeat-to-rgb' } as const;
-  if (meta.imported && meta.preprocessing) {
-    return {
-      ...common,
-      fit: meta.preprocessing.fit,
-      alphaBackground: [...(meta.alphaBackground ?? meta.preprocessing.alphaBackground)],
-      workingSize: meta.preprocessing.workingSize,
-      dataset: meta.preprocessing,
-    };
-  }
-  return { ...common, fit: 'crop', alphaBackground: [...ALPHA_BACKGROUND], workingSize: null, dataset: null };
-}
-
-/** Refuses one-to-one mappings the model cannot serve, before anything trains. */
-export function checkMappingCapacity(design: VPDesign, numSource: number, numTarget: number, modelName: string): void {
-  if (design.labelMapping === 'fully') return;
-  const problem = mappingCapacityProblem(numSource, numTarget, design.k);
-  if (problem) throw new CliError(`${modelName}: ${problem}`);
 }
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
@@ -254,6 +231,30 @@ export async function writeAtomic(path: string, data: string | Uint8Array): Prom
   await rename(tmp, path);
 }
 
+/** The splits of a run, and where its test images come from, in words. */
+function splitsLine(splits: RunSplits, selection: DataSelection, data: RunData): string {
+  const where =
+    data.testSource === 'carved'
+      ? ` (test: ${Math.round((selection.testFraction ?? 0) * 100)}% of every class, held out by the seed)`
+      : data.testSource === 'test-data'
+        ? ' (test: --test-data)'
+        : data.testSource === 'test-split'
+          ? ` (test: ${data.train.kind === 'builtin' ? `the test split of ${data.train.location}` : 'the test/ folder'})`
+          : '';
+  return `Splits: ${splits.train.indices.length} train, ${splits.val.indices.length} validation, ${splits.test?.indices.length ?? 0} test images${where}`;
+}
+
+/** What trains, in words: the parameter count by part and the optimiser. */
+function trainingLine(vp: VisualPromptModel, design: VPDesign): string {
+  const counted = vp.trainableParameters();
+  const parts = [
+    `prompt ${counted.prompt.toLocaleString('en-US')}`,
+    ...(counted.resize ? ['scale 1'] : []),
+    ...(counted.mapping ? [`mapping ${counted.mapping.toLocaleString('en-US')}`] : []),
+  ];
+  return `Training ${counted.total.toLocaleString('en-US')} parameters (${parts.join(' + ')}) for ${design.epochs} epoch${design.epochs === 1 ? '' : 's'} (batch ${design.batchSize}, ${design.optimizer} lr ${design.learningRate}, ${design.schedule} schedule)…`;
+}
+
 /** Trains, tests and writes OUT/metrics.json and OUT/prompt.safetensors. */
 export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
   const { env, progress, model, source, data, selection, design } = input;
@@ -261,104 +262,85 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
   const d = data.dataset;
   const classes = d.meta.classes;
   const numTarget = classes.length;
-  checkMappingCapacity(design, source.numSource, numTarget, model.manifest.name);
-  const splits = selectSplits(d, selection, design.seed);
-  if (splits.train.indices.length === 0)
-    throw new CliError('No training images are left after holding out validation and test images.');
-  progress.line(
-    `Splits: ${splits.train.indices.length} train, ${splits.val.indices.length} validation, ${splits.test?.indices.length ?? 0} test images` +
-      (data.testSource === 'carved'
-        ? ` (test: ${Math.round((selection.testFraction ?? 0) * 100)}% of every class, held out by the seed)`
-        : data.testSource === 'test-data'
-          ? ' (test: --test-data)'
-          : data.testSource === 'test-split'
-            ? ` (test: ${data.train.kind === 'builtin' ? `the test split of ${data.train.location}` : 'the test/ folder'})`
-            : ''),
-  );
-
-  let semantic: Awaited<ReturnType<typeof prepareSemanticMapping>> | null = null;
-  if (design.labelMapping === 'semantic') {
-    const names = await model.classNames();
-    if (!names) {
-      throw new CliError(`SemanticMap needs the class names of ${model.manifest.name}.`, [
-        'Put a classes.json (a JSON list) or labels.txt (one per line) beside its model.json, or choose another mapping.',
-      ]);
-    }
-    try {
-      semantic = await prepareSemanticMapping({
-        sourceNames: names,
-        targetNames: classes,
-        k: design.k,
-        numSource: source.numSource,
-        fetchBytes: publicBytes(env),
-        modelName: model.manifest.name,
-        textImage: model.manifest.textImage,
-      });
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
-  }
-
-  const vp = new VisualPromptModel(source, design, numTarget);
+  const epochs = design.epochs;
+  // The model, once built: disposed of however the run ends.
+  const built: { model: VisualPromptModel | null } = { model: null };
+  let trainedSeconds = 0;
+  let baselineSkipped: string | null = null;
   try {
-    if (semantic) {
-      setSemanticAssignment(vp.mapping, semantic.assignment);
-      const pairs = semantic.report.assignedNames.map((n, t) => `${classes[t]} → ${n.join(' / ')}`);
-      progress.line(`SemanticMap: ${pairs.slice(0, 6).join('; ')}${pairs.length > 6 ? '; …' : ''}`);
-    }
-    const counted = vp.trainableParameters();
-    const parameters = counted.total;
-    const parts = [
-      `prompt ${counted.prompt.toLocaleString('en-US')}`,
-      ...(counted.resize ? ['scale 1'] : []),
-      ...(counted.mapping ? [`mapping ${counted.mapping.toLocaleString('en-US')}`] : []),
-    ];
-    progress.line(
-      `Training ${parameters.toLocaleString('en-US')} parameters (${parts.join(' + ')}) for ${design.epochs} epoch${design.epochs === 1 ? '' : 's'} (batch ${design.batchSize}, ${design.optimizer} lr ${design.learningRate}, ${design.schedule} schedule)…`,
-    );
-    const epochs = design.epochs;
-    const result = await trainVisualPrompt(vp, splits.train, splits.val, {
-      onBatch: (m) => {
-        const perStep = m.elapsedSeconds / m.step;
-        const eta = (m.totalSteps - m.step) * perStep;
-        progress.status(
-          `epoch ${m.epoch + 1}/${epochs}  batch ${m.batch + 1}/${m.batchesPerEpoch}  loss ${m.loss.toFixed(4)}  acc ${percent(m.accuracy)}  ` +
-            `${m.imagesPerSecond.toFixed(1)} img/s  ETA ${formatDuration(eta)}${m.scale !== undefined ? `  scale ${m.scale.toFixed(3)}` : ''}`,
-        );
-      },
-      onEpoch: (m: EpochMetrics) => {
-        progress.line(
-          `epoch ${m.epoch + 1}/${epochs}: train loss ${m.trainLoss.toFixed(4)} acc ${percent(m.trainAcc)} · val loss ${m.valLoss.toFixed(4)} acc ${percent(m.valAcc)} · ${formatDuration(m.seconds)}`,
-        );
-      },
-      onMapping: (epoch) => {
-        if (design.labelMapping === 'iter' || epoch === 0)
+    const run = await runTraining<Baselines>({
+      source,
+      modelName: model.manifest.name,
+      textImage: model.manifest.textImage,
+      dataset: d,
+      selection,
+      design,
+      classNames: () => model.classNames(),
+      fetchBytes: publicBytes(env),
+      baseline: input.baseline
+        ? async (splits) => {
+            const images = splits.train.indices.length + splits.val.indices.length + (splits.test?.indices.length ?? 0);
+            const pooledBytes = featureDims(source).pooled * 4 * images;
+            if (pooledBytes > MAX_FEATURE_BYTES) {
+              baselineSkipped = `the features of ${images} images would take ${(pooledBytes / 1e9).toFixed(1)} GB; use --train-images to probe fewer`;
+              progress.line(`Linear-probing baseline skipped: ${baselineSkipped}.`);
+              return null;
+            }
+            return linearBaseline(source, splits, numTarget, design, progress);
+          }
+        : null,
+      hooks: {
+        onReady: ({ model: vp, splits, semantic }) => {
+          built.model = vp;
+          progress.line(splitsLine(splits, selection, data));
+          if (semantic) {
+            const pairs = semantic.assignedNames.map((n, t) => `${classes[t]} → ${n.join(' / ')}`);
+            progress.line(`SemanticMap: ${pairs.slice(0, 6).join('; ')}${pairs.length > 6 ? '; …' : ''}`);
+          }
+          progress.line(trainingLine(vp, design));
+        },
+        onBatch: (m) => {
+          const perStep = m.elapsedSeconds / m.step;
+          const eta = (m.totalSteps - m.step) * perStep;
           progress.status(
-            `  ${design.labelMapping === 'iter' ? 'IterMap' : 'FreqMap'}: mapping computed before epoch ${epoch + 1}`,
-            true,
+            `epoch ${m.epoch + 1}/${epochs}  batch ${m.batch + 1}/${m.batchesPerEpoch}  loss ${m.loss.toFixed(4)}  acc ${percent(m.accuracy)}  ` +
+              `${m.imagesPerSecond.toFixed(1)} img/s  ETA ${formatDuration(eta)}${m.scale !== undefined ? `  scale ${m.scale.toFixed(3)}` : ''}`,
           );
+        },
+        onEpoch: (m: EpochMetrics) => {
+          progress.line(
+            `epoch ${m.epoch + 1}/${epochs}: train loss ${m.trainLoss.toFixed(4)} acc ${percent(m.trainAcc)} · val loss ${m.valLoss.toFixed(4)} acc ${percent(m.valAcc)} · ${formatDuration(m.seconds)}`,
+          );
+        },
+        onMapping: (epoch) => {
+          if (design.labelMapping === 'iter' || epoch === 0)
+            progress.status(
+              `  ${design.labelMapping === 'iter' ? 'IterMap' : 'FreqMap'}: mapping computed before epoch ${epoch + 1}`,
+              true,
+            );
+        },
+        onTrained: () => {
+          trainedSeconds = (performance.now() - started) / 1000;
+        },
+        onPhase: (phase) => {
+          if (phase === 'testing') progress.status('Testing…', true);
+        },
       },
+    }).catch((e: unknown) => {
+      // The engine's refusals (mapping capacity, SemanticMap) are the user's to fix.
+      throw e instanceof Error && !built.model ? new CliError(e.message) : e;
     });
-    const trainedSeconds = (performance.now() - started) / 1000;
-
-    let test: Evaluation | null = null;
-    if (splits.test) {
-      progress.status('Testing…', true);
-      test = await evaluate(vp, splits.test, design.batchSize);
+    const { test, baseline, splits } = run;
+    const result = run.trained;
+    const counted = run.model.trainableParameters();
+    const parameters = counted.total;
+    if (test) {
       progress.clear();
       progress.line(
         `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}), loss ${test.loss.toFixed(4)}`,
       );
     }
-    let baseline: Baselines | null = null;
-    let baselineSkipped: string | null = null;
-    const images = splits.train.indices.length + splits.val.indices.length + (splits.test?.indices.length ?? 0);
-    const pooledBytes = featureDims(source).pooled * 4 * images;
-    if (input.baseline && pooledBytes > MAX_FEATURE_BYTES) {
-      baselineSkipped = `the features of ${images} images would take ${(pooledBytes / 1e9).toFixed(1)} GB; use --train-images to probe fewer`;
-      progress.line(`Linear-probing baseline skipped: ${baselineSkipped}.`);
-    } else if (input.baseline) {
-      baseline = await linearBaseline(source, splits, numTarget, design, progress);
+    if (baseline) {
       const { pooled, flattened } = baseline;
       progress.line(
         `linear probing (pooled ${pooled.featureDim.toLocaleString('en-US')}-d features, ${pooled.parameters.toLocaleString('en-US')} parameters): test accuracy ${percent(pooled.test?.accuracy)}, validation ${percent(pooled.validationAccuracy)}`,
@@ -376,7 +358,7 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
     }
 
     // The prompt file, as the app exports it.
-    const state = await snapshotModel(vp)();
+    const state = await snapshotModel(run.model)();
     const selectionRecord = { ...selection } as Record<string, number | undefined>;
     const promptBytes = buildPromptFile({
       ...state,
@@ -488,6 +470,6 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
       metricsPath,
     };
   } finally {
-    vp.dispose();
+    built.model?.dispose();
   }
 }

@@ -1,12 +1,13 @@
 /** `autovp train`. */
 import { join, resolve } from 'node:path';
 import { sourceClassCount } from '../engine/models/classNames';
+import { checkMappingCapacity } from '../engine/run/trainingRun';
 import type { ParsedOptions } from './args';
 import { describeBackend, initBackend, type CliBackend } from './backend';
-import { type CliEnv, shownPath } from './env';
+import { type CliEnv, CliError, shownPath } from './env';
 import { buildSource, type FolderModelOptions, resolveModel } from './models';
 import { Progress, percent } from './progress';
-import { checkMappingCapacity, dataSelection, designFromOptions, loadRunData, trainOne } from './run';
+import { dataSelection, designFromOptions, loadRunData, trainOne } from './run';
 
 export function folderModelOptions(o: ParsedOptions): FolderModelOptions {
   return {
@@ -26,7 +27,11 @@ export async function runTrain(o: ParsedOptions, env: CliEnv): Promise<number> {
   for (const n of model.notes) progress.line(n);
   const data = await loadRunData(o, env, progress);
   // Refuse an impossible one-to-one mapping before loading (or downloading) any weights.
-  checkMappingCapacity(design, sourceClassCount(model.manifest), data.dataset.meta.classes.length, model.manifest.name);
+  try {
+    checkMappingCapacity(design, sourceClassCount(model.manifest), data.dataset.meta.classes.length, model.manifest.name);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   const source = buildSource(model, await model.artifacts(progress));
   try {
     const result = await trainOne({

@@ -6,25 +6,15 @@
  */
 import type { VPDesign } from '../engine/config';
 import type { Dataset } from '../engine/data/imageSet';
-import { ALPHA_BACKGROUND, type ImportedDatasetInfo } from '../engine/data/importedDataset';
 import type { LearntState } from '../engine/export/loadPrompt';
-import { buildPromptFile, type PromptMetrics, type PromptModelInfo, type PromptPreprocessing, splitMetrics } from '../engine/export/promptFile';
+import { buildPromptFile, type PromptMetrics, type PromptModelInfo, splitMetrics } from '../engine/export/promptFile';
 import { addCurvePoint } from '../engine/export/reportCharts';
+import { preprocessingOf } from '../engine/run/preprocessing';
 import type { BatchMetrics, EpochMetrics } from '../engine/train/trainer';
 import type { RunOrigin, RunSummary, StoredRunInfo, TrainRequest } from './api';
 import { holdRunLock, putRun } from './runsStore';
 
 export const GENERATOR = 'AutoVP Playground 0.1.0';
-
-/** How the dataset's images became base images: what a user's own images must go through. */
-export function preprocessingOf(d: Dataset, baseSize: number): PromptPreprocessing {
-  const meta = d.meta as Partial<ImportedDatasetInfo>;
-  const common = { baseSize, resize: 'bilinear-half-pixel', values: 'uint8/255', grayscale: 'repeat-to-rgb' } as const;
-  if (meta.imported && meta.preprocessing) {
-    return { ...common, fit: meta.preprocessing.fit, alphaBackground: [...(meta.alphaBackground ?? meta.preprocessing.alphaBackground)], workingSize: meta.preprocessing.workingSize, dataset: meta.preprocessing };
-  }
-  return { ...common, fit: 'crop', alphaBackground: [...ALPHA_BACKGROUND], workingSize: null, dataset: null };
-}
 
 const MAPPING_NAMES: Record<VPDesign['labelMapping'], string> = { random: 'RandomMap', freq: 'FreqMap', iter: 'IterMap', semantic: 'SemanticMap', fully: 'FullyMap' };
 

@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { findModel } from '../../models';
-import type { Dataset } from '../engine/data/imageSet';
 import type { BackendChoice } from '../engine/backend/selectBackend';
-import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
-import { evaluate } from '../engine/train/evaluate';
-import { selectSplits } from '../engine/train/runSplits';
-import { trainVisualPrompt } from '../engine/train/trainer';
-import { VisualPromptModel } from '../engine/train/visualPromptModel';
+import type { Dataset } from '../engine/data/imageSet';
+import { runTraining } from '../engine/run/trainingRun';
+import type { VisualPromptModel } from '../engine/train/visualPromptModel';
 import { designFor, modelFromPromptFile, snapshotModel } from '../engine/export/loadPrompt';
 import { promptModelInfo } from '../engine/export/promptFile';
-import type { BaselineSummary, EvaluationSummary, RunSummary, TrainEvent, TrainRequest } from './api';
+import type { BaselineSummary, RunSummary, TrainEvent, TrainRequest } from './api';
 import { evaluationSummary as summary, linearBaseline } from './baseline';
 import { type BaselineThread, startBaselineThread } from './baselineThread';
 import { fetchAppBytes } from './context';
@@ -17,7 +14,7 @@ import { getDataset } from './datasets';
 import { getSourceModel, modelClassNames } from './models';
 import { loadRunFile } from './runs';
 import { type RunRecorder, startRecording } from './runsRecorder';
-import { startViews } from './views';
+import { startViews, type ViewsRecorder } from './views';
 
 let stopRequested = false;
 let training = false;
@@ -77,125 +74,117 @@ async function trainAndRecord(
   const started = tf.util.now();
   onEvent({ type: 'phase', phase: 'loading-data' });
   const d = await getDataset(request.datasetId);
-  const splits = selectSplits(d, request.data, request.design.seed);
   const parent = await continuation(request, d);
   onEvent({ type: 'phase', phase: 'loading-model' });
   const source = await getSourceModel(request.modelId, (loadedBytes, totalBytes) =>
     onEvent({ type: 'model-progress', loadedBytes, totalBytes }),
   );
-  const numTarget = d.meta.classes.length;
-  // SemanticMap: match the model's class names with the dataset's (WordNet) before building.
-  const semantic =
-    !parent && request.design.labelMapping === 'semantic'
-      ? await prepareSemanticMapping({
-          sourceNames: await modelClassNames(request.modelId),
-          targetNames: d.meta.classes,
-          k: request.design.k,
-          numSource: source.numSource,
-          fetchBytes: fetchAppBytes,
-          modelName: findModel(request.modelId)?.name ?? request.modelId,
-          textImage: findModel(request.modelId)?.textImage,
-        })
-      : null;
+  const manifest = findModel(request.modelId);
   lastRun?.dispose();
-  lastRun = null;
   // Continuing: the stored prompt's structure, this request's training settings.
   const design = parent ? designFor(parent.file, request.design) : request.design;
-  const model = parent
-    ? modelFromPromptFile(source, parent.file, request.design)
-    : new VisualPromptModel(source, design, numTarget);
-  lastRun = model;
-  if (semantic) {
-    setSemanticAssignment(model.mapping, semantic.assignment);
-    onEvent({ type: 'mapping', epoch: 0, state: await model.mapping.state(), semantic: semantic.report });
-  }
-  const manifest = findModel(request.modelId);
-  const recorder: RunRecorder | null = manifest
-    ? startRecording({
-        request,
-        design,
-        dataset: d,
-        model: promptModelInfo(manifest, source.numSource),
-        origin: parent ? 'continued' : 'trained',
-        parentId: parent?.info.id ?? null,
-        valCount: splits.val.indices.length,
-      })
-    : null;
-  // Views (views.ts): prompt snapshots while training, validation predictions afterwards.
-  const views = startViews({
-    model,
-    train: splits.train,
-    val: splits.val,
-    dataset: d,
-    datasetId: request.datasetId,
-    modelId: request.modelId,
-    runId: recorder?.runId ?? null,
-    semantic: semantic?.report ?? null,
-    onEvent,
-  });
+  lastRun = parent ? modelFromPromptFile(source, parent.file, request.design) : null;
+  // Made when the model is ready: the run's record in the runs store and its views.
+  const live: { recorder: RunRecorder | null; views: ViewsRecorder | null } = { recorder: null, views: null };
   baselineThread = request.baseline ? startBaselineThread(request, backend.name) : null;
   try {
-    onEvent({ type: 'phase', phase: 'training' });
-    views.start();
-    const result = await trainVisualPrompt(model, splits.train, splits.val, {
-      onBatch: (metrics) => {
-        onEvent({ type: 'batch', metrics });
-        recorder?.batch(metrics);
-        views.batch(metrics);
-      },
-      onEpoch: (metrics) => {
-        onEvent({ type: 'epoch', metrics });
-        recorder?.epoch(metrics, snapshotModel(model));
-        views.epoch(metrics);
-      },
-      onMapping: (epoch, state) => {
-        onEvent({ type: 'mapping', epoch, state });
-        views.mapping(epoch, state);
+    const run = await runTraining<BaselineSummary>({
+      source,
+      modelName: manifest?.name ?? request.modelId,
+      textImage: manifest?.textImage,
+      dataset: d,
+      selection: request.data,
+      design,
+      resume: lastRun,
+      classNames: () => modelClassNames(request.modelId),
+      fetchBytes: fetchAppBytes,
+      // The helper thread's result, or (no thread, or it failed) the same computed here.
+      baseline: async (splits) => {
+        const inThread = await baselineThread?.result.catch(() => undefined);
+        return inThread !== undefined && !stopRequested
+          ? inThread
+          : linearBaseline(source, splits, d.meta.classes.length, request, () => stopRequested);
       },
       shouldStop: () => stopRequested,
+      hooks: {
+        onReady: async ({ model, splits, semantic }) => {
+          lastRun = model;
+          if (semantic) onEvent({ type: 'mapping', epoch: 0, state: await model.mapping.state(), semantic });
+          const recorder = manifest
+            ? startRecording({
+                request,
+                design,
+                dataset: d,
+                model: promptModelInfo(manifest, source.numSource),
+                origin: parent ? 'continued' : 'trained',
+                parentId: parent?.info.id ?? null,
+                valCount: splits.val.indices.length,
+              })
+            : null;
+          // Views (views.ts): prompt snapshots while training, validation predictions afterwards.
+          const views = startViews({
+            model,
+            train: splits.train,
+            val: splits.val,
+            dataset: d,
+            datasetId: request.datasetId,
+            modelId: request.modelId,
+            runId: recorder?.runId ?? null,
+            semantic,
+            onEvent,
+          });
+          views.start();
+          live.recorder = recorder;
+          live.views = views;
+        },
+        onPhase: (phase) =>
+          onEvent(
+            phase === 'baseline' && baselineThread
+              ? { type: 'phase', phase, detail: 'computed alongside training' }
+              : { type: 'phase', phase },
+          ),
+        onBatch: (metrics) => {
+          onEvent({ type: 'batch', metrics });
+          live.recorder?.batch(metrics);
+          live.views?.batch(metrics);
+        },
+        onEpoch: (metrics) => {
+          onEvent({ type: 'epoch', metrics });
+          if (lastRun) live.recorder?.epoch(metrics, snapshotModel(lastRun));
+          live.views?.epoch(metrics);
+        },
+        onMapping: (epoch, state) => {
+          onEvent({ type: 'mapping', epoch, state });
+          live.views?.mapping(epoch, state);
+        },
+        onTrained: async (result) => {
+          if (lastRun) live.recorder?.trained(result.validation, result.stopped, result.steps, snapshotModel(lastRun));
+          await live.views?.finish(result.validation, result.steps);
+        },
+      },
     });
-    recorder?.trained(result.validation, result.stopped, result.steps, snapshotModel(model));
-    await views.finish(result.validation, result.steps);
-    let test: EvaluationSummary | null = null;
-    if (splits.test && result.steps > 0 && !stopRequested) {
-      onEvent({ type: 'phase', phase: 'testing' });
-      test = summary(await evaluate(model, splits.test, design.batchSize));
-    }
-    let baseline: BaselineSummary | null = null;
-    if (request.baseline && !stopRequested) {
-      onEvent({
-        type: 'phase',
-        phase: 'baseline',
-        ...(baselineThread ? { detail: 'computed alongside training' } : {}),
-      });
-      // The helper thread's result, or (no thread, or it failed) the same computed here.
-      const inThread = await baselineThread?.result.catch(() => undefined);
-      baseline =
-        inThread !== undefined && !stopRequested
-          ? inThread
-          : await linearBaseline(source, splits, numTarget, request, () => stopRequested);
-    }
+    const { model, trained: result, test, baseline } = run;
     const v = result.validation;
     const runSummary: RunSummary = {
       stopped: result.stopped,
       epochs: result.epochs,
       validation: v ? summary(v) : null,
-      test,
+      test: test ? summary(test) : null,
       baseline,
       parameters: model.trainableParameters().total,
       steps: result.steps,
       seconds: (tf.util.now() - started) / 1000,
-      trainCount: splits.train.indices.length,
-      valCount: splits.val.indices.length,
+      trainCount: run.splits.train.indices.length,
+      valCount: run.splits.val.indices.length,
       testCount: test?.count ?? 0,
       backend,
-      ...(recorder ? { runId: recorder.runId } : {}),
+      ...(live.recorder ? { runId: live.recorder.runId } : {}),
     };
-    await recorder?.finish(runSummary, snapshotModel(model));
+    await live.recorder?.finish(runSummary, snapshotModel(model));
     return runSummary;
   } catch (e) {
-    views.dispose();
-    await recorder?.fail(e);
+    live.views?.dispose();
+    await live.recorder?.fail(e);
     throw e;
   } finally {
     baselineThread?.stop();
