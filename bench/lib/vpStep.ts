@@ -7,7 +7,8 @@
  * Runs in Node and in a module worker: no Node or DOM APIs here.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_DESIGN, type VPDesign } from '../../src/engine/config';
+import type { VPDesign } from '../../src/core/design/design';
+import { DEFAULT_DESIGN } from '../../src/core/design/schema';
 import { toBatchTensor } from '../../src/engine/data/batches';
 import type { ImageSet } from '../../src/engine/data/imageSet';
 import { labelsOf } from '../../src/engine/train/evaluate';

@@ -1,5 +1,5 @@
 /** The commands' options and help texts. */
-import { DEFAULT_DESIGN } from '../engine/config';
+import { DEFAULT_DESIGN } from '../core/design/schema';
 import { DEFAULT_ASHA } from '../engine/search/asha';
 import type { CommandSpec, OptionSpec } from './args';
 

@@ -5,7 +5,8 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_DESIGN, type VPDesign } from '../engine/config';
+import { DEFAULT_DESIGN } from '../core/design/schema';
+import type { VPDesign } from '../core/design/design';
 import type { Dataset } from '../engine/data/imageSet';
 import { snapshotModel } from '../engine/export/loadPrompt';
 import { buildPromptFile, promptModelInfo, splitMetrics } from '../engine/export/promptFile';

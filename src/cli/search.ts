@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { VPDesign } from '../engine/config';
+import type { VPDesign } from '../core/design/design';
 import { sourceClassCount } from '../engine/models/classNames';
 import { SourceModelHolder } from '../engine/models/modelHolder';
 import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';

@@ -3,7 +3,7 @@
  * (structured clone), so the UI never needs tfjs.
  */
 import type { BackendChoice, BackendName, BackendPreference } from '../engine/backend/selectBackend';
-import type { VPDesign } from '../engine/config';
+import type { VPDesign } from '../core/design/design';
 import type { MappingState } from '../engine/mapping/labelMapping';
 import type { SemanticMappingReport } from '../engine/mapping/semantic';
 import type { DataSelection } from '../engine/train/runSplits';

@@ -4,7 +4,7 @@
  * test metrics and summary. Writes are queued one after another and never block training; a
  * failed write (full quota) is recorded on the run and training goes on.
  */
-import type { VPDesign } from '../engine/config';
+import type { VPDesign } from '../core/design/design';
 import type { Dataset } from '../engine/data/imageSet';
 import type { LearntState } from '../engine/export/loadPrompt';
 import { buildPromptFile, type PromptMetrics, type PromptModelInfo, splitMetrics } from '../engine/export/promptFile';

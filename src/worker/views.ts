@@ -33,7 +33,7 @@ import { describeMapping, type MappingView, mappingHistory } from '../engine/vie
 import { imagePicture, sampleIndices } from '../engine/views/pictures';
 import { captureLive } from '../engine/views/capture';
 import { pictureBuffers, type PromptViews, promptViews } from '../engine/views/promptViews';
-import type { PromptActivation } from '../engine/config';
+import type { PromptActivation } from '../core/design/kinds';
 import type { PromptState } from '../engine/prompt/prompter';
 import type {
   MisclassifiedQuery,

@@ -1,5 +1,5 @@
 import { MODELS } from '../../../models';
-import { DEFAULT_DESIGN } from '../../engine/config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { DataSelection, VPDesign } from '../../worker/api';
 import type { Slice } from './types';
 

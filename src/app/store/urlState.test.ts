@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DESIGN } from '../../engine/config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
 import { decodeLink, encodeLink, type LinkConfig } from './urlState';
 
 const defaults: LinkConfig = {

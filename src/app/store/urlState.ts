@@ -6,14 +6,8 @@
  * Pure: no DOM, no store. Every value is checked on the way in; a value that is missing keeps
  * the default, one that is invalid falls back to the default with a notice saying so.
  */
-import type {
-  LabelMappingKind,
-  OptimizerKind,
-  PromptActivation,
-  PromptKind,
-  ScheduleKind,
-  VPDesign,
-} from '../../engine/config';
+import type { LabelMappingKind, OptimizerKind, PromptActivation, PromptKind, ScheduleKind } from '../../core/design/kinds';
+import type { VPDesign } from '../../core/design/design';
 import type { DataSelection } from '../../worker/api';
 
 export const LINK_VERSION = 1;

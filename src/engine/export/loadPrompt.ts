@@ -4,7 +4,7 @@
  * fresh model (import, predict, evaluate, continue training).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { VPDesign } from '../config';
+import type { VPDesign } from '../../core/design/design';
 import { FullyMapping, IndexMapping, type MappingState } from '../mapping/labelMapping';
 import type { PromptState } from '../prompt/prompter';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';

@@ -8,7 +8,8 @@
  * Plain data in, bytes out (and back): no worker, no IndexedDB, no tfjs tensors, so the worker
  * and a Node CLI share it.
  */
-import type { LabelMappingKind, PromptActivation, PromptKind, VPDesign } from '../config';
+import type { LabelMappingKind, PromptActivation, PromptKind } from '../../core/design/kinds';
+import type { VPDesign } from '../../core/design/design';
 import type { ImageFit } from '../data/imageFit';
 import type { ImportPreprocessing, Rgb } from '../data/importedDataset';
 import type { MappingState } from '../mapping/labelMapping';

@@ -4,7 +4,8 @@
  * both in [0, 1] display units before the model's own value range and normalisation.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { PromptActivation, VPDesign } from '../config';
+import type { PromptActivation } from '../../core/design/kinds';
+import type { VPDesign } from '../../core/design/design';
 import { Prompter, type PromptState } from '../prompt/prompter';
 
 export interface RgbaImage {

@@ -1,4 +1,4 @@
-import { mappingCapacityProblem } from '../config';
+import { mappingCapacityProblem } from '../../core/design/design';
 import { Rng } from '../util/rng';
 
 /**

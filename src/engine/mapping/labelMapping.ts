@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LabelMappingKind, MappingDesign } from '../config';
+import type { LabelMappingKind } from '../../core/design/kinds';
+import type { MappingDesign } from '../../core/design/design';
 import { Rng } from '../util/rng';
 import { type Assignment, checkCapacity, randomAssignment } from './assignments';
 

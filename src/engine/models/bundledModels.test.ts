@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS } from '../../../models';
-import { DEFAULT_DESIGN } from '../config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
 import { loadBuiltinDataset } from '../data/builtinDataset';
 import type { Dataset } from '../data/imageSet';
 import { trainVisualPrompt } from '../train/trainer';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findModel } from '../../../models';
-import { DEFAULT_DESIGN } from '../config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { ImageSet } from '../data/imageSet';
 import { trainVisualPrompt } from '../train/trainer';
 import { VisualPromptModel } from '../train/visualPromptModel';

@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DESIGN } from '../config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
 import { FullyMapping } from '../mapping/labelMapping';
 import { buildFrozenNetwork } from '../network';
 import type { FrozenNetwork } from '../network/types';

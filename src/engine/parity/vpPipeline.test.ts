@@ -1,7 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DESIGN, type VPDesign } from '../config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
+import type { VPDesign } from '../../core/design/design';
 import type { ImageSet } from '../data/imageSet';
 import { countMatrix, freqAssignment } from '../mapping/assignments';
 import { FullyMapping, IndexMapping } from '../mapping/labelMapping';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { PromptKind } from '../config';
+import type { PromptKind } from '../../core/design/kinds';
 import { customGradOf } from '../util/customGrad';
 
 /** Side of the image on the canvas for a fixed initial scale: round(base · s), capped at the canvas. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { PromptDesign } from '../config';
+import type { PromptDesign } from '../../core/design/design';
 import { fixedImageSize, placeFixed, promptMask, trainableImageSize } from './geometry';
 import { RESIZE_SCALE_RANGE, trainableResize } from './trainableResize';
 

@@ -4,7 +4,7 @@
  * The callers own what differs by runtime: where the data, class names and files come from, how
  * progress is shown, where the baseline is computed, what is recorded and written.
  */
-import { mappingCapacityProblem, type VPDesign } from '../config';
+import { mappingCapacityProblem, type VPDesign } from '../../core/design/design';
 import type { FetchBytes } from '../data/builtinDataset';
 import type { Dataset } from '../data/imageSet';
 import { prepareSemanticMapping, type SemanticMappingReport, setSemanticAssignment } from '../mapping/semantic';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DESIGN } from '../config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
 import { DEFAULT_ASHA } from './asha';
 import { py, type RayTuneExport, rayTuneScript, referenceTrials } from './rayTune';
 import { autovpSpace } from './space';

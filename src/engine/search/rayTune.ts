@@ -18,7 +18,7 @@
  *   than the reference's one Tuner per mapping family; the configurations are a grid over one
  *   "trial" key because Ray's grid search cannot express the families' different axes.
  */
-import type { VPDesign } from '../config';
+import type { VPDesign } from '../../core/design/design';
 import type { DataSelection } from '../train/runSplits';
 import type { SearchState } from './searchState';
 import { enumerateTrials, type MappingFamily, type TrialConfig } from './space';

@@ -1,4 +1,4 @@
-import { type MappingDesign, mappingCapacityProblem, type PromptDesign } from '../config';
+import { type MappingDesign, mappingCapacityProblem, type PromptDesign } from '../../core/design/design';
 
 /** Mapping families searched by AutoVP; freq and iter are FreqMap with interval none | n. */
 export type MappingFamily = 'fully' | 'semantic' | 'freq' | 'iter';

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DESIGN } from '../config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
 import { tinyNetwork } from '../testing/tinyNetwork';
 import { Rng } from '../util/rng';
 import { createSearch, SearchController } from './searchController';

@@ -1,4 +1,4 @@
-import type { VPDesign } from '../config';
+import type { VPDesign } from '../../core/design/design';
 import type { RunSplits } from '../train/runSplits';
 import { type BatchMetrics, PromptTrainer } from '../train/trainer';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { OptimDesign } from '../config';
+import type { OptimDesign } from '../../core/design/design';
 
 /**
  * Adam and SGD with momentum, with PyTorch's semantics (torch.optim.Adam eps 1e-8, coupled L2

@@ -1,4 +1,4 @@
-import type { MappingDesign, PromptDesign } from '../config';
+import type { MappingDesign, PromptDesign } from '../../core/design/design';
 import { fixedImageSize } from '../prompt/geometry';
 
 /** What a visual prompt trains, counted entry by entry. */

@@ -1,7 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DESIGN, type PromptKind } from '../config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
+import type { PromptKind } from '../../core/design/kinds';
 import { buildFrozenNetwork } from '../network';
 import type { FrozenNetwork } from '../network/types';
 import { coverageNetwork, kerasModel, smallNetwork, Weights } from '../parity/kerasJson';

@@ -1,7 +1,7 @@
 // tfjs-core registers op gradients only through this side-effect module.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import type { VPDesign } from '../config';
+import type { VPDesign } from '../../core/design/design';
 import { createLabelMapping, type LabelMapping } from '../mapping/labelMapping';
 import type { FrozenNetwork } from '../network/types';
 import { type InputSpec, Prompter } from '../prompt/prompter';

@@ -3,7 +3,7 @@
  * name), with FullyMap's strongest weights or SemanticMap's similarities, and for FreqMap and
  * IterMap what changed each time the mapping was computed.
  */
-import type { LabelMappingKind } from '../config';
+import type { LabelMappingKind } from '../../core/design/kinds';
 import type { Assignment } from '../mapping/assignments';
 import type { MappingState } from '../mapping/labelMapping';
 

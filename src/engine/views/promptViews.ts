@@ -4,7 +4,7 @@
  * prompt's log-magnitude spectrum. Plain JavaScript on typed arrays (no tfjs), so that it can run
  * in a helper thread beside training (see capture.ts for reading a live model).
  */
-import type { PromptActivation } from '../config';
+import type { PromptActivation } from '../../core/design/kinds';
 import { maskedPrompt, maskedPromptPicture, type RgbaImage } from '../export/promptPictures';
 import type { PromptState } from '../prompt/prompter';
 import { logMagnitudeSpectrum } from './fft';

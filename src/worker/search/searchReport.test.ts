@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DESIGN } from '../../engine/config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
 import { createSearch, SearchController, type TrialExecutor } from '../../engine/search/searchController';
 import { enumerateTrials } from '../../engine/search/space';
 import type { SearchRecord, TrialRecord } from '../api';

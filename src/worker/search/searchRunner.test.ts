@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DESIGN } from '../../engine/config';
+import { DEFAULT_DESIGN } from '../../core/design/schema';
 import { createSearch } from '../../engine/search/searchController';
 import { TRIAL_STOPPED } from '../../engine/search/searchState';
 import { enumerateTrials } from '../../engine/search/space';

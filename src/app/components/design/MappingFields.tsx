@@ -1,5 +1,6 @@
 import { sourceClassCount } from '../../../../models';
-import { type LabelMappingKind, mappingCapacityProblem } from '../../../engine/config';
+import type { LabelMappingKind } from '../../../core/design/kinds';
+import { mappingCapacityProblem } from '../../../core/design/design';
 import { useApp } from '../../store';
 import { Checkbox, NumberField, SelectField } from '../fields';
 import { MAPPINGS } from './options';

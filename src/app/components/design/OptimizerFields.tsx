@@ -1,4 +1,4 @@
-import type { OptimizerKind, ScheduleKind } from '../../../engine/config';
+import type { OptimizerKind, ScheduleKind } from '../../../core/design/kinds';
 import { useApp } from '../../store';
 import { NumberField, SelectField } from '../fields';
 import { OPTIMIZERS, SCHEDULES } from './options';

@@ -1,4 +1,4 @@
-import type { PromptActivation, PromptKind } from '../../../engine/config';
+import type { PromptActivation, PromptKind } from '../../../core/design/kinds';
 import { useApp } from '../../store';
 import { NumberField, SelectField } from '../fields';
 import { ACTIVATIONS, PROMPTS } from './options';

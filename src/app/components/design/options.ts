@@ -1,10 +1,4 @@
-import type {
-  LabelMappingKind,
-  OptimizerKind,
-  PromptActivation,
-  PromptKind,
-  ScheduleKind,
-} from '../../../engine/config';
+import type { LabelMappingKind, OptimizerKind, PromptActivation, PromptKind, ScheduleKind } from '../../../core/design/kinds';
 
 export const SCALES = [0.5, 1, 1.5];
 

@@ -1,4 +1,4 @@
-import type { LabelMappingKind } from '../../../engine/config';
+import type { LabelMappingKind } from '../../../core/design/kinds';
 
 /** The paper's names of the label mappings. */
 export const MAPPING_NAMES: Record<LabelMappingKind, string> = {

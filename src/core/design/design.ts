@@ -1,8 +1,8 @@
-/** The visual-prompting design choices of AutoVP (names follow ../shared/AUTOVP.md). */
-
-export type LabelMappingKind = 'random' | 'freq' | 'iter' | 'semantic' | 'fully';
-export type PromptKind = 'pad' | 'full' | 'patch';
-export type PromptActivation = 'sigmoid' | 'identity';
+/**
+ * The visual-prompting design choices of AutoVP (names follow AutoVP's paper and code), as types.
+ * Their ranges, defaults, labels, URL keys, CLI flags and search values are in schema.ts.
+ */
+import type { LabelMappingKind, OptimizerKind, PromptActivation, PromptKind, ScheduleKind } from './kinds';
 
 export interface PromptDesign {
   /** Target images are first resized to baseSize × baseSize (128 in the paper). */
@@ -28,9 +28,6 @@ export interface MappingDesign {
   identityInit: boolean;
 }
 
-export type OptimizerKind = 'adam' | 'sgd';
-export type ScheduleKind = 'step' | 'cosine' | 'constant';
-
 export interface OptimDesign {
   optimizer: OptimizerKind;
   learningRate: number;
@@ -45,29 +42,6 @@ export interface OptimDesign {
 export interface VPDesign extends PromptDesign, MappingDesign, OptimDesign {
   seed: number;
 }
-
-export const DEFAULT_DESIGN: VPDesign = {
-  baseSize: 128,
-  inputScale: 1,
-  trainableResize: false,
-  prompt: 'pad',
-  promptActivation: 'sigmoid',
-  patchSize: 32,
-  labelMapping: 'fully',
-  k: 1,
-  interval: 1,
-  identityInit: false,
-  optimizer: 'adam',
-  // AutoVP's 1e-3 assumes 200 epochs; at the default budget (1,000 images × 2 epochs) 3e-3 did
-  // best of 1e-3…3e-2 on MNIST (BENCHMARKS.md, "Choosing the default recipe").
-  learningRate: 3e-3,
-  weightDecay: 0,
-  momentum: 0.9,
-  schedule: 'step',
-  epochs: 2,
-  batchSize: 32,
-  seed: 7,
-};
 
 /**
  * Why a one-to-one label mapping cannot exist for these sizes, or null when it can. Plain data,
