@@ -15,7 +15,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { buildFrozenNetwork } from '../src/engine/network';
 import { conv2dInputGrad, phaseBackwardKernel } from '../src/engine/network/ops/convInputGrad';
-import { artifactsFromFolder, darknetTinyDir, hasDarknetTiny } from '../src/engine/network/testing/sharedModels';
+import { artifactsFromFolder, darknetTinyDir, hasDarknetTiny } from '../test/support/network/sharedModels';
 import type { FrozenNetwork } from '../src/engine/network';
 
 const LOGITS = 'global_average_pooling2d_1';

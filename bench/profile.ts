@@ -14,7 +14,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { toBatchTensor } from '../src/engine/data/batches';
 import { createSourceModel } from '../src/engine/models/sourceModel';
-import { artifactsFromFolder } from '../src/engine/network/testing/sharedModels';
+import { artifactsFromFolder } from '../test/support/network/sharedModels';
 import { createOptimizer } from '../src/engine/train/optimizer';
 import { crossEntropy, VisualPromptModel } from '../src/engine/train/visualPromptModel';
 import { BENCH_MODELS } from './lib/models';

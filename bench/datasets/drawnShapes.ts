@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
-import { Rng } from '../../src/engine/util/rng';
+import { Rng } from '../../src/core/util/rng';
 
 const SIZE = 64;
 type Point = [number, number];

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { darknetTinyDir } from '../../src/engine/network/testing/sharedModels';
+import { darknetTinyDir } from '../../test/support/network/sharedModels';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 

@@ -10,11 +10,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { VPDesign } from '../../src/core/design/design';
 import { DEFAULT_DESIGN } from '../../src/core/design/schema';
 import { toBatchTensor } from '../../src/engine/data/batches';
-import type { ImageSet } from '../../src/engine/data/imageSet';
+import type { ImageSet } from '../../src/core/data/imageSet';
 import { labelsOf } from '../../src/engine/train/evaluate';
 import { createOptimizer, scheduledLearningRate } from '../../src/engine/train/optimizer';
 import { crossEntropy, type SourceModel, VisualPromptModel } from '../../src/engine/train/visualPromptModel';
-import { Rng } from '../../src/engine/util/rng';
+import { Rng } from '../../src/core/util/rng';
 import { type Timing, timing } from './stats';
 
 export interface StepOptions {

@@ -1,4 +1,4 @@
-import { createEngineClient } from '../worker/client';
+import { createEngineClient } from '../client/engineClient';
 
 /** The one engine worker of this page. */
 export const engine = createEngineClient();

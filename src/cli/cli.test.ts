@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import darknetReferenceManifest from '../../models/darknet-reference.json';
 import { parsePromptFile } from '../engine/export/promptFile';
 import { fileName } from './hubCache';
-import { writeClassFolders, writeTrainTest } from './testing/imageFolder';
+import { writeClassFolders, writeTrainTest } from '../../test/support/imageFolder';
 
 const ROOT = resolve(__dirname, '../..');
 const SHARED_DARKNET = resolve(ROOT, '../shared/models/darknet-tiny');
@@ -432,9 +432,9 @@ describe.skipIf(!hasDarknet)(
 describe('the Node decoder', () => {
   it('is exercised above; here: a transparent PNG composites onto white, a JPEG decodes', async () => {
     const { createNodeDecoder } = await import('./decode');
-    const { sniffImage } = await import('../engine/data/imageSniff');
-    const { pngBytes, jpegBytes } = await import('./testing/imageFolder');
-    const { Rng } = await import('../engine/util/rng');
+    const { sniffImage } = await import('../core/data/imageSniff');
+    const { pngBytes, jpegBytes } = await import('../../test/support/imageFolder');
+    const { Rng } = await import('../core/util/rng');
     const decode = createNodeDecoder(8, 'crop', [255, 255, 255]);
     const clear = pngBytes(16, 16, () => [0, 0, 0], new Rng(1), 0);
     expect([...(await decode(clear, sniffImage(clear)))].every((v) => v === 255)).toBe(true);

@@ -1,9 +1,19 @@
 /** The commands' options and help texts. */
-import { DEFAULT_DESIGN } from '../core/design/schema';
-import { DEFAULT_ASHA } from '../engine/search/asha';
+import { LABEL_MAPPINGS } from '../core/design/kinds';
+import { designParam } from '../core/design/schema';
+import { DEFAULT_ASHA } from '../core/search/asha';
 import type { CommandSpec, OptionSpec } from './args';
+import { SEARCH_DESIGN_OPTIONS, TRAIN_DESIGN_OPTIONS } from './designOptions';
 
-const MAPPINGS = ['fully', 'freq', 'iter', 'random', 'semantic'] as const;
+const MAPPING_IDS = LABEL_MAPPINGS.map((m) => m.id);
+const list = (values: readonly (string | number)[]) => values.join(',');
+const SEARCHED = {
+  mappings: designParam('labelMapping').search ?? [],
+  scales: designParam('inputScale').search ?? [],
+  ks: designParam('k').search ?? [],
+  learningRates: designParam('learningRate').tune ?? [],
+  weightDecays: designParam('weightDecay').tune ?? [],
+};
 
 const dataOptions: OptionSpec[] = [
   {
@@ -96,50 +106,6 @@ const modelFolderOptions: OptionSpec[] = [
   },
 ];
 
-const optimOptions: OptionSpec[] = [
-  { name: 'batch', kind: 'int', arg: 'N', min: 1, help: 'Batch size.', defaultText: String(DEFAULT_DESIGN.batchSize) },
-  {
-    name: 'lr',
-    kind: 'number',
-    arg: 'X',
-    above: 0,
-    help: 'Learning rate.',
-    defaultText: String(DEFAULT_DESIGN.learningRate),
-  },
-  {
-    name: 'weight-decay',
-    kind: 'number',
-    arg: 'X',
-    min: 0,
-    help: 'Weight decay (L2, coupled as in torch.optim).',
-    defaultText: '0',
-  },
-  {
-    name: 'optimizer',
-    kind: 'string',
-    arg: 'NAME',
-    choices: ['adam', 'sgd'],
-    help: 'Optimiser (sgd uses momentum 0.9).',
-    defaultText: DEFAULT_DESIGN.optimizer,
-  },
-  {
-    name: 'schedule',
-    kind: 'string',
-    arg: 'NAME',
-    choices: ['step', 'cosine', 'constant'],
-    help: 'Learning-rate schedule: step (×0.1 at 50% and 72% of training), cosine or constant.',
-    defaultText: DEFAULT_DESIGN.schedule,
-  },
-  {
-    name: 'seed',
-    kind: 'int',
-    arg: 'N',
-    min: 0,
-    help: 'Seed of every random choice (splits, shuffles, initialisation).',
-    defaultText: String(DEFAULT_DESIGN.seed),
-  },
-];
-
 const runOptions: OptionSpec[] = [
   {
     name: 'no-baseline',
@@ -161,7 +127,7 @@ export const TRAIN: CommandSpec = {
   name: 'train',
   summary: 'train a visual prompt for a frozen model on an image folder',
   usage:
-    'autovp train --data DIR [--test-data DIR] --model ID|DIR --mapping fully|freq|iter|random|semantic [options] --out DIR',
+    `autovp train --data DIR [--test-data DIR] --model ID|DIR --mapping ${MAPPING_IDS.join('|')} [options] --out DIR`,
   options: [
     ...dataOptions,
     {
@@ -172,65 +138,7 @@ export const TRAIN: CommandSpec = {
       help: 'Source model: a built-in id (autovp models) or a folder holding a TensorFlow.js model.json.',
     },
     ...modelFolderOptions,
-    {
-      name: 'mapping',
-      kind: 'string',
-      arg: 'KIND',
-      choices: MAPPINGS,
-      help: 'Output label mapping: FullyMap (a trainable linear layer), FreqMap, IterMap, random or SemanticMap.',
-      defaultText: 'fully',
-    },
-    {
-      name: 'k',
-      kind: 'int',
-      arg: 'N',
-      min: 1,
-      help: 'Source labels per class for one-to-one mappings.',
-      defaultText: '1',
-    },
-    {
-      name: 'interval',
-      kind: 'int',
-      arg: 'N',
-      min: 1,
-      help: 'IterMap: recompute the mapping every N epochs.',
-      defaultText: '1',
-    },
-    {
-      name: 'scale',
-      kind: 'number',
-      arg: 'S',
-      above: 0,
-      max: 16,
-      help: 'Initial input scale: the 128-pixel image is shown at round(128·S) pixels on the canvas.',
-      defaultText: '1',
-    },
-    { name: 'trainable-resize', kind: 'flag', help: 'Learn the scale (one scalar, clamped to [0.1, 5]).' },
-    {
-      name: 'prompt',
-      kind: 'string',
-      arg: 'KIND',
-      choices: ['pad', 'full', 'patch'],
-      help: 'Prompt shape: padding frame, full image, or a patch in the corner.',
-      defaultText: 'pad',
-    },
-    {
-      name: 'patch-size',
-      kind: 'int',
-      arg: 'N',
-      min: 1,
-      help: 'Side of the patch prompt in canvas pixels.',
-      defaultText: String(DEFAULT_DESIGN.patchSize),
-    },
-    {
-      name: 'epochs',
-      kind: 'int',
-      arg: 'N',
-      min: 1,
-      help: 'Training epochs.',
-      defaultText: String(DEFAULT_DESIGN.epochs),
-    },
-    ...optimOptions,
+    ...TRAIN_DESIGN_OPTIONS,
     ...runOptions,
     {
       name: 'out',
@@ -350,17 +258,17 @@ export const SEARCH: CommandSpec = {
       name: 'mappings',
       kind: 'list',
       arg: 'LIST',
-      choices: ['fully', 'semantic', 'freq', 'iter'],
+      choices: SEARCHED.mappings,
       help: 'Mapping families searched.',
-      defaultText: 'fully,semantic,freq,iter',
+      defaultText: list(SEARCHED.mappings),
     },
-    { name: 'scales', kind: 'list', arg: 'LIST', help: 'Initial scales searched.', defaultText: '0.5,1,1.5' },
+    { name: 'scales', kind: 'list', arg: 'LIST', help: 'Initial scales searched.', defaultText: list(SEARCHED.scales) },
     {
       name: 'ks',
       kind: 'list',
       arg: 'LIST',
       help: 'Source labels per class searched (one-to-one mappings).',
-      defaultText: '1,5,10',
+      defaultText: list(SEARCHED.ks),
     },
     {
       name: 'resize',
@@ -397,7 +305,7 @@ export const SEARCH: CommandSpec = {
     {
       name: 'tune',
       kind: 'flag',
-      help: 'Second stage: the winner under learning rates {1e-2, 1e-3, 1e-4} × weight decays {0, 1e-5, 1e-10}.',
+      help: `Second stage: the winner under learning rates {${SEARCHED.learningRates.join(', ')}} × weight decays {${SEARCHED.weightDecays.join(', ')}}.`,
     },
     {
       name: 'final-epochs',
@@ -407,7 +315,7 @@ export const SEARCH: CommandSpec = {
       help: "Epochs of the winner's final training.",
       defaultText: 'max-epochs',
     },
-    ...optimOptions,
+    ...SEARCH_DESIGN_OPTIONS,
     ...runOptions,
     {
       name: 'out',

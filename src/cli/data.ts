@@ -6,20 +6,20 @@
 import { openAsBlob } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { BUILTIN_DATASET_IDS, loadBuiltinDataset } from '../engine/data/builtinDataset';
-import type { ImageFit } from '../engine/data/imageFit';
-import { classNameKey, isHiddenOrSystem } from '../engine/data/imageFolderLayout';
-import type { Dataset, ImageSet } from '../engine/data/imageSet';
+import { BUILTIN_DATASET_IDS, loadBuiltinDataset } from '../core/data/builtinDataset';
+import type { ImageFit } from '../core/data/imageFit';
+import { classNameKey, isHiddenOrSystem } from '../core/data/imageFolderLayout';
+import type { Dataset, ImageSet } from '../core/data/imageSet';
 import {
   ALPHA_BACKGROUND,
   ImageSetAssembler,
   type ImportedDatasetInfo,
   importPreprocessing,
   remapChunk,
-} from '../engine/data/importedDataset';
-import { IMPORT_LIMITS, type ImportReport, type StoredDatasetInfo } from '../worker/api';
-import { type ImportStore, runImport, type StoredChunk } from '../worker/import/importPipeline';
-import { listSource, type SourceEntry, type SourceListing } from '../worker/import/importSources';
+} from '../core/data/importedDataset';
+import { IMPORT_LIMITS, type ImportReport, type StoredDatasetInfo } from '../core/import/types';
+import { type ImportStore, runImport, type StoredChunk } from '../core/import/importPipeline';
+import { listSource, type SourceEntry, type SourceListing } from '../core/import/importSources';
 import { CLI_RESAMPLING, createNodeDecoder } from './decode';
 import { type CliEnv, CliError, publicDir } from './env';
 import type { Progress } from './progress';

@@ -12,10 +12,10 @@
  */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { fitRects, type ImageFit } from '../engine/data/imageFit';
-import type { Rgb } from '../engine/data/importedDataset';
-import type { SniffResult } from '../engine/data/imageSniff';
-import { type DecodeImage, UnsupportedImageError } from '../worker/import/importPipeline';
+import { fitRects, type ImageFit } from '../core/data/imageFit';
+import type { Rgb } from '../core/data/importedDataset';
+import type { SniffResult } from '../core/data/imageSniff';
+import { type DecodeImage, UnsupportedImageError } from '../core/import/importPipeline';
 
 /** What the CLI records about its resampling (ImportPreprocessing.resampling). */
 export const CLI_RESAMPLING =

@@ -2,11 +2,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { ImageSet } from '../engine/data/imageSet';
+import type { ImageSet } from '../core/data/imageSet';
 import { modelFromPromptFile } from '../engine/export/loadPrompt';
 import { type PromptFile, PromptFileError, parsePromptFile } from '../engine/export/promptFile';
 import { evaluate } from '../engine/train/evaluate';
-import { selectSplits } from '../engine/train/runSplits';
+import { selectSplits } from '../core/data/runSplits';
 import type { ParsedOptions } from './args';
 import { type CliBackend, describeBackend, initBackend } from './backend';
 import { loadData, relabelAll, relabelSplit } from './data';

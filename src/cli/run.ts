@@ -5,16 +5,15 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_DESIGN } from '../core/design/schema';
 import type { VPDesign } from '../core/design/design';
-import type { Dataset } from '../engine/data/imageSet';
+import type { Dataset } from '../core/data/imageSet';
 import { snapshotModel } from '../engine/export/loadPrompt';
 import { buildPromptFile, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
 import { preprocessingOf } from '../engine/run/preprocessing';
 import { runTraining } from '../engine/run/trainingRun';
 import type { Evaluation } from '../engine/train/evaluate';
 import { featureDims, linearBaselines, type ProbeResult } from '../engine/train/linearProbe';
-import type { DataSelection, RunSplits } from '../engine/train/runSplits';
+import type { DataSelection, RunSplits } from '../core/data/runSplits';
 import type { EpochMetrics } from '../engine/train/trainer';
 import type { SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
 import type { ParsedOptions } from './args';
@@ -96,27 +95,6 @@ export function dataSelection(o: ParsedOptions, d: Dataset): DataSelection {
     testImages: opt<number>(o, 'test-images') ?? testCount,
     fraction: fractionR(opt<number>(o, 'fraction')),
     ...(testFraction > 0 ? { testFraction } : {}),
-  };
-}
-
-/** The design of `autovp train` from its options (search varies part of it per trial). */
-export function designFromOptions(o: ParsedOptions): VPDesign {
-  return {
-    ...DEFAULT_DESIGN,
-    inputScale: opt<number>(o, 'scale') ?? DEFAULT_DESIGN.inputScale,
-    trainableResize: Boolean(o['trainable-resize']),
-    prompt: opt<VPDesign['prompt']>(o, 'prompt') ?? DEFAULT_DESIGN.prompt,
-    patchSize: opt<number>(o, 'patch-size') ?? DEFAULT_DESIGN.patchSize,
-    labelMapping: opt<VPDesign['labelMapping']>(o, 'mapping') ?? DEFAULT_DESIGN.labelMapping,
-    k: opt<number>(o, 'k') ?? DEFAULT_DESIGN.k,
-    interval: opt<number>(o, 'interval') ?? DEFAULT_DESIGN.interval,
-    optimizer: opt<VPDesign['optimizer']>(o, 'optimizer') ?? DEFAULT_DESIGN.optimizer,
-    learningRate: opt<number>(o, 'lr') ?? DEFAULT_DESIGN.learningRate,
-    weightDecay: opt<number>(o, 'weight-decay') ?? DEFAULT_DESIGN.weightDecay,
-    schedule: opt<VPDesign['schedule']>(o, 'schedule') ?? DEFAULT_DESIGN.schedule,
-    epochs: opt<number>(o, 'epochs') ?? DEFAULT_DESIGN.epochs,
-    batchSize: opt<number>(o, 'batch') ?? DEFAULT_DESIGN.batchSize,
-    seed: opt<number>(o, 'seed') ?? DEFAULT_DESIGN.seed,
   };
 }
 

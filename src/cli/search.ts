@@ -8,9 +8,9 @@ import type { VPDesign } from '../core/design/design';
 import { sourceClassCount } from '../engine/models/classNames';
 import { SourceModelHolder } from '../engine/models/modelHolder';
 import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
-import { type AshaOptions, DEFAULT_ASHA } from '../engine/search/asha';
-import { createSearch, SearchController } from '../engine/search/searchController';
-import { bestTrial, leaderboard, type SearchState, type TrialRecord } from '../engine/search/searchState';
+import { type AshaOptions, DEFAULT_ASHA } from '../core/search/asha';
+import { createSearch, SearchController } from '../core/search/searchController';
+import { bestTrial, leaderboard, type SearchState, type TrialRecord } from '../core/search/searchState';
 import {
   autovpSpace,
   enumerateTrials,
@@ -18,39 +18,40 @@ import {
   type SearchModelInfo,
   type SearchSpace,
   type TrialConfig,
-} from '../engine/search/space';
+  tuningGrid,
+} from '../core/search/space';
 import { createTrialExecutor, trialDesign } from '../engine/search/trialExecutor';
-import { selectSplits } from '../engine/train/runSplits';
-import { Rng } from '../engine/util/rng';
+import { selectSplits } from '../core/data/runSplits';
+import { Rng } from '../core/util/rng';
 import type { ParsedOptions } from './args';
 import { type CliBackend, describeBackend, initBackend } from './backend';
 import { publicBytes } from './data';
 import { type CliEnv, CliError, shownPath } from './env';
 import { buildSource, type ResolvedModel, resolveModel } from './models';
 import { formatDuration, percent, Progress } from './progress';
-import { dataSelection, designFromOptions, GENERATOR, loadRunData, trainOne, writeAtomic } from './run';
+import { designFromOptions } from './designOptions';
+import { designParam } from '../core/design/schema';
+import { parseParam } from '../core/design/validate';
+import { dataSelection, GENERATOR, loadRunData, trainOne, writeAtomic } from './run';
 import { folderModelOptions } from './train';
 
-const numbers = (
-  values: string[] | undefined,
-  flag: string,
-  check: (v: number) => boolean,
-  what: string,
-): number[] | undefined => {
-  if (!values) return undefined;
-  return values.map((v) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || !check(n)) throw new CliError(`--${flag}: ${JSON.stringify(v)} is not ${what}.`);
-    return n;
+/** A list option's values, each checked against the design parameter it searches. */
+function values(raw: string[] | undefined, flag: string, key: 'inputScale' | 'k'): number[] | undefined {
+  if (!raw) return undefined;
+  const param = designParam(key);
+  return raw.map((v) => {
+    const parsed = parseParam(param, v);
+    if (!parsed.ok) throw new CliError(`--${flag}: ${JSON.stringify(v)} ${parsed.problem} (${param.noun}).`);
+    return parsed.value as number;
   });
-};
+}
 
 /** The search space from the options (AutoVP's, narrowed). */
 function spaceFromOptions(o: ParsedOptions, modelIds: string[]): SearchSpace {
   const space = autovpSpace(modelIds);
   const mappings = o.mappings as MappingFamily[] | undefined;
-  const scales = numbers(o.scales as string[] | undefined, 'scales', (v) => v > 0 && v <= 16, 'a scale above 0');
-  const ks = numbers(o.ks as string[] | undefined, 'ks', (v) => Number.isInteger(v) && v >= 1, 'a whole number ≥ 1');
+  const scales = values(o.scales as string[] | undefined, 'scales', 'inputScale');
+  const ks = values(o.ks as string[] | undefined, 'ks', 'k');
   const resize = (o.resize as string | undefined) ?? 'both';
   return {
     ...space,
@@ -172,7 +173,7 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
     asha,
     budgetSeconds: budgetMinutes !== undefined ? budgetMinutes * 60 : null,
     tuning: tune
-      ? { learningRates: [1e-2, 1e-3, 1e-4], weightDecays: [0, 1e-5, 1e-10] }
+      ? tuningGrid([...models.values()].every((m) => m.manifest.textImage === true))
       : { learningRates: [], weightDecays: [] },
   });
   progress.line(

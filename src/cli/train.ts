@@ -7,7 +7,8 @@ import { describeBackend, initBackend, type CliBackend } from './backend';
 import { type CliEnv, CliError, shownPath } from './env';
 import { buildSource, type FolderModelOptions, resolveModel } from './models';
 import { Progress, percent } from './progress';
-import { dataSelection, designFromOptions, loadRunData, trainOne } from './run';
+import { designFromOptions } from './designOptions';
+import { dataSelection, loadRunData, trainOne } from './run';
 
 export function folderModelOptions(o: ParsedOptions): FolderModelOptions {
   return {

@@ -6,11 +6,11 @@ import type { BackendChoice, BackendName, BackendPreference } from '../engine/ba
 import type { VPDesign } from '../core/design/design';
 import type { MappingState } from '../engine/mapping/labelMapping';
 import type { SemanticMappingReport } from '../engine/mapping/semantic';
-import type { DataSelection } from '../engine/train/runSplits';
+import type { DataSelection } from '../core/data/runSplits';
 import type { BatchMetrics, EpochMetrics } from '../engine/train/trainer';
-import type { ImageFit } from '../engine/data/imageFit';
-import type { LayoutRefusalCode, LayoutSkipReason } from '../engine/data/imageFolderLayout';
-import type { ImportPreprocessing, Rgb } from '../engine/data/importedDataset';
+import type { ImageFit } from '../core/data/imageFit';
+import type { ImportPreprocessing, Rgb } from '../core/data/importedDataset';
+import type { ImportFile, ImportOptions, ImportProgress, ImportResult, ImportSource, StorageInfo, StoredDatasetInfo } from '../core/import/types';
 
 export type { BackendChoice, BackendName, BackendPreference, BatchMetrics, DataSelection, EpochMetrics, MappingState, VPDesign };
 
@@ -154,117 +154,6 @@ export interface EngineApi {
 
 export type { ImageFit, ImportPreprocessing, Rgb };
 
-/** The limits of an import: the UI states them, the import worker enforces them. */
-export const IMPORT_LIMITS = {
-  /** Every image is resized once to this square side (the engine's base size, so no second resize). */
-  workingSize: 128,
-  /** Larger files are skipped unread. */
-  maxFileBytes: 50 * 1024 * 1024,
-  /** Images whose header declares more pixels are skipped undecoded (decompression bombs). */
-  maxPixels: 40_000_000,
-  /** Above this many images the import warns (time, storage, memory while training). */
-  warnImages: 5_000,
-  /** Above this many images the import is refused: the whole set is held in memory to train. */
-  maxImages: 20_000,
-  maxClasses: 1_000,
-} as const;
-
-/** A file of a dropped or picked folder, with its path relative to the drop. */
-export interface ImportFile {
-  path: string;
-  file: File;
-}
-
-export type ImportSource =
-  /** Files of a dropped or picked folder; `dirs` lists the folders seen (empty ones included). */
-  { kind: 'files'; name: string; files: ImportFile[]; dirs: string[] } | { kind: 'zip'; name: string; file: File };
-
-export interface ImportOptions {
-  fit: ImageFit;
-}
-
-/** Skipped files listed per reason in a report (the rest are counted). */
-export const REPORT_FILES_PER_REASON = 500;
-
-export type SkipReason = LayoutSkipReason | 'empty-file' | 'too-large' | 'too-many-pixels' | 'corrupt' | 'unreadable';
-
-export interface SkippedFile {
-  path: string;
-  reason: SkipReason;
-  detail: string;
-}
-
-export type ImportRefusalCode = LayoutRefusalCode | 'too-many-images' | 'no-usable-images' | 'quota' | 'failed';
-
-/** Why a whole import was refused, with the files or folders concerned. */
-export interface ImportRefusal {
-  code: ImportRefusalCode;
-  message: string;
-  paths: string[];
-}
-
-export interface ImportReport {
-  /** Folder or zip name. */
-  source: string;
-  /** The folder taken as the dataset root ('' = the top level). */
-  root: string;
-  layout: 'class-folders' | 'train-test';
-  /** Files found (folders not counted). */
-  files: number;
-  trainCount: number;
-  testCount: number;
-  classes: number;
-  /** Skipped files, at most REPORT_FILES_PER_REASON of each reason (all are counted in skippedByReason). */
-  skipped: SkippedFile[];
-  skippedByReason: Partial<Record<SkipReason, number>>;
-  /** Hidden and system files (.DS_Store, __MACOSX/, Thumbs.db, …), ignored. */
-  ignored: number;
-  notes: string[];
-  warnings: string[];
-  seconds: number;
-}
-
-/** An imported dataset as stored in this browser (IndexedDB). */
-export interface StoredDatasetInfo {
-  id: string;
-  name: string;
-  classes: string[];
-  /** Folder name of every class, as found. */
-  classFolders: string[];
-  createdAt: number;
-  source: { kind: 'folder' | 'zip'; name: string };
-  trainCount: number;
-  testCount: number;
-  /** Training-pool images per class. */
-  countsByClass: number[];
-  testCountsByClass: number[];
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  /** Bytes of stored pixels. */
-  bytes: number;
-  /** Transparency is composited onto this colour (also in preprocessing). */
-  alphaBackground: Rgb;
-  preprocessing: ImportPreprocessing;
-  report: ImportReport;
-}
-
-export interface ImportProgress {
-  datasetId: string | null;
-  phase: 'listing' | 'decoding' | 'saving';
-  done: number;
-  total: number;
-  skipped: number;
-  /** The file being read. */
-  path: string;
-  warning?: string;
-}
-
-export type ImportResult =
-  | { status: 'imported'; dataset: StoredDatasetInfo }
-  | { status: 'refused'; refusal: ImportRefusal; report: ImportReport }
-  | { status: 'cancelled'; report: ImportReport };
-
 /** The import worker's endpoint. */
 export interface ImportApi {
   importDataset(
@@ -283,11 +172,6 @@ export interface SplitPlan {
   test: number;
   /** The dataset brings its own test split (then `test` is its size). */
   testGiven: boolean;
-}
-
-export interface StorageInfo {
-  usage: number;
-  quota: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -500,9 +384,9 @@ export interface EngineApi {
 // AutoVP search: the controller runs on the main thread (worker/search/), each trial in an engine
 // worker of its own pool, an epoch per call (trials.ts).
 
-import type { AshaOptions } from '../engine/search/asha';
-import type { ExcludedConfig, MappingFamily, SearchSpace, TrialConfig } from '../engine/search/space';
-import type { SearchState, SearchStatus, TrialEpoch, TrialRecord, TrialStatus } from '../engine/search/searchState';
+import type { AshaOptions } from '../core/search/asha';
+import type { ExcludedConfig, MappingFamily, SearchSpace, TrialConfig } from '../core/search/space';
+import type { SearchState, SearchStatus, TrialEpoch, TrialRecord, TrialStatus } from '../core/search/searchState';
 
 export type {
   AshaOptions,
@@ -542,47 +426,6 @@ export interface EngineApi {
   trialEnd(): Promise<void>;
   /** Ends the epoch in flight after its current batch (cancel). */
   trialStop(): void;
-}
-
-/** How a search was set up: what a reload needs to resume it and to train its winner. */
-export interface SearchSetup {
-  datasetId: string;
-  datasetName: string;
-  classes: string[];
-  data: DataSelection;
-  baseDesign: VPDesign;
-  /** The models the search ticked, by id: name and input side (the canvas). */
-  models: Record<string, { name: string; inputSize: number; textImage: boolean }>;
-  poolSize: number;
-  /** Epochs of the winner's final training. */
-  finalEpochs: number;
-  /** Train the winner as soon as the search finishes. */
-  trainWinner: boolean;
-}
-
-/** The winner trained in full and tested, beside linear probing on the same images. */
-export interface SearchFinal {
-  trialId: string;
-  runId: string | null;
-  epochs: number;
-  vp: { validation: number | null; test: number | null; parameters: number };
-  lp: { validation: number | null; test: number | null; parameters: number } | null;
-  valCount: number;
-  testCount: number;
-  seconds: number;
-}
-
-/** A search as kept in IndexedDB ('autovp-searches'). */
-export interface SearchRecord {
-  id: string;
-  createdAt: number;
-  updatedAt: number;
-  setup: SearchSetup;
-  state: SearchState;
-  excluded: ExcludedConfig[];
-  /** Learnt scale at the last batch of trials with trainable resize. */
-  learntScales: Record<string, number>;
-  final: SearchFinal | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-import type { Dataset } from '../engine/data/imageSet';
+import type { Dataset } from '../core/data/imageSet';
 import type { Evaluation } from '../engine/train/evaluate';
 import { linearBaselines, type ProbeResult } from '../engine/train/linearProbe';
-import { type RunSplits, selectSplits } from '../engine/train/runSplits';
+import { type RunSplits, selectSplits } from '../core/data/runSplits';
 import type { SourceModel } from '../engine/train/visualPromptModel';
 import type { BaselineSummary, EvaluationSummary, TrainRequest } from './api';
 

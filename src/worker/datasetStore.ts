@@ -7,11 +7,11 @@
  * closed) leaves an 'importing' record that the next listing deletes with its chunks.
  */
 import type { DBSchema } from 'idb';
-import { lazyDatabase } from './idbConnection';
-import type { Dataset } from '../engine/data/imageSet';
-import { ImageSetAssembler, remapChunk, type ImportedDatasetInfo } from '../engine/data/importedDataset';
-import type { StorageInfo, StoredDatasetInfo } from './api';
-import type { ImportStore, StoredChunk } from './import/importPipeline';
+import { lazyDatabase } from '../browser/lazyDatabase';
+import type { Dataset } from '../core/data/imageSet';
+import { ImageSetAssembler, remapChunk, type ImportedDatasetInfo } from '../core/data/importedDataset';
+import type { StorageInfo, StoredDatasetInfo } from '../core/import/types';
+import type { ImportStore, StoredChunk } from '../core/import/importPipeline';
 
 const DB_NAME = 'autovp-datasets';
 const DB_VERSION = 1;

@@ -1,8 +1,9 @@
 import * as Comlink from 'comlink';
-import { BUILTIN_DATASET_IDS, loadBuiltinDataset } from '../engine/data/builtinDataset';
-import { countByClass, type Dataset, type ImageSet } from '../engine/data/imageSet';
-import { stratifiedSplitCounts, sumCounts } from '../engine/data/splitCounts';
-import type { DatasetSummary, SplitPlan, StoredDatasetInfo, Thumbnail } from './api';
+import { BUILTIN_DATASET_IDS, loadBuiltinDataset } from '../core/data/builtinDataset';
+import { countByClass, type Dataset, type ImageSet } from '../core/data/imageSet';
+import { stratifiedSplitCounts, sumCounts } from '../core/data/splitCounts';
+import type { DatasetSummary, SplitPlan, Thumbnail } from './api';
+import type { StoredDatasetInfo } from '../core/import/types';
 import { fetchAppBytes } from './context';
 import { deleteStoredDataset, listStoredDatasets, loadStoredDataset } from './datasetStore';
 import { classThumbnails } from './thumbnails';

@@ -5,13 +5,14 @@
  * training run and a stuck import can be terminated without touching the engine.
  */
 import * as Comlink from 'comlink';
-import { ALPHA_BACKGROUND } from '../engine/data/importedDataset';
-import { IMAGE_FITS } from '../engine/data/imageFit';
-import { IMPORT_LIMITS, type ImportApi } from './api';
+import { ALPHA_BACKGROUND } from '../core/data/importedDataset';
+import { IMAGE_FITS } from '../core/data/imageFit';
+import { IMPORT_LIMITS } from '../core/import/types';
+import type { ImportApi } from './api';
 import { createIdbImportStore } from './datasetStore';
 import { createCanvasDecoder } from './import/canvasDecoder';
-import { runImport } from './import/importPipeline';
-import { listSource } from './import/importSources';
+import { runImport } from '../core/import/importPipeline';
+import { listSource } from '../core/import/importSources';
 
 let cancelled = false;
 let running = false;

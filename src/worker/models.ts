@@ -19,14 +19,7 @@ import {
   userManifest,
 } from '../engine/models/userModel';
 import type { SourceModel } from '../engine/train/visualPromptModel';
-import type {
-  ModelDownloadProgress,
-  ModelListEntry,
-  ModelMemory,
-  UserModelInspectResult,
-  UserModelSaveResult,
-  UserModelSource,
-} from './api';
+import type { ModelDownloadProgress, ModelListEntry, ModelMemory, UserModelInspectResult, UserModelSaveResult, UserModelSource } from './api';
 import { appUrl } from './context';
 import { hubFetch, modelCache } from './modelCache';
 import { deleteStoredModel, getStoredArtifacts, listStoredModels, putStoredModel } from './userModelStore';

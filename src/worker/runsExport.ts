@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { toBatchTensor } from '../engine/data/batches';
-import type { ImageSet } from '../engine/data/imageSet';
+import type { ImageSet } from '../core/data/imageSet';
 import { encodeNpy } from '../engine/export/npy';
 import { promptedPictures, promptPicture, type RgbaImage } from '../engine/export/promptPictures';
 import { chartsSvg } from '../engine/export/reportCharts';

@@ -7,24 +7,26 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { toBatchTensor } from '../engine/data/batches';
-import type { ImageFit } from '../engine/data/imageFit';
-import type { ImageSet } from '../engine/data/imageSet';
-import { sniffImage } from '../engine/data/imageSniff';
-import { stratifiedSample } from '../engine/data/splits';
+import type { ImageFit } from '../core/data/imageFit';
+import type { ImageSet } from '../core/data/imageSet';
+import { sniffImage } from '../core/data/imageSniff';
+import { stratifiedSample } from '../core/data/splits';
 import { modelFromPromptFile } from '../engine/export/loadPrompt';
 import type { PromptFile } from '../engine/export/promptFile';
 import { batchToRgba } from '../engine/export/promptPictures';
-import { chunks, evaluate, type SplitImages } from '../engine/train/evaluate';
+import { chunks, evaluate } from '../engine/train/evaluate';
+import type { SplitImages } from '../core/data/runSplits';
 import type { SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
-import { type ClassProbability, type EvaluateProgress, IMPORT_LIMITS, type Prediction, type RunEvaluation, type StoredRunInfo } from './api';
+import type { ClassProbability, EvaluateProgress, Prediction, RunEvaluation, StoredRunInfo } from './api';
+import { IMPORT_LIMITS } from '../core/import/types';
 import { getDataset } from './datasets';
 import { createCanvasDecoder } from './import/canvasDecoder';
-import type { DecodeImage } from './import/importPipeline';
+import type { DecodeImage } from '../core/import/importPipeline';
 import { getSourceModel } from './models';
 import { loadRunFile } from './runs';
 import { updateRun } from './runsStore';
 import { isTraining } from './training';
-import { selectSplits } from '../engine/train/runSplits';
+import { selectSplits } from '../core/data/runSplits';
 
 /** Images predicted per call (the UI sends more in several calls). */
 export const MAX_PREDICT_FILES = 64;

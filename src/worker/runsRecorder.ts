@@ -5,7 +5,8 @@
  * failed write (full quota) is recorded on the run and training goes on.
  */
 import type { VPDesign } from '../core/design/design';
-import type { Dataset } from '../engine/data/imageSet';
+import { mappingName } from '../core/design/kinds';
+import type { Dataset } from '../core/data/imageSet';
 import type { LearntState } from '../engine/export/loadPrompt';
 import { buildPromptFile, type PromptMetrics, type PromptModelInfo, splitMetrics } from '../engine/export/promptFile';
 import { addCurvePoint } from '../engine/export/reportCharts';
@@ -16,12 +17,10 @@ import { holdRunLock, putRun } from './runsStore';
 
 export const GENERATOR = 'AutoVP Playground 0.1.0';
 
-const MAPPING_NAMES: Record<VPDesign['labelMapping'], string> = { random: 'RandomMap', freq: 'FreqMap', iter: 'IterMap', semantic: 'SemanticMap', fully: 'FullyMap' };
-
 function defaultName(datasetName: string, design: VPDesign, origin: RunOrigin, at: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const when = `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`;
-  return `${datasetName} · ${MAPPING_NAMES[design.labelMapping]}${origin === 'continued' ? ' (continued)' : ''} · ${when}`;
+  return `${datasetName} · ${mappingName(design.labelMapping)}${origin === 'continued' ? ' (continued)' : ''} · ${when}`;
 }
 
 export interface RunRecorder {

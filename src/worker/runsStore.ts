@@ -8,7 +8,7 @@
  * Lock named after the run for as long as it runs, and the browser releases it with the tab.
  */
 import type { DBSchema } from 'idb';
-import { lazyDatabase } from './idbConnection';
+import { lazyDatabase } from '../browser/lazyDatabase';
 import type { StoredRunInfo } from './api';
 
 const DB_NAME = 'autovp-runs';

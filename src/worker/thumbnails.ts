@@ -1,4 +1,4 @@
-import type { ImageSet } from '../engine/data/imageSet';
+import type { ImageSet } from '../core/data/imageSet';
 import type { Thumbnail } from './api';
 
 /** RGBA copy of image `index` of a uint8 set (grayscale repeated to three channels). */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { findModel } from '../../models';
 import type { BackendChoice } from '../engine/backend/selectBackend';
-import type { Dataset } from '../engine/data/imageSet';
+import type { Dataset } from '../core/data/imageSet';
+import { designProblems } from '../core/design/validate';
 import { runTraining } from '../engine/run/trainingRun';
 import type { VisualPromptModel } from '../engine/train/visualPromptModel';
 import { designFor, modelFromPromptFile, snapshotModel } from '../engine/export/loadPrompt';
@@ -38,6 +39,8 @@ export async function train(
   onEvent: (event: TrainEvent) => void,
 ): Promise<RunSummary> {
   if (training) throw new Error('A run is already training.');
+  const problems = designProblems(request.design);
+  if (problems.length) throw new Error(`This design cannot be trained: ${problems.join('; ')}.`);
   training = true;
   try {
     return await trainAndRecord(request, backend, onEvent);
@@ -99,12 +102,14 @@ async function trainAndRecord(
       classNames: () => modelClassNames(request.modelId),
       fetchBytes: fetchAppBytes,
       // The helper thread's result, or (no thread, or it failed) the same computed here.
-      baseline: async (splits) => {
-        const inThread = await baselineThread?.result.catch(() => undefined);
-        return inThread !== undefined && !stopRequested
-          ? inThread
-          : linearBaseline(source, splits, d.meta.classes.length, request, () => stopRequested);
-      },
+      baseline: request.baseline
+        ? async (splits) => {
+            const inThread = await baselineThread?.result.catch(() => undefined);
+            return inThread !== undefined && !stopRequested
+              ? inThread
+              : linearBaseline(source, splits, d.meta.classes.length, request, () => stopRequested);
+          }
+        : null,
       shouldStop: () => stopRequested,
       hooks: {
         onReady: async ({ model, splits, semantic }) => {

@@ -4,7 +4,7 @@
  *   weights  id → model topology, weight specs and the weight bytes
  */
 import type { DBSchema } from 'idb';
-import { lazyDatabase } from './idbConnection';
+import { lazyDatabase } from '../browser/lazyDatabase';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelManifest } from '../engine/models/manifest';
 

@@ -16,17 +16,18 @@
  */
 import * as Comlink from 'comlink';
 import type { DBSchema } from 'idb';
-import { lazyDatabase } from './idbConnection';
+import { lazyDatabase } from '../browser/lazyDatabase';
 import * as tf from '@tensorflow/tfjs-core';
 import { toBatchTensor } from '../engine/data/batches';
-import type { Dataset } from '../engine/data/imageSet';
+import type { Dataset } from '../core/data/imageSet';
 import { modelFromPromptFile } from '../engine/export/loadPrompt';
 import { promptedPictures, type RgbaImage } from '../engine/export/promptPictures';
 import type { Assignment } from '../engine/mapping/assignments';
 import type { MappingState } from '../engine/mapping/labelMapping';
 import type { SemanticMappingReport } from '../engine/mapping/semantic';
-import { evaluate, type Evaluation, type SplitImages } from '../engine/train/evaluate';
-import { selectSplits } from '../engine/train/runSplits';
+import { evaluate, type Evaluation } from '../engine/train/evaluate';
+import type { SplitImages } from '../core/data/runSplits';
+import { selectSplits } from '../core/data/runSplits';
 import type { BatchMetrics, EpochMetrics } from '../engine/train/trainer';
 import type { VisualPromptModel } from '../engine/train/visualPromptModel';
 import { describeMapping, type MappingView, mappingHistory } from '../engine/views/mapping';
@@ -35,14 +36,7 @@ import { captureLive } from '../engine/views/capture';
 import { pictureBuffers, type PromptViews, promptViews } from '../engine/views/promptViews';
 import type { PromptActivation } from '../core/design/kinds';
 import type { PromptState } from '../engine/prompt/prompter';
-import type {
-  MisclassifiedQuery,
-  MisclassifiedResult,
-  PromptSnapshot,
-  SnapshotMoment,
-  StoredRunInfo,
-  TrainEvent,
-} from './api';
+import type { MisclassifiedQuery, MisclassifiedResult, PromptSnapshot, SnapshotMoment, StoredRunInfo, TrainEvent } from './api';
 import { getDataset } from './datasets';
 import { getSourceModel, modelClassNames } from './models';
 import { loadRunFile } from './runs';

@@ -1,6 +1,6 @@
 import { useRef, type ChangeEvent } from 'react';
 import type { ImageFit } from '../../worker/api';
-import { IMPORT_LIMITS } from '../../worker/api';
+import { IMPORT_LIMITS } from '../../core/import/types';
 import { useApp } from '../store';
 import { sourceFromFolderInput, sourceFromZip } from './datasetSources';
 import { ImportReportDetails } from './ImportReportView';

@@ -1,5 +1,5 @@
-import type { ImportReport, SkipReason, SkippedFile } from '../../worker/api';
-import { IMPORT_LIMITS } from '../../worker/api';
+import type { ImportReport, SkipReason, SkippedFile } from '../../core/import/types';
+import { IMPORT_LIMITS } from '../../core/import/types';
 
 const MB = 1024 * 1024;
 

@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useRef, useState, type ChangeEvent, type For
 import type { RunExportKind, StoredRunInfo, StoredRunStatus } from '../../worker/api';
 import { percent } from '../format';
 import { isBusy, useApp } from '../store';
-import { MAPPING_NAMES } from './views/viewText';
+import { mappingName } from '../../core/design/kinds';
 
 /** Loaded with recharts, after the page shows (see App). */
 const RunsCompareChart = lazy(() => import('./views/RunsCompareChart').then((m) => ({ default: m.RunsCompareChart })));
@@ -53,7 +53,7 @@ function RunConfig({ run }: { run: StoredRunInfo }) {
   return (
     <span className="run-facts run-config" data-testid="run-config">
       {run.modelName} · {run.dataset?.name ?? 'unknown dataset'} ({run.classes.length} classes) ·{' '}
-      {MAPPING_NAMES[d.labelMapping]}
+      {mappingName(d.labelMapping)}
       {d.labelMapping !== 'fully' && ` k=${d.k}`}
       {d.labelMapping === 'iter' && ` every ${d.interval} epoch${d.interval === 1 ? '' : 's'}`} ·{' '}
       {PROMPT_WORDS[d.prompt]} ×{d.inputScale}

@@ -3,7 +3,7 @@
  * handles and paths are gathered here (no file is read on the main thread); the worker reads,
  * sniffs and decodes.
  */
-import type { ImportFile, ImportSource } from '../../worker/api';
+import type { ImportFile, ImportSource } from '../../core/import/types';
 
 const isZip = (file: File) => /\.zip$/i.test(file.name) || file.type === 'application/zip' || file.type === 'application/x-zip-compressed';
 const isHidden = (name: string) => name.startsWith('.') || name === '__MACOSX';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 // The test (not the UI) reads the engine: it checks the UI's copy of the counts against it.
 // eslint-disable-next-line @typescript-eslint/no-restricted-imports
-import { stratifiedSplitCounts } from '../../engine/data/splitCounts';
+import { stratifiedSplitCounts } from '../../core/data/splitCounts';
 // eslint-disable-next-line @typescript-eslint/no-restricted-imports
-import { stratifiedSample } from '../../engine/data/splits';
+import { stratifiedSample } from '../../core/data/splits';
 import { explainSplit, splitClass, spread } from './splitText';
 
 const base = { valFraction: 0.1, testFraction: 0.2, trainImages: 32, valImages: 16, testImages: 16, fraction: 1, testCount: 0 };

@@ -1,15 +1,6 @@
-import type {
-  DatasetSummary,
-  ImageFit,
-  ImportProgress,
-  ImportRefusal,
-  ImportReport,
-  ImportSource,
-  SplitPlan,
-  StorageInfo,
-  StoredDatasetInfo,
-} from '../../worker/api';
-import { createImportClient } from '../../worker/importClient';
+import type { DatasetSummary, ImageFit, SplitPlan } from '../../worker/api';
+import type { ImportProgress, ImportRefusal, ImportReport, ImportSource, StorageInfo, StoredDatasetInfo } from '../../core/import/types';
+import { createImportClient } from '../../client/importClient';
 import { engine } from '../engine';
 import { errorMessage, type Slice } from './types';
 

@@ -1,13 +1,7 @@
 import { proxy } from 'comlink';
 import { MODELS, sourceClassCount } from '../../../models';
-import type {
-  ImportFile,
-  ModelDownloadProgress,
-  ModelListEntry,
-  UserModelChoices,
-  UserModelDraft,
-  UserModelSource,
-} from '../../worker/api';
+import type { ImportFile } from '../../core/import/types';
+import type { ModelDownloadProgress, ModelListEntry, UserModelChoices, UserModelDraft, UserModelSource } from '../../worker/api';
 import { engine } from '../engine';
 import { errorMessage, type Slice } from './types';
 

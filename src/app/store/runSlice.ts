@@ -1,13 +1,5 @@
 import { proxy } from 'comlink';
-import type {
-  BatchMetrics,
-  EpochMetrics,
-  MappingState,
-  PromptSnapshot,
-  RunSummary,
-  TrainEvent,
-  TrainPhase,
-} from '../../worker/api';
+import type { BatchMetrics, EpochMetrics, MappingState, PromptSnapshot, RunSummary, TrainEvent, TrainPhase } from '../../worker/api';
 import { engine } from '../engine';
 import { frameBatcher } from './frameBatcher';
 import { stopAgainAfter } from './stopAgain';

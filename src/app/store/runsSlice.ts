@@ -1,12 +1,5 @@
 import { proxy } from 'comlink';
-import type {
-  EvaluateProgress,
-  Prediction,
-  RunEvaluation,
-  RunExportKind,
-  StoredRunInfo,
-  VPDesign,
-} from '../../worker/api';
+import type { EvaluateProgress, Prediction, RunEvaluation, RunExportKind, StoredRunInfo, VPDesign } from '../../worker/api';
 import { engine } from '../engine';
 import { isBuiltin } from './datasetSlice';
 import { errorMessage, type Slice } from './types';

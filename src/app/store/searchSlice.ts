@@ -1,29 +1,14 @@
-import type {
-  AshaOptions,
-  BatchMetrics,
-  SearchFinal,
-  SearchRecord,
-  SearchSpace,
-  SearchSetup,
-  TrialEvent,
-} from '../../worker/api';
-import {
-  autovpSpace,
-  bestTrial,
-  createSearch,
-  DEFAULT_ASHA,
-  defaultPoolSize,
-  deleteSearch,
-  enumerateTrials,
-  isSearchRunning,
-  listSearches,
-  rayTuneScript,
-  saveSearch,
-  searchCsv,
-  searchJson,
-  startSearchRun,
-  type SearchRun,
-} from '../../worker/search';
+import type { AshaOptions, BatchMetrics, SearchSpace, TrialEvent } from '../../worker/api';
+import type { SearchFinal, SearchRecord, SearchSetup } from '../../core/search/records';
+import { autovpSpace, enumerateTrials, tuningGrid } from '../../core/search/space';
+import { bestTrial } from '../../core/search/searchState';
+import { createSearch } from '../../core/search/searchController';
+import { DEFAULT_ASHA } from '../../core/search/asha';
+import { defaultPoolSize } from '../../client/search/pool';
+import { deleteSearch, isSearchRunning, listSearches, saveSearch } from '../../client/search/searchStore';
+import { rayTuneScript } from '../../core/search/rayTune';
+import { searchCsv, searchJson } from '../../core/search/searchReport';
+import { startSearchRun, type SearchRun } from '../../client/search/searchRunner';
 import { errorMessage, type Slice } from './types';
 import { saveDownload } from './download';
 
@@ -39,13 +24,6 @@ export interface SearchForm extends SearchSpace {
   /** Train the winner (with test and linear probing) as soon as the search finishes. */
   trainWinner: boolean;
 }
-
-/** AutoVP's second-stage grid (CLIP-like models: its CLIP learning rates). */
-export const TUNING = {
-  learningRates: [1e-2, 1e-3, 1e-4],
-  clipLearningRates: [35, 40, 45],
-  weightDecays: [0, 1e-5, 1e-10],
-};
 
 /** A point of a trial's live curve: fractional epoch, smoothed training accuracy and loss. */
 export interface LivePoint {
@@ -245,10 +223,7 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
           asha: { ...form.asha },
           budgetSeconds: form.budgetMinutes > 0 ? form.budgetMinutes * 60 : null,
           tuning: form.stage2
-            ? {
-                learningRates: clipOnly ? TUNING.clipLearningRates : TUNING.learningRates,
-                weightDecays: TUNING.weightDecays,
-              }
+            ? tuningGrid(clipOnly)
             : { learningRates: [], weightDecays: [] },
           now,
         });

@@ -6,8 +6,9 @@
  * Pure: no DOM, no store. Every value is checked on the way in; a value that is missing keeps
  * the default, one that is invalid falls back to the default with a notice saying so.
  */
-import type { LabelMappingKind, OptimizerKind, PromptActivation, PromptKind, ScheduleKind } from '../../core/design/kinds';
 import type { VPDesign } from '../../core/design/design';
+import { DESIGN_PARAMS, type DesignParam } from '../../core/design/schema';
+import { parseParam } from '../../core/design/validate';
 import type { DataSelection } from '../../worker/api';
 
 export const LINK_VERSION = 1;
@@ -43,24 +44,10 @@ function number(min: number, max: number, integer = false) {
   };
 }
 
-function oneOf<T extends string>(values: readonly T[]) {
-  return (raw: string): Parsed<T> => ((values as readonly string[]).includes(raw) ? ok(raw as T) : bad);
-}
-
 const flag = (raw: string): Parsed<boolean> => (raw === '1' ? ok(true) : raw === '0' ? ok(false) : bad);
 const id = (raw: string): Parsed<string> => (/^[\w.:@~-]{1,200}$/.test(raw) ? ok(raw) : bad);
 const num = (v: number) => String(v);
 const bit = (v: boolean) => (v ? '1' : '0');
-
-function designField<K extends keyof VPDesign>(
-  key: string,
-  label: string,
-  field: K,
-  parse: (raw: string) => Parsed<VPDesign[K]>,
-  write: (v: VPDesign[K]) => string,
-): FieldSpec<VPDesign[K]> {
-  return { key, label, get: (c) => c.design[field], set: (c, v) => (c.design[field] = v), parse, write };
-}
 
 function dataField<K extends keyof DataSelection>(
   key: string,
@@ -81,13 +68,22 @@ function dataField<K extends keyof DataSelection>(
 /** A field of any value type, for the list below. */
 const field = <T>(spec: FieldSpec<T>) => spec as unknown as FieldSpec<never>;
 
-const MAPPINGS: LabelMappingKind[] = ['random', 'freq', 'iter', 'semantic', 'fully'];
-const PROMPTS: PromptKind[] = ['pad', 'full', 'patch'];
-const ACTIVATIONS: PromptActivation[] = ['sigmoid', 'identity'];
-const OPTIMIZERS: OptimizerKind[] = ['adam', 'sgd'];
-const SCHEDULES: ScheduleKind[] = ['step', 'cosine', 'constant'];
+/** A design parameter's field, from its schema row. */
+function designField(p: DesignParam): FieldSpec<never> {
+  return field<VPDesign[keyof VPDesign]>({
+    key: p.url,
+    label: p.noun,
+    get: (c) => c.design[p.key],
+    set: (c, v) => ((c.design as unknown as Record<string, unknown>)[p.key] = v),
+    parse: (raw) => {
+      const parsed = parseParam(p, raw);
+      return parsed.ok ? ok(parsed.value) : bad;
+    },
+    write: (v) => (typeof v === 'boolean' ? bit(v) : String(v)),
+  });
+}
 
-/** Every field of a link, in the order it is written. Ranges follow the form's. */
+/** Every field of a link, in the order it is written; the design's come from its schema. */
 const FIELDS: FieldSpec<never>[] = [
   field<string>({
     key: 'ds',
@@ -105,24 +101,7 @@ const FIELDS: FieldSpec<never>[] = [
     parse: id,
     write: encodeURIComponent,
   }),
-  field(designField('base', 'base size', 'baseSize', number(8, 512, true), num)),
-  field(designField('s', 'input scale', 'inputScale', number(0.1, 5), num)),
-  field(designField('tr', 'trainable resize', 'trainableResize', flag, bit)),
-  field(designField('p', 'prompt', 'prompt', oneOf(PROMPTS), String)),
-  field(designField('ps', 'patch size', 'patchSize', number(1, 1024, true), num)),
-  field(designField('act', 'prompt activation', 'promptActivation', oneOf(ACTIVATIONS), String)),
-  field(designField('map', 'label mapping', 'labelMapping', oneOf(MAPPINGS), String)),
-  field(designField('k', 'source labels per class (k)', 'k', number(1, 100, true), num)),
-  field(designField('int', 'remapping interval', 'interval', number(1, 100, true), num)),
-  field(designField('idi', 'identity start', 'identityInit', flag, bit)),
-  field(designField('opt', 'optimiser', 'optimizer', oneOf(OPTIMIZERS), String)),
-  field(designField('lr', 'learning rate', 'learningRate', number(1e-6, 100), num)),
-  field(designField('wd', 'weight decay', 'weightDecay', number(0, 1), num)),
-  field(designField('mom', 'momentum', 'momentum', number(0, 0.999), num)),
-  field(designField('sch', 'schedule', 'schedule', oneOf(SCHEDULES), String)),
-  field(designField('ep', 'epochs', 'epochs', number(1, 500, true), num)),
-  field(designField('bs', 'batch size', 'batchSize', number(1, 256, true), num)),
-  field(designField('seed', 'seed', 'seed', number(0, 2 ** 31 - 1, true), num)),
+  ...DESIGN_PARAMS.map(designField),
   field(dataField('n', 'training images', 'trainImages', number(2, 100_000, true))),
   field(dataField('nv', 'validation images', 'valImages', number(2, 20_000, true))),
   field(dataField('nt', 'test images', 'testImages', number(0, 20_000, true))),

@@ -22,8 +22,10 @@ interface ParamCommon<K extends keyof VPDesign> {
   label: string;
   /** The parameter in a sentence ("the link's learning rate …"). */
   noun: string;
-  /** Help for the form and the CLI. */
+  /** Help for the CLI (and the form's, where `hint` is absent). */
   help?: string;
+  /** A short line under the form's control. */
+  hint?: string;
   /** Key in a shared link. */
   url: string;
   /** `--flag` of `autovp train` and `autovp search` (absent: not on the command line). */
@@ -46,6 +48,8 @@ export interface NumberParam<K extends keyof VPDesign = keyof VPDesign> extends 
   search?: readonly number[];
   /** Values of the second search stage (hyper-parameter tuning of the winner). */
   tune?: readonly number[];
+  /** The same for text-image (CLIP-like) models, where AutoVP's values differ. */
+  tuneTextImage?: readonly number[];
 }
 
 export interface ChoiceParam<K extends keyof VPDesign = keyof VPDesign> extends ParamCommon<K> {
@@ -77,6 +81,7 @@ const SCHEMA: { [K in keyof VPDesign]: ParamOf<K> } = {
     label: 'Base size (px)',
     noun: 'base size',
     help: 'Images are first resized to this square.',
+    hint: 'Images are first resized to this square.',
     url: 'base',
     cli: 'base-size',
     cliArg: 'PX',
@@ -224,19 +229,6 @@ const SCHEMA: { [K in keyof VPDesign]: ParamOf<K> } = {
     default: 'adam',
     choices: OPTIMIZERS,
   },
-  schedule: {
-    key: 'schedule',
-    type: 'choice',
-    label: 'Schedule',
-    noun: 'schedule',
-    help: 'Learning-rate schedule: ×0.1 at 50% and 72% of training, cosine decay, or constant.',
-    url: 'sch',
-    cli: 'schedule',
-    cliArg: 'NAME',
-    part: 'optim',
-    default: 'step',
-    choices: SCHEDULES,
-  },
   learningRate: {
     key: 'learningRate',
     type: 'number',
@@ -252,6 +244,8 @@ const SCHEMA: { [K in keyof VPDesign]: ParamOf<K> } = {
     max: 100,
     step: 'any',
     tune: [1e-2, 1e-3, 1e-4],
+    // AutoVP trains CLIP with SGD at 40 (cosine decay), so its second stage searches around it.
+    tuneTextImage: [35, 40, 45],
   },
   weightDecay: {
     key: 'weightDecay',
@@ -284,6 +278,19 @@ const SCHEMA: { [K in keyof VPDesign]: ParamOf<K> } = {
     min: 0,
     max: 0.999,
     step: 0.05,
+  },
+  schedule: {
+    key: 'schedule',
+    type: 'choice',
+    label: 'Schedule',
+    noun: 'schedule',
+    help: 'Learning-rate schedule: ×0.1 at 50% and 72% of training, cosine decay, or constant.',
+    url: 'sch',
+    cli: 'schedule',
+    cliArg: 'NAME',
+    part: 'optim',
+    default: 'step',
+    choices: SCHEDULES,
   },
   epochs: {
     key: 'epochs',
@@ -319,6 +326,7 @@ const SCHEMA: { [K in keyof VPDesign]: ParamOf<K> } = {
     label: 'Seed',
     noun: 'seed',
     help: 'One seed sets every random choice (splits, shuffles, initialisation).',
+    hint: 'One seed sets every random choice.',
     url: 'seed',
     cli: 'seed',
     cliArg: 'N',

@@ -1,9 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 import { epochBatches, toBatchTensor } from './batches';
-import type { ImageSet } from './imageSet';
+import type { ImageSet } from '../../core/data/imageSet';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

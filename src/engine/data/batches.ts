@@ -2,8 +2,8 @@
  * Turning uint8 image sets into model-ready float batches, and seeded epoch batching.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../util/rng';
-import { imageBytes, type ImageSet } from './imageSet';
+import type { Rng } from '../../core/util/rng';
+import { imageBytes, type ImageSet } from '../../core/data/imageSet';
 
 /**
  * The images at `indices` as a float32 tensor [n, size, size, 3] in [0, 1]: pixels / 255,

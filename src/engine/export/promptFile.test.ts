@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { VPDesign } from '../../core/design/design';
 import { toBatchTensor } from '../data/batches';
-import type { ImageSet } from '../data/imageSet';
+import type { ImageSet } from '../../core/data/imageSet';
 import type { ModelManifest } from '../models/manifest';
-import { tinyNetwork } from '../testing/tinyNetwork';
+import { tinyNetwork } from '../../../test/support/tinyNetwork';
 import { trainVisualPrompt } from '../train/trainer';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 import { modelFromPromptFile, snapshotModel } from './loadPrompt';
 import {
   buildPromptFile,

@@ -10,8 +10,8 @@
  */
 import type { LabelMappingKind, PromptActivation, PromptKind } from '../../core/design/kinds';
 import type { VPDesign } from '../../core/design/design';
-import type { ImageFit } from '../data/imageFit';
-import type { ImportPreprocessing, Rgb } from '../data/importedDataset';
+import type { ImageFit } from '../../core/data/imageFit';
+import type { ImportPreprocessing, Rgb } from '../../core/data/importedDataset';
 import type { MappingState } from '../mapping/labelMapping';
 import type { ModelManifest, ModelWeightsOrigin } from '../models/manifest';
 import { fixedImageSize } from '../prompt/geometry';

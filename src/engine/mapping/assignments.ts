@@ -1,5 +1,5 @@
 import { mappingCapacityProblem } from '../../core/design/design';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 
 /**
  * A one-to-one label mapping: `sources[t]` lists the k source labels of target class t.

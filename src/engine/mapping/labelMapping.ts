@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelMappingKind } from '../../core/design/kinds';
 import type { MappingDesign } from '../../core/design/design';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 import { type Assignment, checkCapacity, randomAssignment } from './assignments';
 
 /** What a mapping is, as it leaves the engine (exports, views). */

@@ -3,11 +3,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { artifactsOf } from '../network/testing/layersArtifacts';
-import { artifactsFromFolder, darknetTinyDir, hasDarknetTiny } from '../network/testing/sharedModels';
+import { artifactsOf } from '../../../test/support/network/layersArtifacts';
+import { artifactsFromFolder, darknetTinyDir, hasDarknetTiny } from '../../../test/support/network/sharedModels';
 import { inspectArtifacts, MAX_MODEL_BYTES, ModelRefusal, proposeOutputs } from './inspectModel';
 import { createSourceModel } from './sourceModel';
-import { projectRoot } from './testing/nodeFetch';
+import { projectRoot } from '../../../test/support/nodeFetch';
 import { artifactsFromFiles, parseSidecarClassNames, userManifest } from './userModel';
 
 const bytesOf = (a: tf.io.ModelArtifacts) => (a.weightData as ArrayBuffer).byteLength;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { artifactsOf } from '../network/testing/layersArtifacts';
+import { artifactsOf } from '../../../test/support/network/layersArtifacts';
 import { parseClassNames } from './classNames';
 import { cachingFetch, isModelCached, memoryCache, mirrored, removeModelFromCache } from './hubCache';
 import { type FetchLike, loadModelArtifacts, modelFileUrls, parseModelJsonText, resolveShard } from './loadArtifacts';

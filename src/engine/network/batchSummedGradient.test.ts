@@ -4,10 +4,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers'; // registers tfjs's gradient functions
 import { describe, expect, it } from 'vitest';
 import { buildFrozenNetwork } from './buildFrozenNetwork';
-import { maxRelativeError, take } from './testing/compare';
-import { nsfwjsArtifacts } from './testing/nsfwjsArtifacts';
-import { randomImages } from './testing/realModelChecks';
-import { artifactsFromFolder, hasDarknetTiny, darknetTinyDir } from './testing/sharedModels';
+import { maxRelativeError, take } from '../../../test/support/network/compare';
+import { nsfwjsArtifacts } from '../../../test/support/network/nsfwjsArtifacts';
+import { randomImages } from '../../../test/support/network/realModelChecks';
+import { artifactsFromFolder, hasDarknetTiny, darknetTinyDir } from '../../../test/support/network/sharedModels';
 
 interface Case {
   name: string;

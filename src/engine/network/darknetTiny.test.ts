@@ -5,9 +5,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { buildFrozenNetwork } from './buildFrozenNetwork';
-import { maxRelativeError, take } from './testing/compare';
-import { randomImages, wasmAgainstCpu } from './testing/realModelChecks';
-import { artifactsFromFolder, darknetTinyDir, hasDarknetTiny } from './testing/sharedModels';
+import { maxRelativeError, take } from '../../../test/support/network/compare';
+import { randomImages, wasmAgainstCpu } from '../../../test/support/network/realModelChecks';
+import { artifactsFromFolder, darknetTinyDir, hasDarknetTiny } from '../../../test/support/network/sharedModels';
 
 const LOGITS = 'global_average_pooling2d_1';
 

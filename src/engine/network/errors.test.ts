@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFrozenNetwork } from './buildFrozenNetwork';
-import { artifactsOf } from './testing/layersArtifacts';
+import { artifactsOf } from '../../../test/support/network/layersArtifacts';
 
 interface Layer {
   class_name: string;

@@ -6,7 +6,7 @@ import * as tfc from '@tensorflow/tfjs-converter';
 import '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFrozenNetwork } from './buildFrozenNetwork';
-import { gradientAgreement, maxRelativeError, take } from './testing/compare';
+import { gradientAgreement, maxRelativeError, take } from '../../../test/support/network/compare';
 import type { FrozenNetwork } from './types';
 
 type Attr = Record<string, unknown>;

@@ -6,10 +6,10 @@ import * as tfc from '@tensorflow/tfjs-converter';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { buildFrozenNetwork, type FrozenNetworkOptions } from './buildFrozenNetwork';
-import { maxRelativeError, take } from './testing/compare';
-import { withActivation } from './testing/layersArtifacts';
-import { type NsfwjsModel, nsfwjsArtifacts } from './testing/nsfwjsArtifacts';
-import { randomImages, wasmAgainstCpu } from './testing/realModelChecks';
+import { maxRelativeError, take } from '../../../test/support/network/compare';
+import { withActivation } from '../../../test/support/network/layersArtifacts';
+import { type NsfwjsModel, nsfwjsArtifacts } from '../../../test/support/network/nsfwjsArtifacts';
+import { randomImages, wasmAgainstCpu } from '../../../test/support/network/realModelChecks';
 
 interface Case {
   model: NsfwjsModel;

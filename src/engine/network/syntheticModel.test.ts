@@ -5,8 +5,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFrozenNetwork } from './buildFrozenNetwork';
-import { gradientAgreement, maxRelativeError, take } from './testing/compare';
-import { artifactsOf, withActivation } from './testing/layersArtifacts';
+import { gradientAgreement, maxRelativeError, take } from '../../../test/support/network/compare';
+import { artifactsOf, withActivation } from '../../../test/support/network/layersArtifacts';
 import type { FrozenNetwork } from './types';
 
 /**

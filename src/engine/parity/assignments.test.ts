@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countMatrix, freqAssignment } from '../mapping/assignments';
 import { IndexMapping } from '../mapping/labelMapping';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 import { joinPath, readExchange, removeDir, runPython, type Tensor, tempDir, torchUnavailable, writeExchange } from './support';
 
 /**

@@ -7,7 +7,7 @@ import { FullyMapping } from '../mapping/labelMapping';
 import { buildFrozenNetwork } from '../network';
 import type { FrozenNetwork } from '../network/types';
 import { crossEntropy, VisualPromptModel } from '../train/visualPromptModel';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 import { runTwins, topK } from './networkTwin';
 import {
   DifferenceLog, difference, exists, joinPath, projectRoot, readBytes, readExchange, readJson, removeDir, runPython,

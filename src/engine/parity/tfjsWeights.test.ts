@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 import {
   exists, joinPath, projectRoot, readBytes, readExchange, readJson, removeDir, runPython, tempDir, torchUnavailable, writeFile,
 } from './support';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { VPDesign } from '../../core/design/design';
-import type { ImageSet } from '../data/imageSet';
+import type { ImageSet } from '../../core/data/imageSet';
 import { countMatrix, freqAssignment } from '../mapping/assignments';
 import { FullyMapping, IndexMapping } from '../mapping/labelMapping';
 import { buildFrozenNetwork } from '../network';
@@ -12,7 +12,7 @@ import { Prompter } from '../prompt/prompter';
 import { createOptimizer } from '../train/optimizer';
 import { trainVisualPrompt } from '../train/trainer';
 import { crossEntropy, type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 import { smallNetwork } from './kerasJson';
 import {
   type Difference, DifferenceLog, difference, joinPath, readExchange, removeDir, runPython, type Tensor, tempDir,

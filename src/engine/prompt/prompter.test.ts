@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { VPDesign } from '../../core/design/design';
-import { tinyNetwork } from '../testing/tinyNetwork';
+import { tinyNetwork } from '../../../test/support/tinyNetwork';
 import { crossEntropy, VisualPromptModel } from '../train/visualPromptModel';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 import { placeFixed } from './geometry';
 import { trainableResize } from './trainableResize';
 

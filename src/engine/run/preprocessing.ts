@@ -1,5 +1,5 @@
-import type { Dataset } from '../data/imageSet';
-import { ALPHA_BACKGROUND, type ImportedDatasetInfo } from '../data/importedDataset';
+import type { Dataset } from '../../core/data/imageSet';
+import { ALPHA_BACKGROUND, type ImportedDatasetInfo } from '../../core/data/importedDataset';
 import type { PromptPreprocessing } from '../export/promptFile';
 
 /**

@@ -3,10 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { VPDesign } from '../../core/design/design';
-import type { Dataset, ImageSet } from '../data/imageSet';
-import { tinyNetwork } from '../testing/tinyNetwork';
-import type { RunSplits } from '../train/runSplits';
-import { Rng } from '../util/rng';
+import type { Dataset, ImageSet } from '../../core/data/imageSet';
+import { tinyNetwork } from '../../../test/support/tinyNetwork';
+import type { RunSplits } from '../../core/data/runSplits';
+import { Rng } from '../../core/util/rng';
 import { runTraining, type TrainingRunInput } from './trainingRun';
 
 const net = tinyNetwork({ inputSize: 32, classes: 10, seed: 3 });

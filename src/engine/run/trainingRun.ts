@@ -5,11 +5,11 @@
  * progress is shown, where the baseline is computed, what is recorded and written.
  */
 import { mappingCapacityProblem, type VPDesign } from '../../core/design/design';
-import type { FetchBytes } from '../data/builtinDataset';
-import type { Dataset } from '../data/imageSet';
+import type { FetchBytes } from '../../core/data/builtinDataset';
+import type { Dataset } from '../../core/data/imageSet';
 import { prepareSemanticMapping, type SemanticMappingReport, setSemanticAssignment } from '../mapping/semantic';
 import { type Evaluation, evaluate } from '../train/evaluate';
-import { type DataSelection, type RunSplits, selectSplits } from '../train/runSplits';
+import { type DataSelection, type RunSplits, selectSplits } from '../../core/data/runSplits';
 import { type TrainCallbacks, type TrainResult, trainVisualPrompt } from '../train/trainer';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
 

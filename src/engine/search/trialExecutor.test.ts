@@ -2,11 +2,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
-import { tinyNetwork } from '../testing/tinyNetwork';
-import { Rng } from '../util/rng';
-import { createSearch, SearchController } from './searchController';
-import { bestTrial } from './searchState';
-import { enumerateTrials } from './space';
+import { tinyNetwork } from '../../../test/support/tinyNetwork';
+import { Rng } from '../../core/util/rng';
+import { createSearch, SearchController } from '../../core/search/searchController';
+import { bestTrial } from '../../core/search/searchState';
+import { enumerateTrials } from '../../core/search/space';
 import { createTrialExecutor } from './trialExecutor';
 
 const net = tinyNetwork({ inputSize: 32, classes: 10, seed: 3 });

@@ -1,9 +1,9 @@
 import type { VPDesign } from '../../core/design/design';
-import type { RunSplits } from '../train/runSplits';
+import type { RunSplits } from '../../core/data/runSplits';
 import { type BatchMetrics, PromptTrainer } from '../train/trainer';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
-import type { TrialExecutor } from './searchController';
-import { TRIAL_STOPPED, type TrialEpoch, type TrialRecord } from './searchState';
+import type { TrialExecutor } from '../../core/search/searchController';
+import { TRIAL_STOPPED, type TrialEpoch, type TrialRecord } from '../../core/search/searchState';
 
 export interface TrialEnvironment {
   /** The images every trial trains and validates on (the same for all trials of a search). */

@@ -1,15 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toBatchTensor } from '../data/batches';
-import type { ImageSet } from '../data/imageSet';
+import type { ImageSet } from '../../core/data/imageSet';
+import type { SplitImages } from '../../core/data/runSplits';
 import { countMatrix } from '../mapping/assignments';
 import { crossEntropy, type VisualPromptModel } from './visualPromptModel';
 
 /** Images of one split: the set they live in and which of them belong to the split. */
-export interface SplitImages {
-  set: ImageSet;
-  indices: Int32Array;
-}
-
 export interface Evaluation {
   loss: number;
   accuracy: number;

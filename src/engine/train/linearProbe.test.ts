@@ -1,8 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tinyNetwork } from '../testing/tinyNetwork';
-import { Rng } from '../util/rng';
+import { tinyNetwork } from '../../../test/support/tinyNetwork';
+import { Rng } from '../../core/util/rng';
 import {
   evaluateLinearProbe,
   extractFeatures,

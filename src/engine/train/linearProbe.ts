@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toBatchTensor } from '../data/batches';
-import { Rng } from '../util/rng';
-import { chunks, labelsOf, type SplitImages, summarise, type Evaluation, yieldToEventLoop } from './evaluate';
+import { Rng } from '../../core/util/rng';
+import { chunks, labelsOf, summarise, type Evaluation, yieldToEventLoop } from './evaluate';
+import type { SplitImages } from '../../core/data/runSplits';
 import { createOptimizer } from './optimizer';
 import { crossEntropy, type SourceModel } from './visualPromptModel';
 

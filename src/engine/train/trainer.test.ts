@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { VPDesign } from '../../core/design/design';
-import type { ImageSet } from '../data/imageSet';
-import { tinyNetwork } from '../testing/tinyNetwork';
-import { Rng } from '../util/rng';
+import type { ImageSet } from '../../core/data/imageSet';
+import { tinyNetwork } from '../../../test/support/tinyNetwork';
+import { Rng } from '../../core/util/rng';
 import { trainVisualPrompt } from './trainer';
 import { VisualPromptModel } from './visualPromptModel';
 

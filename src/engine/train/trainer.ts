@@ -3,15 +3,9 @@ import { asFirstUse } from '../backend/backendFailure';
 import { epochBatches, toBatchTensor } from '../data/batches';
 import { freqAssignment } from '../mapping/assignments';
 import { IndexMapping, type MappingState } from '../mapping/labelMapping';
-import { Rng } from '../util/rng';
-import {
-  type Evaluation,
-  evaluate,
-  labelsOf,
-  type SplitImages,
-  sourcePredictionCounts,
-  yieldToEventLoop,
-} from './evaluate';
+import { Rng } from '../../core/util/rng';
+import { type Evaluation, evaluate, labelsOf, sourcePredictionCounts, yieldToEventLoop } from './evaluate';
+import type { SplitImages } from '../../core/data/runSplits';
 import { createOptimizer, type Optimizer, scheduledLearningRate } from './optimizer';
 import { crossEntropy, type VisualPromptModel } from './visualPromptModel';
 

@@ -6,7 +6,7 @@ import type { PromptKind } from '../../core/design/kinds';
 import { buildFrozenNetwork } from '../network';
 import type { FrozenNetwork } from '../network/types';
 import { coverageNetwork, kerasModel, smallNetwork, Weights } from '../parity/kerasJson';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 import { crossEntropy, type SourceModel, VisualPromptModel } from './visualPromptModel';
 
 /** A Rescaling layer reads the input, so the first convolution does not: no op takes the batch-sum hint. */

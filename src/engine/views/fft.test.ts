@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../util/rng';
+import { Rng } from '../../core/util/rng';
 import { FftPlan, fft2d, fftShift, logMagnitudeSpectrum } from './fft';
 
 /** X[k] = Σ x[j]·e^(−2πi·jk/n), straight from the definition. */

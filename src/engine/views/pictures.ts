@@ -2,7 +2,7 @@
  * Small pictures for the views of a run: the prompt's frequency spectrum in a colour-blind-safe
  * colour map, images shrunk for thumbnails, and the training images the prompt views follow.
  */
-import type { ImageSet } from '../data/imageSet';
+import type { ImageSet } from '../../core/data/imageSet';
 import type { RgbaImage } from '../export/promptPictures';
 
 /**

@@ -4,9 +4,9 @@
  * ("high" smoothing) and composites transparency in one step, the same way for every format.
  * Only raster bytes whose type was sniffed reach it; nothing is ever put into a document.
  */
-import { fitRects, type ImageFit } from '../../engine/data/imageFit';
-import type { Rgb } from '../../engine/data/importedDataset';
-import type { DecodeImage } from './importPipeline';
+import { fitRects, type ImageFit } from '../../core/data/imageFit';
+import type { Rgb } from '../../core/data/importedDataset';
+import type { DecodeImage } from '../../core/import/importPipeline';
 
 export function createCanvasDecoder(size: number, fit: ImageFit, background: Rgb): DecodeImage {
   const canvas = new OffscreenCanvas(size, size);

@@ -1,6 +1,6 @@
 import { useApp } from '../../store';
-import { Checkbox, NumberField } from '../fields';
-import { SCALES } from './options';
+import { searchValues } from '../../../core/design/schema';
+import { DesignField } from './DesignField';
 
 export function InputScaleFields() {
   const design = useApp((s) => s.design);
@@ -9,7 +9,7 @@ export function InputScaleFields() {
   return (
     <>
       <div className="segmented" role="radiogroup" aria-label="Initial input scale">
-        {SCALES.map((s) => (
+        {searchValues('inputScale').map((s) => (
           <label key={s} className={design.inputScale === s ? 'on' : ''}>
             <input
               type="radio"
@@ -23,26 +23,12 @@ export function InputScaleFields() {
         ))}
       </div>
       <div className="row">
-        <NumberField
-          label="Scale (any value)"
-          value={design.inputScale}
-          min={0.1}
-          max={5}
-          step={0.05}
-          onChange={(inputScale) => setDesign({ inputScale })}
-        />
-        <NumberField
-          label="Base size (px)"
-          hint="Images are first resized to this square."
-          value={design.baseSize}
-          min={8}
-          max={512}
-          onChange={(baseSize) => setDesign({ baseSize })}
-        />
+        <DesignField param="inputScale" />
+        <DesignField param="baseSize" />
       </div>
-      <Checkbox checked={design.trainableResize} onChange={(trainableResize) => setDesign({ trainableResize })}>
+      <DesignField param="trainableResize">
         Trainable resize (learn the scale, starting from ×{design.inputScale}, kept within ×0.1–×5)
-      </Checkbox>
+      </DesignField>
     </>
   );
 }

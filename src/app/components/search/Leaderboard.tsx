@@ -1,6 +1,8 @@
 import { useMemo } from 'react';
-import type { SearchRecord, TrialRecord } from '../../../worker/api';
-import { bestTrial, lastEpoch, leaderboard, trialParts, trialSeconds } from '../../../worker/search';
+import type { SearchRecord } from '../../../core/search/records';
+import type { TrialRecord } from '../../../worker/api';
+import { bestTrial, leaderboard } from '../../../core/search/searchState';
+import { lastEpoch, trialParts, trialSeconds } from '../../../core/search/searchReport';
 import { duration, percent } from '../../format';
 import { useApp } from '../../store';
 

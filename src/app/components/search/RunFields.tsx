@@ -1,7 +1,11 @@
-import { createAsha, DEFAULT_ASHA, defaultPoolSize, MAX_POOL_SIZE } from '../../../worker/search';
+import { createAsha, DEFAULT_ASHA } from '../../../core/search/asha';
+import { defaultPoolSize, MAX_POOL_SIZE } from '../../../client/search/pool';
 import { useApp } from '../../store';
-import { TUNING } from '../../store/searchSlice';
+import { tuningGrid } from '../../../core/search/space';
 import { Checkbox, NumberField } from '../fields';
+
+/** The second stage's grid as the search runs it for image classifiers (CLIP-only searches use AutoVP's CLIP rates). */
+const TUNING = tuningGrid(false);
 
 /** Rung milestones of the ASHA settings, or why they are invalid. */
 export function ashaRungs(asha: {

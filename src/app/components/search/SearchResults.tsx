@@ -1,5 +1,6 @@
-import type { SearchRecord } from '../../../worker/api';
-import { bestTrial, explainSearch } from '../../../worker/search';
+import type { SearchRecord } from '../../../core/search/records';
+import { bestTrial } from '../../../core/search/searchState';
+import { explainSearch } from '../../../core/search/searchReport';
 import { duration, percent } from '../../format';
 import { isBusy, useApp } from '../../store';
 

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { autovpSpace, enumerateTrials, excludedSummary, trialCountText } from '../../../worker/search';
+import { autovpSpace, enumerateTrials } from '../../../core/search/space';
+import { excludedSummary, trialCountText } from '../../../core/search/searchReport';
 import { useApp } from '../../store';
 import { isResumable } from '../../store/searchSlice';
 import { ashaRungs, RunFields } from './RunFields';

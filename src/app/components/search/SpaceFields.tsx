@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import type { MappingFamily } from '../../../worker/api';
-import { FAMILY_NAMES } from '../../../worker/search';
+import { LABEL_MAPPINGS } from '../../../core/design/kinds';
+import { designParam, searchValues } from '../../../core/design/schema';
+import { autovpSpace } from '../../../core/search/space';
 import { useApp } from '../../store';
 
 /** One axis of the space as a checkbox group; numeric axes also take a value of one's own. */
@@ -88,13 +90,12 @@ function Axis<T extends string | number | boolean>(props: {
   );
 }
 
-const FAMILIES: MappingFamily[] = ['fully', 'semantic', 'freq', 'iter'];
-const FAMILY_HINTS: Record<MappingFamily, string> = {
-  fully: 'learnt linear layer',
-  semantic: 'class names via WordNet',
-  freq: 'most frequent source labels',
-  iter: 'FreqMap, recomputed',
-};
+/** The families AutoVP searches, offered in the schema's order. */
+const FAMILIES: MappingFamily[] = autovpSpace([]).mappings;
+const familyLabel = (f: MappingFamily) => LABEL_MAPPINGS.find((m) => m.id === f)?.label ?? f;
+const SCALE = designParam('inputScale');
+const K = designParam('k');
+const INTERVAL = designParam('interval');
 
 /** The models a search ticks: explicit ticks, or the model selected in panel 2 until one is ticked. */
 export function useSearchModels(): string[] {
@@ -144,7 +145,7 @@ export function SpaceFields() {
         legend="Label mapping"
         values={FAMILIES}
         selected={form.mappings}
-        label={(f) => `${FAMILY_NAMES[f]} (${FAMILY_HINTS[f]})`}
+        label={familyLabel}
         onChange={(mappings) => setForm({ mappings })}
         hint="SemanticMap is left out for text-image models; one-to-one mappings (all but FullyMap) need classes × k source labels."
         testId="axis-mappings"
@@ -152,16 +153,16 @@ export function SpaceFields() {
       <div className="axis-row">
         <Axis<number>
           legend="Initial scale"
-          values={[0.5, 1, 1.5]}
+          values={searchValues('inputScale')}
           selected={form.scales}
           label={(s) => `×${s} (${Math.round(baseSize * s)} px)`}
           onChange={(scales) => setForm({ scales })}
-          add={{ label: 'Another scale', min: 0.1, max: 5, step: 0.05, parse: (n) => n }}
+          add={{ label: 'Another scale', min: SCALE.min, max: SCALE.max, step: 0.05, parse: (n) => n }}
           testId="axis-scales"
         />
         <Axis<boolean>
           legend="Trainable resize"
-          values={[false, true]}
+          values={searchValues('trainableResize')}
           selected={form.trainableResize}
           label={(r) => (r ? 'on' : 'off')}
           onChange={(trainableResize) => setForm({ trainableResize })}
@@ -171,21 +172,21 @@ export function SpaceFields() {
       <div className="axis-row">
         <Axis<number>
           legend="Source labels per class (k)"
-          values={[1, 5, 10]}
+          values={searchValues('k')}
           selected={form.ks}
           label={(k) => `k=${k}`}
           onChange={(ks) => setForm({ ks })}
-          add={{ label: 'Another k', min: 1, max: 100, step: 1, parse: Math.round }}
+          add={{ label: 'Another k', min: K.min, max: K.max, step: 1, parse: Math.round }}
           hint="Not used by FullyMap."
           testId="axis-ks"
         />
         <Axis<number>
           legend="IterMap: remap every"
-          values={[1]}
+          values={searchValues('interval')}
           selected={form.intervals}
           label={(i) => `${i} epoch${i === 1 ? '' : 's'}`}
           onChange={(intervals) => setForm({ intervals })}
-          add={{ label: 'Another interval (epochs)', min: 1, max: 100, step: 1, parse: Math.round }}
+          add={{ label: 'Another interval (epochs)', min: INTERVAL.min, max: INTERVAL.max, step: 1, parse: Math.round }}
           hint="FreqMap is interval “none”."
           testId="axis-intervals"
         />

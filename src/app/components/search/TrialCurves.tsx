@@ -1,7 +1,8 @@
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { SearchRecord } from '../../../worker/api';
-import { leaderboard, mappingWords } from '../../../worker/search';
+import type { SearchRecord } from '../../../core/search/records';
+import { leaderboard } from '../../../core/search/searchState';
+import { mappingWords } from '../../../core/search/searchReport';
 import { useApp } from '../../store';
 import type { LivePoint } from '../../store/searchSlice';
 

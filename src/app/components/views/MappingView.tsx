@@ -3,7 +3,8 @@ import type { MappedSource, MappingStep, MappingView as Mapping } from '../../..
 import { useApp } from '../../store';
 import { runById } from '../../store/runsSlice';
 import { viewClasses, viewRunId } from '../../store/viewsSlice';
-import { MAPPING_NAMES, signed } from './viewText';
+import { mappingName } from '../../../core/design/kinds';
+import { signed } from './viewText';
 
 /** Rows shown before "Show all". */
 const ROWS = 12;
@@ -151,7 +152,7 @@ export function MappingView() {
   return (
     <section className="card view mapping-view" aria-labelledby="mapping-view-title" data-testid="mapping-view">
       <h2 id="mapping-view-title">
-        How classes are mapped{mapping && <span className="view-run"> · {MAPPING_NAMES[mapping.kind]}</span>}
+        How classes are mapped{mapping && <span className="view-run"> · {mappingName(mapping.kind)}</span>}
       </h2>
       {mapping ? (
         <Table m={mapping} classes={classes} model={model} />

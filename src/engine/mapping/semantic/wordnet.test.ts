@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { FetchBytes } from '../../data/builtinDataset';
+import type { FetchBytes } from '../../../core/data/builtinDataset';
 import { LEXICON_PATH, loadLexicon, type NounLexicon } from './lexicon';
 import { normaliseName } from './normalise';
 import { resolveName, semanticSimilarity } from './similarity';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type Activation, applyActivation, kernelActivation } from '../activations';
 import type { ConvPadding, Pair, Pool } from '../ir';
 import { explicitPadding } from '../shapes';
-import { maxRelativeError, take } from '../testing/compare';
+import { maxRelativeError, take } from '../../../../test/support/network/compare';
 import { frozenWeighted } from './frozenWeighted';
 import { convolutionKernel, matMulKernel } from './linearKernels';
 

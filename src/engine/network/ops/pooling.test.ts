@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers'; // registers tfjs's gradient functions
 import { describe, expect, it } from 'vitest';
 import type { Pair } from '../ir';
-import { maxRelativeError, take } from '../testing/compare';
+import { maxRelativeError, take } from '../../../../test/support/network/compare';
 import { averagePool } from './averagePool';
 import { KernelCache } from './kernelCache';
 import { maxPoolFirstMax } from './maxPoolFirstMax';

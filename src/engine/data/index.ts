@@ -1,4 +1,0 @@
-export * from './imageSet';
-export * from './builtinDataset';
-export * from './splits';
-export * from './batches';
