@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond npm packages, on Debian (this project's CI and dev machines):
-# Debian's Chromium for Playwright, and PyTorch, NumPy and Pillow for the parity tests against a reference.
+# Debian's Chromium for Playwright, and PyTorch, torchvision, NumPy and Pillow for the parity tests against a reference and the exported Ray Tune job.
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
-/usr/bin/python3 -c 'import torch, numpy, PIL' 2>/dev/null || need+=(python3-torch python3-numpy python3-pil)
+/usr/bin/python3 -c 'import torch, torchvision, numpy, PIL' 2>/dev/null || need+=(python3-torch python3-torchvision python3-numpy python3-pil)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "install-test-deps: Chromium, PyTorch, NumPy and Pillow are present."
+  echo "install-test-deps: Chromium, PyTorch, torchvision, NumPy and Pillow are present."
   exit 0
 fi
 

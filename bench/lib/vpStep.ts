@@ -1,8 +1,8 @@
 /**
- * The measurement shared by the Node and the browser benchmark: the visual-prompting training
- * step exactly as src/engine/train/trainer.ts runs it (toBatchTensor → VisualPromptModel.logits
- * → crossEntropy under tf.variableGrads → the engine's Adam → clampScale → read the loss), and
- * the forward pass of the same prompted model, on the current tfjs backend.
+ * The measurement shared by the Node and the browser benchmark: the engine's own training step
+ * (PromptTrainer.trainStep: toBatchTensor → VisualPromptModel.logits → crossEntropy under
+ * tf.variableGrads → Adam → clampScale → read the loss), and the forward pass of the same
+ * prompted model, on the current tfjs backend.
  *
  * Runs in Node and in a module worker: no Node or DOM APIs here.
  */
@@ -11,9 +11,8 @@ import type { VPDesign } from '../../src/core/design/design';
 import { DEFAULT_DESIGN } from '../../src/core/design/schema';
 import { toBatchTensor } from '../../src/engine/data/batches';
 import type { ImageSet } from '../../src/core/data/imageSet';
-import { labelsOf } from '../../src/engine/train/evaluate';
-import { createOptimizer, scheduledLearningRate } from '../../src/engine/train/optimizer';
-import { crossEntropy, type SourceModel, VisualPromptModel } from '../../src/engine/train/visualPromptModel';
+import { PromptTrainer } from '../../src/engine/train/trainer';
+import { type SourceModel, VisualPromptModel } from '../../src/engine/train/visualPromptModel';
 import { Rng } from '../../src/core/util/rng';
 import { type Timing, timing } from './stats';
 
@@ -76,36 +75,28 @@ export async function measureVpStep(source: SourceModel, options: StepOptions): 
   const numTarget = options.numTarget ?? 10;
   const set = syntheticImageSet(batch * 4);
   const model = new VisualPromptModel(source, design, numTarget);
-  const optimizer = createOptimizer(design);
-  const variables = model.variables();
   const batches = Array.from({ length: 4 }, (_, b) => Int32Array.from({ length: batch }, (__, i) => b * batch + i));
+  const trainer = new PromptTrainer(model, { set, indices: Int32Array.from({ length: set.labels.length }, (_, i) => i) }, {
+    set,
+    indices: batches[0] as Int32Array,
+  });
   let stepCount = 0;
   const losses: number[] = [];
 
   const cpu = options.cpuNow;
   const [forwardCpu, stepCpu]: [number[], number[]] = [[], []];
-  // One training step as trainVisualPrompt takes it; returns [total ms, toBatchTensor ms].
+  // One training step of the engine; returns [total ms, toBatchTensor ms (timed apart, same batch)].
   const step = async (): Promise<[number, number]> => {
     const indices = batches[stepCount % batches.length] as Int32Array;
-    const c0 = cpu?.() ?? 0;
     const t0 = now();
-    const x = toBatchTensor(set, indices, design.baseSize);
+    tf.dispose(toBatchTensor(set, indices, design.baseSize));
     const dataMs = now() - t0;
-    const y = tf.tensor1d(labelsOf(set, indices), 'int32');
-    let correct: tf.Scalar | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.logits(x);
-      correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
-      return crossEntropy(logits, y);
-    }, variables);
-    optimizer.step(variables, grads, scheduledLearningRate(design, 0));
-    model.prompter.clampScale();
-    tf.dispose([x, y, grads]);
-    const [loss] = await Promise.all([value.data(), (correct as unknown as tf.Scalar).data()]);
-    const total = now() - t0;
+    const c0 = cpu?.() ?? 0;
+    const t1 = now();
+    const { loss } = await trainer.trainStep(indices);
+    const total = now() - t1;
     if (cpu) stepCpu.push(cpu() - c0);
-    tf.dispose([value, correct as unknown as tf.Scalar]);
-    losses.push(loss[0] as number);
+    losses.push(loss);
     stepCount++;
     return [total, dataMs];
   };
@@ -167,7 +158,7 @@ export async function measureVpStep(source: SourceModel, options: StepOptions): 
     };
   } finally {
     fixed.dispose();
-    optimizer.dispose();
+    trainer.dispose();
     model.dispose();
   }
 }

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { EngineApi } from '../worker/api';
+import type { EngineApi } from '../worker/api/engineApi';
 
 /**
  * The UI's handle on the engine worker: one dedicated module worker, created on first use.

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { ImportApi } from '../worker/api';
+import type { ImportApi } from '../worker/api/importApi';
 import type { ImportOptions, ImportProgress, ImportResult, ImportSource } from '../core/import/types';
 
 /**

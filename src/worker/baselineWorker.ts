@@ -8,13 +8,13 @@
  */
 import * as Comlink from 'comlink';
 import { type BackendName, startBackend } from '../engine/backend/selectBackend';
-import type { BaselineSummary, TrainRequest } from './api';
-import { computeBaseline } from './baseline';
+import type { BaselineSummary, TrainRequest } from './api/trainingApi';
+import { computeBaseline } from './training/baseline';
 import { appUrl, setBaseUrl } from './context';
-import { getDataset } from './datasets';
+import { getDataset } from './datasets/datasets';
 import type { HubMirror } from '../engine/models/hubCache';
-import { setHubMirror } from './modelCache';
-import { getSourceModel } from './models';
+import { setHubMirror } from './models/modelCache';
+import { getSourceModel } from './models/models';
 
 export interface BaselineSetup {
   baseUrl: string;

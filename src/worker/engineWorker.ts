@@ -8,10 +8,10 @@ import {
   type BackendPreference,
   selectBackend,
 } from '../engine/backend/selectBackend';
-import type { EngineApi } from './api';
+import type { EngineApi } from './api/engineApi';
 import { appUrl, setBaseUrl } from './context';
-import { deleteDataset, describeDataset, listDatasets, planSplit } from './datasets';
-import { storageInfo } from './datasetStore';
+import { deleteDataset, describeDataset, listDatasets, planSplit } from './datasets/datasets';
+import { storageInfo } from './datasets/datasetStore';
 import {
   deleteUserModel,
   discardUserModel,
@@ -23,14 +23,15 @@ import {
   releaseSourceModel,
   removeModelFromCache,
   saveUserModel,
-} from './models';
-import { setHubMirror } from './modelCache';
-import { requestStop, train } from './training';
-import { trialEnd, trialEpoch, trialStart, trialStop } from './trials';
-import { deleteRun, importPrompt, listRuns, renameRun } from './runs';
-import { exportRun } from './runsExport';
-import { evaluateRun, predict, releaseActiveModel } from './runsPredict';
-import { forgetRunViews, misclassified, runViews } from './views';
+} from './models/models';
+import { setHubMirror } from './models/modelCache';
+import { requestStop, train } from './training/training';
+import { trialEnd, trialEpoch, trialStart, trialStop } from './training/trials';
+import { deleteRun, importPrompt, listRuns, renameRun } from './runs/storedRuns';
+import { exportRun } from './runs/runExport';
+import { evaluateRun, predict, releaseActiveModel } from './runs/runPredict';
+import { misclassified, runViews } from './views/storedViews';
+import { forgetRunViews } from './views/viewsStore';
 
 let backend: BackendChoice | null = null;
 /** Backends that failed at first real use in this worker; not tried again automatically. */

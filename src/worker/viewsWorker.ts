@@ -5,7 +5,7 @@
  * Messages: { id, prompt, activation, seen } in, { id, views, ms } or { id, error } out.
  */
 import { pictureBuffers, promptViews } from '../engine/views/promptViews';
-import type { ViewsJob, ViewsJobResult } from './views';
+import type { ViewsJob, ViewsJobResult } from './views/viewsHelper';
 
 self.onmessage = (e: MessageEvent<ViewsJob>) => {
   const { id, prompt, activation, seen } = e.data;

@@ -1,6 +1,6 @@
 import { memo, useDeferredValue, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { BatchMetrics, EpochMetrics } from '../../worker/api';
+import type { BatchMetrics, EpochMetrics } from '../../worker/api/trainingApi';
 import { isBusy, useApp } from '../store';
 import { accuracyAxis, epochAxis, lossAxis, tooltipValue } from './chartAxes';
 import { useNextFrame } from './nextFrame';

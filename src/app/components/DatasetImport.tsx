@@ -1,5 +1,5 @@
 import { useRef, type ChangeEvent } from 'react';
-import type { ImageFit } from '../../worker/api';
+import type { ImageFit } from '../../worker/api/importApi';
 import { IMPORT_LIMITS } from '../../core/import/types';
 import { useApp } from '../store';
 import { sourceFromFolderInput, sourceFromZip } from './datasetSources';

@@ -1,4 +1,4 @@
-import type { DatasetSummary } from '../../worker/api';
+import type { DatasetSummary } from '../../worker/api/trainingApi';
 import { isBusy, useApp } from '../store';
 import { DEFAULT_TEST_FRACTION } from '../store/datasetSlice';
 import { ImportReportDetails } from './ImportReportView';

@@ -1,4 +1,4 @@
-import type { BackendChoice, BackendPreference } from '../../worker/api';
+import type { BackendChoice, BackendPreference } from '../../worker/api/trainingApi';
 import { isBusy, useApp } from '../store';
 import { BACKEND_LOCKED, backendAttempts } from './backendText';
 

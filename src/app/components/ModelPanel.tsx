@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ModelListEntry, ModelOrigin } from '../../worker/api';
+import type { ModelListEntry, ModelOrigin } from '../../worker/api/modelsApi';
 import { engine } from '../engine';
 import { bytes } from '../format';
 import { isBusy, useApp } from '../store';

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { RgbaPicture } from '../../worker/api';
+import type { RgbaPicture } from '../../worker/api/runsApi';
 
 /** Draws an RGBA picture from the worker at its native size; CSS sets the displayed size. */
 export function Picture({ picture, alt, size }: { picture: RgbaPicture; alt: string; size: number }) {

@@ -1,5 +1,5 @@
 import { useRef, useState, type ChangeEvent, type DragEvent } from 'react';
-import type { Prediction } from '../../worker/api';
+import type { Prediction } from '../../worker/api/runsApi';
 import { percent } from '../format';
 import { isBusy, useApp } from '../store';
 import { runById } from '../store/runsSlice';

@@ -1,4 +1,4 @@
-import type { BaselineSummary, EvaluationSummary } from '../../worker/api';
+import type { BaselineSummary, EvaluationSummary } from '../../worker/api/trainingApi';
 import { duration, percent } from '../format';
 import { useApp } from '../store';
 

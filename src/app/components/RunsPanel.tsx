@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
-import type { RunExportKind, StoredRunInfo, StoredRunStatus } from '../../worker/api';
+import type { RunExportKind, StoredRunInfo, StoredRunStatus } from '../../worker/api/runsApi';
 import { percent } from '../format';
 import { isBusy, useApp } from '../store';
 import { mappingName } from '../../core/design/kinds';

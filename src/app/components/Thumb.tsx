@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { Thumbnail } from '../../worker/api';
+import type { Thumbnail } from '../../worker/api/trainingApi';
 
 /** Draws an RGBA thumbnail at its native size; CSS scales it (pixelated for tiny images). */
 export function Thumb({ thumb, size, alt }: { thumb: Thumbnail; size: number; alt: string }) {

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import type { TensorCandidate, UserModelDraft, ValuePreset } from '../../worker/api';
+import type { TensorCandidate, UserModelDraft, ValuePreset } from '../../worker/api/modelsApi';
 import { bytes } from '../format';
 import { isBusy, useApp } from '../store';
 import { ProgressBar } from './ProgressBar';

@@ -1,4 +1,4 @@
-import type { BackendChoice, BackendName } from '../../worker/api';
+import type { BackendChoice, BackendName } from '../../worker/api/trainingApi';
 
 export const BACKEND_LABELS: Record<BackendName, string> = { webgpu: 'WebGPU', wasm: 'WASM', webgl: 'WebGL', cpu: 'CPU' };
 

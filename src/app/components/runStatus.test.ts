@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchMetrics } from '../../worker/api';
+import type { BatchMetrics } from '../../worker/api/trainingApi';
 import { runStatusText, STOPPING, type RunStatusInput } from './runStatus';
 
 const batch: BatchMetrics = {

@@ -1,4 +1,4 @@
-import type { BatchMetrics, TrainPhase } from '../../worker/api';
+import type { BatchMetrics, TrainPhase } from '../../worker/api/trainingApi';
 import { bytes, duration } from '../format';
 
 /** What the line reads of the run (RunState of store/runSlice.ts; not imported, to keep this file free of the store). */

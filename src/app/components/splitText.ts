@@ -2,10 +2,10 @@
  * Plain words for how a dataset's images are split and what a run takes from each part, so a
  * small dataset (say an imported folder of 5 images per class) says exactly how many images of
  * every class train, validate and test, and what to do when that is too few.
- *
- * The counts mirror the engine (engine/data/splitCounts.ts and stratifiedSample in splits.ts;
- * splitText.test.ts checks them against it): the UI may import engine types only.
+ * The counts are core's own (splitCounts.ts, splits.ts): what a run will take.
  */
+import { splitClass } from '../../core/data/splitCounts';
+import { evenQuota } from '../../core/data/splits';
 
 export interface SplitInput {
   classes: readonly string[];
@@ -32,42 +32,16 @@ export interface SplitExplanation {
   problems: string[];
 }
 
-/** Per class of n images: what stratifiedSplit gives to validation and test (at least one training image stays). */
-export function splitClass(n: number, val: number, test: number): { train: number; val: number; test: number } {
-  let nVal = n >= 2 ? Math.round(n * val) : 0;
-  let nTest = n >= 2 ? Math.round(n * test) : 0;
-  while (n >= 2 && nVal + nTest > n - 1) {
-    if (nVal >= nTest) nVal--;
-    else nTest--;
-  }
-  return { train: n - nVal - nTest, val: nVal, test: nTest };
-}
-
 /**
  * What stratifiedSample({ total }) draws per class from caps[c] available: the total spread as
  * evenly as the classes allow. The last few single images go to classes picked by the seed, so
  * a class gets between min and max.
  */
 export function spread(total: number, caps: readonly number[]): { total: number; min: number; max: number } {
-  const quota = caps.map(() => 0);
-  let remaining = Math.min(Math.max(0, Math.floor(total)), caps.reduce((a, b) => a + b, 0));
-  const taken = remaining;
-  let extra = false;
-  while (remaining > 0) {
-    const open = caps.map((_, c) => c).filter((c) => quota[c]! < caps[c]!);
-    const share = Math.floor(remaining / open.length);
-    if (share === 0) {
-      extra = true;
-      break;
-    }
-    for (const c of open) {
-      const give = Math.min(share, caps[c]! - quota[c]!);
-      quota[c]! += give;
-      remaining -= give;
-    }
-  }
-  const open = new Set(caps.map((_, c) => c).filter((c) => quota[c]! < caps[c]!));
-  const max = Math.max(0, ...quota.map((q, c) => q + (extra && open.has(c) ? 1 : 0)));
+  const { quota, leftover, open } = evenQuota(caps, Math.max(0, Math.floor(total)));
+  const taken = quota.reduce((a, b) => a + b, 0) + leftover;
+  const extra = new Set(leftover > 0 ? open : []);
+  const max = Math.max(0, ...quota.map((q, c) => q + (extra.has(c) ? 1 : 0)));
   return { total: taken, min: quota.length ? Math.min(...quota) : 0, max };
 }
 

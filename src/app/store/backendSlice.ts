@@ -1,4 +1,4 @@
-import type { BackendChoice, BackendPreference } from '../../worker/api';
+import type { BackendChoice, BackendPreference } from '../../worker/api/trainingApi';
 import { engine } from '../engine';
 import { errorMessage, type Slice } from './types';
 

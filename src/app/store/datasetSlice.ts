@@ -1,4 +1,5 @@
-import type { DatasetSummary, ImageFit, SplitPlan } from '../../worker/api';
+import type { DatasetSummary } from '../../worker/api/trainingApi';
+import type { ImageFit, SplitPlan } from '../../worker/api/importApi';
 import type { ImportProgress, ImportRefusal, ImportReport, ImportSource, StorageInfo, StoredDatasetInfo } from '../../core/import/types';
 import { createImportClient } from '../../client/importClient';
 import { engine } from '../engine';

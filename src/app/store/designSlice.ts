@@ -1,6 +1,6 @@
 import { MODELS } from '../../../models';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
-import type { DataSelection, VPDesign } from '../../worker/api';
+import type { DataSelection, VPDesign } from '../../worker/api/trainingApi';
 import type { Slice } from './types';
 
 /** The default run's images: measured to finish in a few minutes on 2 cores (BENCHMARKS.md). */

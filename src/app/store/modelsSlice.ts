@@ -1,7 +1,7 @@
 import { proxy } from 'comlink';
 import { MODELS, sourceClassCount } from '../../../models';
 import type { ImportFile } from '../../core/import/types';
-import type { ModelDownloadProgress, ModelListEntry, UserModelChoices, UserModelDraft, UserModelSource } from '../../worker/api';
+import type { ModelDownloadProgress, ModelListEntry, UserModelChoices, UserModelDraft, UserModelSource } from '../../worker/api/modelsApi';
 import { engine } from '../engine';
 import { errorMessage, type Slice } from './types';
 

@@ -1,5 +1,6 @@
 import { proxy } from 'comlink';
-import type { BatchMetrics, EpochMetrics, MappingState, PromptSnapshot, RunSummary, TrainEvent, TrainPhase } from '../../worker/api';
+import type { BatchMetrics, EpochMetrics, MappingState, RunSummary, TrainEvent, TrainPhase } from '../../worker/api/trainingApi';
+import type { PromptSnapshot } from '../../worker/api/viewsApi';
 import { engine } from '../engine';
 import { frameBatcher } from './frameBatcher';
 import { stopAgainAfter } from './stopAgain';

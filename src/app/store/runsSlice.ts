@@ -1,5 +1,6 @@
 import { proxy } from 'comlink';
-import type { EvaluateProgress, Prediction, RunEvaluation, RunExportKind, StoredRunInfo, VPDesign } from '../../worker/api';
+import type { EvaluateProgress, Prediction, RunEvaluation, RunExportKind, StoredRunInfo } from '../../worker/api/runsApi';
+import type { VPDesign } from '../../worker/api/trainingApi';
 import { engine } from '../engine';
 import { isBuiltin } from './datasetSlice';
 import { errorMessage, type Slice } from './types';

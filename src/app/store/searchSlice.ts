@@ -1,4 +1,5 @@
-import type { AshaOptions, BatchMetrics, SearchSpace, TrialEvent } from '../../worker/api';
+import type { AshaOptions, SearchSpace, TrialEvent } from '../../worker/api/searchApi';
+import type { BatchMetrics } from '../../worker/api/trainingApi';
 import type { SearchFinal, SearchRecord, SearchSetup } from '../../core/search/records';
 import { autovpSpace, enumerateTrials, tuningGrid } from '../../core/search/space';
 import { bestTrial } from '../../core/search/searchState';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendChoice } from '../../worker/api';
+import type { BackendChoice } from '../../worker/api/trainingApi';
 import { stopAgainAfter } from './stopAgain';
 
 const wasm: BackendChoice = { name: 'wasm', reason: '', attempts: [] };

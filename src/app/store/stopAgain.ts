@@ -1,4 +1,4 @@
-import type { TrainEvent } from '../../worker/api';
+import type { TrainEvent } from '../../worker/api/trainingApi';
 
 /**
  * When a backend fails at its first use, the worker starts the run again on another one, and that

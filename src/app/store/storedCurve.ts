@@ -1,4 +1,5 @@
-import type { BatchMetrics, TrainingCurve } from '../../worker/api';
+import type { BatchMetrics } from '../../worker/api/trainingApi';
+import type { TrainingCurve } from '../../worker/api/runsApi';
 
 /** A stored, thinned training curve as batch points for the charts (x = epoch + (batch + 1) / batchesPerEpoch). */
 export function curveToBatches(curve: TrainingCurve): BatchMetrics[] {

@@ -9,7 +9,7 @@
 import type { VPDesign } from '../../core/design/design';
 import { DESIGN_PARAMS, type DesignParam } from '../../core/design/schema';
 import { parseParam } from '../../core/design/validate';
-import type { DataSelection } from '../../worker/api';
+import type { DataSelection } from '../../worker/api/trainingApi';
 
 export const LINK_VERSION = 1;
 

@@ -1,4 +1,5 @@
-import type { MisclassifiedResult, StoredRunInfo } from '../../worker/api';
+import type { MisclassifiedResult } from '../../worker/api/viewsApi';
+import type { StoredRunInfo } from '../../worker/api/runsApi';
 import { engine } from '../engine';
 import { isBuiltin } from './datasetSlice';
 import { idleRun, isBusy, type RunState } from './runSlice';

@@ -5,7 +5,8 @@
  */
 import { proxy } from 'comlink';
 import type { TrialExecutor } from '../../core/search/searchController';
-import type { BackendPreference, BatchMetrics, TrialEvent, TrialSpec } from '../../worker/api';
+import type { BackendPreference, BatchMetrics } from '../../worker/api/trainingApi';
+import type { TrialEvent, TrialSpec } from '../../worker/api/searchApi';
 import { createEngineClient } from '../engineClient';
 
 export const MAX_POOL_SIZE = 8;

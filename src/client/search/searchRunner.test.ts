@@ -4,7 +4,7 @@ import { createSearch } from '../../core/search/searchController';
 import { TRIAL_STOPPED } from '../../core/search/searchState';
 import { enumerateTrials } from '../../core/search/space';
 import type { SearchRecord } from '../../core/search/records';
-import type { TrialRecord } from '../../worker/api';
+import type { TrialRecord } from '../../worker/api/searchApi';
 import type { PoolMember, TrialPoolHooks } from './pool';
 import { type SearchRunDeps, startSearchRun } from './searchRunner';
 

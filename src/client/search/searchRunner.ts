@@ -6,7 +6,8 @@
  */
 import { SearchController } from '../../core/search/searchController';
 import { type SearchState, TRIAL_STOPPED } from '../../core/search/searchState';
-import type { BackendPreference, BatchMetrics, TrialEvent } from '../../worker/api';
+import type { BackendPreference, BatchMetrics } from '../../worker/api/trainingApi';
+import type { TrialEvent } from '../../worker/api/searchApi';
 import type { SearchRecord } from '../../core/search/records';
 import { createTrialPool, type PoolMember } from './pool';
 import { holdSearchLock, saveSearch, throttledSaver } from './searchStore';

@@ -6,8 +6,6 @@ import type { Dataset, DatasetMeta, DatasetSplitMeta, ImageSet } from './imageSe
 
 /** Ids of the datasets prepare-assets generates. */
 export const BUILTIN_DATASET_IDS = ['mnist', 'fashion-mnist'] as const;
-export type BuiltinDatasetId = (typeof BUILTIN_DATASET_IDS)[number];
-
 /** Folder of the built-in datasets, relative to the app's public root (its base URL). */
 export const BUILTIN_DATASETS_DIR = 'generated/datasets';
 

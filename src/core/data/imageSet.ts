@@ -54,11 +54,6 @@ export interface Dataset {
   test?: ImageSet;
 }
 
-/** Number of images in a set. */
-export function imageCount(set: ImageSet): number {
-  return set.labels.length;
-}
-
 /** Bytes of one image. */
 export function imageBytes(set: Pick<ImageSet, 'height' | 'width' | 'channels'>): number {
   return set.height * set.width * set.channels;

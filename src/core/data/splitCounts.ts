@@ -10,6 +10,17 @@ export interface SplitCounts {
   test: number[];
 }
 
+/** Per class of n images: what stratifiedSplit gives to validation and test (at least one training image stays). */
+export function splitClass(n: number, val: number, test: number): { train: number; val: number; test: number } {
+  let nVal = n >= 2 ? Math.round(n * val) : 0;
+  let nTest = n >= 2 ? Math.round(n * test) : 0;
+  while (n >= 2 && nVal + nTest > n - 1) {
+    if (nVal >= nTest) nVal--;
+    else nTest--;
+  }
+  return { train: n - nVal - nTest, val: nVal, test: nTest };
+}
+
 export function stratifiedSplitCounts(countsByClass: readonly number[], fractions: { val: number; test?: number }): SplitCounts {
   const { val, test = 0 } = fractions;
   for (const [name, f] of [['val', val], ['test', test]] as const) {
@@ -18,15 +29,10 @@ export function stratifiedSplitCounts(countsByClass: readonly number[], fraction
   if (val + test >= 1) throw new Error(`val + test fractions (${val + test}) leave nothing to train on`);
   const out: SplitCounts = { train: [], val: [], test: [] };
   for (const n of countsByClass) {
-    let nVal = n >= 2 ? Math.round(n * val) : 0;
-    let nTest = n >= 2 ? Math.round(n * test) : 0;
-    while (n >= 2 && nVal + nTest > n - 1) {
-      if (nVal >= nTest) nVal--;
-      else nTest--;
-    }
-    out.train.push(n - nVal - nTest);
-    out.val.push(nVal);
-    out.test.push(nTest);
+    const c = splitClass(n, val, test);
+    out.train.push(c.train);
+    out.val.push(c.val);
+    out.test.push(c.test);
   }
   return out;
 }

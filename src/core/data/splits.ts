@@ -106,6 +106,27 @@ export function stratifiedFraction(indices: ArrayLike<number>, labels: ArrayLike
 }
 
 /**
+ * `total` images spread over classes of `caps[c]` images as evenly as they allow (a class short of
+ * its share gives the rest to the others), before the last few single images: `leftover` of them
+ * go to classes of `open` (those not yet full), which stratifiedSample picks with its seed.
+ */
+export function evenQuota(caps: readonly number[], total: number): { quota: number[]; leftover: number; open: number[] } {
+  const quota = caps.map(() => 0);
+  let remaining = Math.min(total, caps.reduce((a, b) => a + b, 0));
+  while (remaining > 0) {
+    const open = caps.map((_, c) => c).filter((c) => quota[c]! < caps[c]!);
+    const share = Math.floor(remaining / open.length);
+    if (share === 0) return { quota, leftover: remaining, open };
+    for (const c of open) {
+      const give = Math.min(share, caps[c]! - quota[c]!);
+      quota[c]! += give;
+      remaining -= give;
+    }
+  }
+  return { quota, leftover: 0, open: [] };
+}
+
+/**
  * A small balanced sample: `{ perClass: k }` takes min(k, n_c) images of every class;
  * `{ total: t }` spreads t images as evenly as the classes allow (a class short of its share
  * gives the rest to the others; leftover single images go to classes chosen by the seed).
@@ -122,20 +143,12 @@ export function stratifiedSample(labels: ArrayLike<number>, size: SampleSize, se
   } else {
     const t = size.total;
     if (!Number.isInteger(t) || t < 0) throw new Error(`total ${t} must be a non-negative integer`);
-    let remaining = Math.min(t, groups.reduce((a, g) => a + g.length, 0));
-    while (remaining > 0) {
-      const open = groups.map((_g, c) => c).filter((c) => quota[c]! < groups[c]!.length);
-      const share = Math.floor(remaining / open.length);
-      if (share === 0) {
-        for (const c of rng.shuffle(open).slice(0, remaining)) quota[c]!++;
-        break;
-      }
-      for (const c of open) {
-        const give = Math.min(share, groups[c]!.length - quota[c]!);
-        quota[c]! += give;
-        remaining -= give;
-      }
-    }
+    const even = evenQuota(
+      groups.map((g) => g.length),
+      t,
+    );
+    even.quota.forEach((q, c) => (quota[c] = q));
+    if (even.leftover > 0) for (const c of rng.shuffle(even.open).slice(0, even.leftover)) quota[c]!++;
   }
   const out: number[] = [];
   groups.forEach((g, c) => {

@@ -3,14 +3,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { ImageSetAssembler, remapChunk } from '../data/importedDataset';
 import type { ImportProgress, ImportResult, StorageInfo, StoredDatasetInfo } from './types';
-import {
-  runImport,
-  UnsupportedImageError,
-  type DecodeImage,
-  type ImportDeps,
-  type ImportStore,
-  type StoredChunk,
-} from './importPipeline';
+import { runImport, UnsupportedImageError, type DecodeImage, type ImportDeps, type ImportStore, type StoredChunk } from './importPipeline';
 import type { SourceEntry, SourceListing } from './importSources';
 
 const SIZE = 4;

@@ -23,11 +23,6 @@ export interface SourceListing {
   dirs: string[];
 }
 
-/** Folder name of a zip file: "pets.zip" → "pets". */
-export function zipDatasetName(fileName: string): string {
-  return fileName.replace(/\.zip$/i, '') || fileName;
-}
-
 export async function listSource(source: ImportSource): Promise<SourceListing> {
   if (source.kind === 'files') {
     return {

@@ -3,7 +3,7 @@ import { DEFAULT_DESIGN } from '../design/schema';
 import { createSearch, SearchController, type TrialExecutor } from './searchController';
 import { enumerateTrials } from './space';
 import type { SearchRecord } from './records';
-import type { TrialRecord } from '../../worker/api';
+import type { TrialRecord } from '../../worker/api/searchApi';
 import { defaultPoolSize } from '../../client/search/pool';
 import { designSentence, explainSearch, mappingWords, searchCsv, searchJson, trialCountText } from './searchReport';
 

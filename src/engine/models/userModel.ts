@@ -3,12 +3,6 @@ import { artifactsFromParts, describedBytes, type ModelJson, parseModelJsonText 
 import { MAX_MODEL_BYTES, ModelRefusal, type ModelInspection, tooLargeMessage } from './inspectModel';
 import type { ModelManifest } from './manifest';
 
-/** A file the user gave, with its path relative to what they dropped or picked. */
-export interface NamedBytes {
-  path: string;
-  bytes: ArrayBuffer;
-}
-
 /** A file before it is read: only its size is known. */
 export interface NamedSize {
   path: string;

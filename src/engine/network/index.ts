@@ -7,5 +7,5 @@
  * registry: the app must load it once (`@tensorflow/tfjs-core/dist/register_all_gradients`, or
  * any of @tensorflow/tfjs / tfjs-layers, whose Node bundles register it).
  */
-export { buildFrozenNetwork, type FrozenNetworkOptions } from './buildFrozenNetwork';
-export type { ApplyOptions, FrozenNetwork, NetworkTensor } from './types';
+export { buildFrozenNetwork } from './buildFrozenNetwork';
+export type { FrozenNetwork, NetworkTensor } from './types';

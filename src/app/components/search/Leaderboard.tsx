@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { SearchRecord } from '../../../core/search/records';
-import type { TrialRecord } from '../../../worker/api';
+import type { TrialRecord } from '../../../worker/api/searchApi';
 import { bestTrial, leaderboard } from '../../../core/search/searchState';
 import { lastEpoch, trialParts, trialSeconds } from '../../../core/search/searchReport';
 import { duration, percent } from '../../format';

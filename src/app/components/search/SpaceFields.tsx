@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { MappingFamily } from '../../../worker/api';
+import type { MappingFamily } from '../../../worker/api/searchApi';
 import { LABEL_MAPPINGS } from '../../../core/design/kinds';
 import { designParam, searchValues } from '../../../core/design/schema';
 import { autovpSpace } from '../../../core/search/space';

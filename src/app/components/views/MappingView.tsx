@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { MappedSource, MappingStep, MappingView as Mapping } from '../../../worker/api';
+import type { MappedSource, MappingStep, MappingView as Mapping } from '../../../worker/api/viewsApi';
 import { useApp } from '../../store';
 import { runById } from '../../store/runsSlice';
 import { viewClasses, viewRunId } from '../../store/viewsSlice';

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import type { BatchMetrics, PromptSnapshot } from '../../../worker/api';
+import type { BatchMetrics } from '../../../worker/api/trainingApi';
+import type { PromptSnapshot } from '../../../worker/api/viewsApi';
 import { useApp } from '../../store';
 import { runById } from '../../store/runsSlice';
 import { Picture } from '../Picture';

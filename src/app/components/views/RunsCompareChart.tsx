@@ -1,6 +1,6 @@
 import { memo, useDeferredValue, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { StoredRunInfo } from '../../../worker/api';
+import type { StoredRunInfo } from '../../../worker/api/runsApi';
 import { percent } from '../../format';
 import { useApp } from '../../store';
 import { SERIES_COLORS, SERIES_DASHES } from './viewText';

@@ -1,4 +1,4 @@
-import type { RgbaPicture } from '../../../worker/api';
+import type { RgbaPicture } from '../../../worker/api/runsApi';
 
 /**
  * The picture with its colours stretched to the full range: the darkest value of any channel

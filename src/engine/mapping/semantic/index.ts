@@ -8,16 +8,6 @@ import { IndexMapping, type LabelMapping } from '../labelMapping';
 import { type NounLexicon, sharedLexicon } from './lexicon';
 import { semanticSimilarity } from './similarity';
 
-export { LEXICON_PATH, loadLexicon, NounLexicon, parseLexicon, sharedLexicon } from './lexicon';
-export { normaliseName, singularForms, splitAlternatives } from './normalise';
-export {
-  type NameMatch,
-  resolveName,
-  type ResolvedName,
-  semanticSimilarity,
-  type SemanticSimilarity,
-  wuPalmer,
-} from './similarity';
 
 /** What SemanticMap did, for the UI: which source labels each class took, and what WordNet missed. */
 export interface SemanticMappingReport {

@@ -3,24 +3,24 @@
  * browser's cache, and the user's own from IndexedDB. One source model stays in memory at a time.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { allModels, findModel, registerUserModels } from '../../models';
-import { loadClassNames, sourceClassCount } from '../engine/models/classNames';
-import { isModelCached, removeModelFromCache as removeFromCache } from '../engine/models/hubCache';
-import { checkGradientPath, inspectArtifacts, MAX_MODEL_BYTES, type ModelInspection, ModelRefusal } from '../engine/models/inspectModel';
-import { loadModelArtifacts, type LoadProgress } from '../engine/models/loadArtifacts';
-import type { ClassNamesRef, ModelManifest } from '../engine/models/manifest';
-import { SourceModelHolder } from '../engine/models/modelHolder';
-import { createSourceModel } from '../engine/models/sourceModel';
+import { allModels, findModel, registerUserModels } from '../../../models';
+import { loadClassNames, sourceClassCount } from '../../engine/models/classNames';
+import { isModelCached, removeModelFromCache as removeFromCache } from '../../engine/models/hubCache';
+import { checkGradientPath, inspectArtifacts, MAX_MODEL_BYTES, type ModelInspection, ModelRefusal } from '../../engine/models/inspectModel';
+import { loadModelArtifacts, type LoadProgress } from '../../engine/models/loadArtifacts';
+import type { ClassNamesRef, ModelManifest } from '../../engine/models/manifest';
+import { SourceModelHolder } from '../../engine/models/modelHolder';
+import { createSourceModel } from '../../engine/models/sourceModel';
 import {
   artifactsFromFiles,
   CLASS_NAME_FILES,
   parseSidecarClassNames,
   type UserModelChoices,
   userManifest,
-} from '../engine/models/userModel';
-import type { SourceModel } from '../engine/train/visualPromptModel';
-import type { ModelDownloadProgress, ModelListEntry, ModelMemory, UserModelInspectResult, UserModelSaveResult, UserModelSource } from './api';
-import { appUrl } from './context';
+} from '../../engine/models/userModel';
+import type { SourceModel } from '../../engine/train/visualPromptModel';
+import type { ModelDownloadProgress, ModelListEntry, ModelMemory, UserModelInspectResult, UserModelSaveResult, UserModelSource } from '../api/modelsApi';
+import { appUrl } from '../context';
 import { hubFetch, modelCache } from './modelCache';
 import { deleteStoredModel, getStoredArtifacts, listStoredModels, putStoredModel } from './userModelStore';
 

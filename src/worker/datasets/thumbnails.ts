@@ -1,5 +1,5 @@
-import type { ImageSet } from '../core/data/imageSet';
-import type { Thumbnail } from './api';
+import type { ImageSet } from '../../core/data/imageSet';
+import type { Thumbnail } from '../api/trainingApi';
 
 /** RGBA copy of image `index` of a uint8 set (grayscale repeated to three channels). */
 export function toRgba(set: ImageSet, index: number): Thumbnail {

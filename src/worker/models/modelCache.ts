@@ -3,8 +3,8 @@
  * once works offline afterwards. A mirror (tests) changes where files are fetched from, never
  * their keys.
  */
-import { type ByteCache, cachingFetch, type HubMirror, memoryCache } from '../engine/models/hubCache';
-import type { FetchLike } from '../engine/models/loadArtifacts';
+import { type ByteCache, cachingFetch, type HubMirror, memoryCache } from '../../engine/models/hubCache';
+import type { FetchLike } from '../../engine/models/loadArtifacts';
 
 const CACHE_NAME = 'autovp-models-v1';
 

@@ -4,15 +4,16 @@
  * test metrics and summary. Writes are queued one after another and never block training; a
  * failed write (full quota) is recorded on the run and training goes on.
  */
-import type { VPDesign } from '../core/design/design';
-import { mappingName } from '../core/design/kinds';
-import type { Dataset } from '../core/data/imageSet';
-import type { LearntState } from '../engine/export/loadPrompt';
-import { buildPromptFile, type PromptMetrics, type PromptModelInfo, splitMetrics } from '../engine/export/promptFile';
-import { addCurvePoint } from '../engine/export/reportCharts';
-import { preprocessingOf } from '../engine/run/preprocessing';
-import type { BatchMetrics, EpochMetrics } from '../engine/train/trainer';
-import type { RunOrigin, RunSummary, StoredRunInfo, TrainRequest } from './api';
+import type { VPDesign } from '../../core/design/design';
+import { mappingName } from '../../core/design/kinds';
+import type { Dataset } from '../../core/data/imageSet';
+import type { LearntState } from '../../engine/export/loadPrompt';
+import { buildPromptFile, type PromptMetrics, type PromptModelInfo, splitMetrics } from '../../engine/export/promptFile';
+import { addCurvePoint } from '../../engine/export/reportCharts';
+import { preprocessingOf } from '../../engine/run/preprocessing';
+import type { BatchMetrics, EpochMetrics } from '../../engine/train/trainer';
+import type { RunOrigin, StoredRunInfo } from '../api/runsApi';
+import type { RunSummary, TrainRequest } from '../api/trainingApi';
 import { holdRunLock, putRun } from './runsStore';
 
 export const GENERATOR = 'AutoVP Playground 0.1.0';

@@ -1,9 +1,9 @@
 import * as Comlink from 'comlink';
-import type { BackendName } from '../engine/backend/selectBackend';
-import type { BaselineSummary, TrainRequest } from './api';
-import type { BaselineWorkerApi } from './baselineWorker';
-import { appUrl } from './context';
-import { hubMirror } from './modelCache';
+import type { BackendName } from '../../engine/backend/selectBackend';
+import type { BaselineSummary, TrainRequest } from '../api/trainingApi';
+import type { BaselineWorkerApi } from '../baselineWorker';
+import { appUrl } from '../context';
+import { hubMirror } from '../models/modelCache';
 
 /** The linear-probing baseline of a run, under way in a helper thread (baselineWorker.ts). */
 export interface BaselineThread {
@@ -15,7 +15,7 @@ export interface BaselineThread {
 /** Starts the baseline of `request` in a helper thread; null where threads cannot be made. */
 export function startBaselineThread(request: TrainRequest, backend: BackendName): BaselineThread | null {
   if (typeof Worker === 'undefined') return null;
-  const worker = new Worker(new URL('./baselineWorker.ts', import.meta.url), {
+  const worker = new Worker(new URL('../baselineWorker.ts', import.meta.url), {
     type: 'module',
     name: 'autovp-baseline',
   });

@@ -3,10 +3,10 @@
  * file is validated completely (format, manifest, tensors, a model this app has) before anything
  * is stored; a refused file leaves no trace.
  */
-import { findModel } from '../../models';
-import { parsePromptFile, PROMPT_FILE_MAX_BYTES, PromptFileError, type PromptFile } from '../engine/export/promptFile';
-import type { ModelManifest } from '../engine/models/manifest';
-import type { PromptImportResult, StoredRunInfo } from './api';
+import { findModel } from '../../../models';
+import { parsePromptFile, PROMPT_FILE_MAX_BYTES, PromptFileError, type PromptFile } from '../../engine/export/promptFile';
+import type { ModelManifest } from '../../engine/models/manifest';
+import type { PromptImportResult, StoredRunInfo } from '../api/runsApi';
 import { deleteStoredRun, getRunPromptBytes, getStoredRun, listStoredRuns, putRun, updateRun } from './runsStore';
 
 export const listRuns = listStoredRuns;

@@ -1,9 +1,9 @@
-import type { Dataset } from '../core/data/imageSet';
-import type { Evaluation } from '../engine/train/evaluate';
-import { linearBaselines, type ProbeResult } from '../engine/train/linearProbe';
-import { type RunSplits, selectSplits } from '../core/data/runSplits';
-import type { SourceModel } from '../engine/train/visualPromptModel';
-import type { BaselineSummary, EvaluationSummary, TrainRequest } from './api';
+import type { Dataset } from '../../core/data/imageSet';
+import type { Evaluation } from '../../engine/train/evaluate';
+import { linearBaselines, type ProbeResult } from '../../engine/train/linearProbe';
+import { type RunSplits, selectSplits } from '../../core/data/runSplits';
+import type { SourceModel } from '../../engine/train/visualPromptModel';
+import type { BaselineSummary, EvaluationSummary, TrainRequest } from '../api/trainingApi';
 
 export const evaluationSummary = (e: Evaluation): EvaluationSummary => ({
   loss: e.loss,

@@ -6,27 +6,27 @@
  * then the engine's own resize to the base size.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { toBatchTensor } from '../engine/data/batches';
-import type { ImageFit } from '../core/data/imageFit';
-import type { ImageSet } from '../core/data/imageSet';
-import { sniffImage } from '../core/data/imageSniff';
-import { stratifiedSample } from '../core/data/splits';
-import { modelFromPromptFile } from '../engine/export/loadPrompt';
-import type { PromptFile } from '../engine/export/promptFile';
-import { batchToRgba } from '../engine/export/promptPictures';
-import { chunks, evaluate } from '../engine/train/evaluate';
-import type { SplitImages } from '../core/data/runSplits';
-import type { SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
-import type { ClassProbability, EvaluateProgress, Prediction, RunEvaluation, StoredRunInfo } from './api';
-import { IMPORT_LIMITS } from '../core/import/types';
-import { getDataset } from './datasets';
-import { createCanvasDecoder } from './import/canvasDecoder';
-import type { DecodeImage } from '../core/import/importPipeline';
-import { getSourceModel } from './models';
-import { loadRunFile } from './runs';
+import { toBatchTensor } from '../../engine/data/batches';
+import type { ImageFit } from '../../core/data/imageFit';
+import type { ImageSet } from '../../core/data/imageSet';
+import { sniffImage } from '../../core/data/imageSniff';
+import { stratifiedSample } from '../../core/data/splits';
+import { modelFromPromptFile } from '../../engine/export/loadPrompt';
+import type { PromptFile } from '../../engine/export/promptFile';
+import { batchToRgba } from '../../engine/export/promptPictures';
+import { chunks, evaluate } from '../../engine/train/evaluate';
+import type { SplitImages } from '../../core/data/runSplits';
+import type { SourceModel, VisualPromptModel } from '../../engine/train/visualPromptModel';
+import type { ClassProbability, EvaluateProgress, Prediction, RunEvaluation, StoredRunInfo } from '../api/runsApi';
+import { IMPORT_LIMITS } from '../../core/import/types';
+import { getDataset } from '../datasets/datasets';
+import { createCanvasDecoder } from '../import/canvasDecoder';
+import type { DecodeImage } from '../../core/import/importPipeline';
+import { getSourceModel } from '../models/models';
+import { loadRunFile } from './storedRuns';
 import { updateRun } from './runsStore';
-import { isTraining } from './training';
-import { selectSplits } from '../core/data/runSplits';
+import { isTraining } from '../training/training';
+import { selectSplits } from '../../core/data/runSplits';
 
 /** Images predicted per call (the UI sends more in several calls). */
 export const MAX_PREDICT_FILES = 64;

@@ -4,9 +4,9 @@
  *   weights  id → model topology, weight specs and the weight bytes
  */
 import type { DBSchema } from 'idb';
-import { lazyDatabase } from '../browser/lazyDatabase';
+import { lazyDatabase } from '../../browser/lazyDatabase';
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ModelManifest } from '../engine/models/manifest';
+import type { ModelManifest } from '../../engine/models/manifest';
 
 const DB_NAME = 'autovp-models';
 const DB_VERSION = 1;

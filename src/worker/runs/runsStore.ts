@@ -8,8 +8,8 @@
  * Lock named after the run for as long as it runs, and the browser releases it with the tab.
  */
 import type { DBSchema } from 'idb';
-import { lazyDatabase } from '../browser/lazyDatabase';
-import type { StoredRunInfo } from './api';
+import { lazyDatabase } from '../../browser/lazyDatabase';
+import type { StoredRunInfo } from '../api/runsApi';
 
 const DB_NAME = 'autovp-runs';
 const DB_VERSION = 1;

@@ -1,10 +1,11 @@
 import * as Comlink from 'comlink';
-import { BUILTIN_DATASET_IDS, loadBuiltinDataset } from '../core/data/builtinDataset';
-import { countByClass, type Dataset, type ImageSet } from '../core/data/imageSet';
-import { stratifiedSplitCounts, sumCounts } from '../core/data/splitCounts';
-import type { DatasetSummary, SplitPlan, Thumbnail } from './api';
-import type { StoredDatasetInfo } from '../core/import/types';
-import { fetchAppBytes } from './context';
+import { BUILTIN_DATASET_IDS, loadBuiltinDataset } from '../../core/data/builtinDataset';
+import { countByClass, type Dataset, type ImageSet } from '../../core/data/imageSet';
+import { stratifiedSplitCounts, sumCounts } from '../../core/data/splitCounts';
+import type { DatasetSummary, Thumbnail } from '../api/trainingApi';
+import type { SplitPlan } from '../api/importApi';
+import type { StoredDatasetInfo } from '../../core/import/types';
+import { fetchAppBytes } from '../context';
 import { deleteStoredDataset, listStoredDatasets, loadStoredDataset } from './datasetStore';
 import { classThumbnails } from './thumbnails';
 

@@ -7,11 +7,11 @@
  * closed) leaves an 'importing' record that the next listing deletes with its chunks.
  */
 import type { DBSchema } from 'idb';
-import { lazyDatabase } from '../browser/lazyDatabase';
-import type { Dataset } from '../core/data/imageSet';
-import { ImageSetAssembler, remapChunk, type ImportedDatasetInfo } from '../core/data/importedDataset';
-import type { StorageInfo, StoredDatasetInfo } from '../core/import/types';
-import type { ImportStore, StoredChunk } from '../core/import/importPipeline';
+import { lazyDatabase } from '../../browser/lazyDatabase';
+import type { Dataset } from '../../core/data/imageSet';
+import { ImageSetAssembler, remapChunk, type ImportedDatasetInfo } from '../../core/data/importedDataset';
+import type { StorageInfo, StoredDatasetInfo } from '../../core/import/types';
+import type { ImportStore, StoredChunk } from '../../core/import/importPipeline';
 
 const DB_NAME = 'autovp-datasets';
 const DB_VERSION = 1;
@@ -66,11 +66,6 @@ export async function listStoredDatasets(now = Date.now()): Promise<StoredDatase
     else if (now - r.updatedAt > STALE_IMPORT_MS) await deleteStoredDataset(r.id);
   }
   return ready.sort((a, b) => b.createdAt - a.createdAt);
-}
-
-export async function getStoredDatasetInfo(id: string): Promise<StoredDatasetInfo | null> {
-  const r = await (await db()).get('datasets', id);
-  return r?.status === 'ready' && r.info ? r.info : null;
 }
 
 function describeSource(info: StoredDatasetInfo): string {

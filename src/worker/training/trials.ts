@@ -4,17 +4,17 @@
  * model and SemanticMap assignments are kept from one trial to the next of the same search.
  */
 import * as Comlink from 'comlink';
-import { findModel } from '../../models';
-import type { Assignment } from '../engine/mapping/assignments';
-import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
-import type { TrialExecutor } from '../core/search/searchController';
-import type { TrialEpoch } from '../core/search/searchState';
-import { createTrialExecutor } from '../engine/search/trialExecutor';
-import { selectSplits } from '../core/data/runSplits';
-import type { TrialEvent, TrialSpec } from './api';
-import { fetchAppBytes } from './context';
-import { getDataset } from './datasets';
-import { getSourceModel, modelClassNames } from './models';
+import { findModel } from '../../../models';
+import type { Assignment } from '../../engine/mapping/assignments';
+import { prepareSemanticMapping, setSemanticAssignment } from '../../engine/mapping/semantic';
+import type { TrialExecutor } from '../../core/search/searchController';
+import type { TrialEpoch } from '../../core/search/searchState';
+import { createTrialExecutor } from '../../engine/search/trialExecutor';
+import { selectSplits } from '../../core/data/runSplits';
+import type { TrialEvent, TrialSpec } from '../api/searchApi';
+import { fetchAppBytes } from '../context';
+import { getDataset } from '../datasets/datasets';
+import { getSourceModel, modelClassNames } from '../models/models';
 
 /** The executor of the current search, and what it was built for. */
 let current: { key: string; executor: TrialExecutor } | null = null;

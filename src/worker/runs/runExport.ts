@@ -4,15 +4,15 @@
  * run report (JSON, and the training curves as SVG).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { toBatchTensor } from '../engine/data/batches';
-import type { ImageSet } from '../core/data/imageSet';
-import { encodeNpy } from '../engine/export/npy';
-import { promptedPictures, promptPicture, type RgbaImage } from '../engine/export/promptPictures';
-import { chartsSvg } from '../engine/export/reportCharts';
-import type { ExportedFile, RunExportKind, StoredRunInfo } from './api';
-import { getDataset } from './datasets';
-import { GENERATOR } from './runsRecorder';
-import { loadRunFile } from './runs';
+import { toBatchTensor } from '../../engine/data/batches';
+import type { ImageSet } from '../../core/data/imageSet';
+import { encodeNpy } from '../../engine/export/npy';
+import { promptedPictures, promptPicture, type RgbaImage } from '../../engine/export/promptPictures';
+import { chartsSvg } from '../../engine/export/reportCharts';
+import type { ExportedFile, RunExportKind, StoredRunInfo } from '../api/runsApi';
+import { getDataset } from '../datasets/datasets';
+import { GENERATOR } from './runRecorder';
+import { loadRunFile } from './storedRuns';
 
 /** A file name from a run name: letters, digits, dots, dashes, underscores. */
 export function fileStem(name: string): string {

@@ -1,0 +1,140 @@
+/**
+ * The engine worker's API for training a prompt: the request, its streamed events and its summary,
+ * with the datasets it lists. Only types and plain data cross a worker boundary (structured clone).
+ */
+import type { BackendChoice, BackendName, BackendPreference } from '../../engine/backend/selectBackend';
+import type { VPDesign } from '../../core/design/design';
+import type { MappingState } from '../../engine/mapping/labelMapping';
+import type { SemanticMappingReport } from '../../engine/mapping/semantic';
+import type { DataSelection } from '../../core/data/runSplits';
+import type { BatchMetrics, EpochMetrics } from '../../engine/train/trainer';
+import type { StorageInfo, StoredDatasetInfo } from '../../core/import/types';
+import type { SplitPlan } from './importApi';
+import type { PromptSnapshot } from './viewsApi';
+export type { BackendChoice, BackendName, BackendPreference, BatchMetrics, DataSelection, EpochMetrics, MappingState, VPDesign };
+
+/** A small picture for the UI, RGBA row-major. */
+export interface Thumbnail {
+  label: number;
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  classes: string[];
+  trainCount: number;
+  testCount: number;
+  /** Images per class in the training pool. */
+  countsByClass: number[];
+  /** A few examples of every class. */
+  thumbnails: Thumbnail[];
+  imageSize: { height: number; width: number; channels: number };
+  source?: string;
+}
+
+export interface TrainRequest {
+  datasetId: string;
+  modelId: string;
+  design: VPDesign;
+  data: DataSelection;
+  /** Also train the linear-probing baseline on the same images. */
+  baseline: boolean;
+  /**
+   * Continue training a stored run (its id): its prompt, scale and mapping are loaded into the new
+   * model, whose structure (scale, prompt kind, mapping) comes from that run; the new run is
+   * stored separately.
+   */
+  resumeFrom?: string;
+}
+
+export type TrainPhase = 'loading-data' | 'loading-model' | 'training' | 'testing' | 'baseline';
+
+export type TrainEvent =
+  | { type: 'phase'; phase: TrainPhase; detail?: string }
+  | { type: 'model-progress'; loadedBytes: number; totalBytes: number }
+  | { type: 'batch'; metrics: BatchMetrics }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  | {
+      type: 'mapping';
+      epoch: number;
+      state: MappingState;
+      /** SemanticMap (sent once, before training): the source names each class took, what WordNet missed. */
+      semantic?: SemanticMappingReport;
+    }
+  /** What the prompt and the mapping look like now (views.ts): at the start, every ≥ 5 s, at epoch ends. */
+  | { type: 'prompt-snapshot'; snapshot: PromptSnapshot }
+  /**
+   * The backend failed at its first real use (`failure`, in words); the run starts again on
+   * `backend`, the next one that passed its probe.
+   */
+  | { type: 'backend-switched'; failed: BackendName; failure: string; backend: BackendChoice };
+
+/** Metrics of one model on one split. */
+export interface EvaluationSummary {
+  loss: number;
+  accuracy: number;
+  perClass: number[];
+  confusion: number[][];
+  count: number;
+}
+
+/** A linear probe on the frozen model's features of the run's images. */
+export interface BaselineSummary {
+  validation: EvaluationSummary;
+  test: EvaluationSummary | null;
+  featureDim: number;
+  /** Trainable parameters of the probe (features × classes + classes). */
+  parameters: number;
+  /**
+   * 'pooled': AutoVP's linear-probing baseline, on the penultimate features averaged over space
+   * (a feature vector as it is). 'flattened': the same feature map flattened (the extra row).
+   * Absent in runs stored before the distinction (their probe was on flattened features).
+   */
+  features?: 'pooled' | 'flattened';
+  /**
+   * The extra probe on the flattened feature map, from the same forward passes; absent when the
+   * features are a vector (nothing to flatten) or the flattened features would be too large.
+   */
+  extra?: BaselineSummary;
+}
+
+export interface RunSummary {
+  stopped: boolean;
+  epochs: EpochMetrics[];
+  validation: EvaluationSummary | null;
+  /** The held-out test split, touched once after training. */
+  test: EvaluationSummary | null;
+  baseline: BaselineSummary | null;
+  /**
+   * Trainable parameters of the visual prompt: the prompt entries its mask lets train (not the
+   * image area a padding prompt leaves alone), the scale with trainable resize, the mapping.
+   */
+  parameters: number;
+  steps: number;
+  seconds: number;
+  trainCount: number;
+  valCount: number;
+  testCount: number;
+  backend: BackendChoice;
+  /** The stored run (runs list) holding this run's prompt; absent if it could not be stored. */
+  runId?: string;
+}
+
+export interface TrainingEngineApi {
+  /** Start (or switch) the tfjs backend. `baseUrl` is where the app serves its static files. */
+  init(options: { backend: BackendPreference; baseUrl: string }): Promise<BackendChoice>;
+  describeDataset(id: string): Promise<DatasetSummary>;
+  train(request: TrainRequest, onEvent: (event: TrainEvent) => void): Promise<RunSummary>;
+  /** Ask the running training to stop after the current batch. */
+  stop(): void;
+  /** Imported datasets, newest first (unfinished imports are cleaned away). */
+  listDatasets(): Promise<StoredDatasetInfo[]>;
+  /** Deletes an imported dataset and its stored pixels. */
+  deleteDataset(id: string): Promise<void>;
+  /** Split sizes for class counts and fractions, exactly as training will draw them. */
+  planSplit(countsByClass: number[], testCount: number, fractions: { val: number; test?: number }): Promise<SplitPlan>;
+  storageInfo(): Promise<StorageInfo | null>;
+}
