@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import darknetReferenceManifest from '../../models/darknet-reference.json';
-import { parsePromptFile } from '../engine/export/promptFile';
+import { parsePromptFile } from '../engine/export/promptFileReader';
 import { fileName } from './hubCache';
 import { writeClassFolders, writeTrainTest } from '../../test/support/imageFolder';
 
@@ -124,7 +124,7 @@ describe('autovp: usage and errors', () => {
 
     const badChoice = await autovp(['train', '--data', 'easy', '--model', 'x', '--mapping', 'freqmap', '--out', 'o']);
     expect(badChoice.code).toBe(1);
-    expect(badChoice.stderr).toContain('--mapping must be one of fully, freq, iter, random, semantic');
+    expect(badChoice.stderr).toContain('--mapping must be one of fully, freq, iter, semantic, random');
 
     const noFolder = await autovp(['train', '--data', 'nowhere', '--model', 'nsfwjs-mobilenet-v2', '--out', 'o']);
     expect(noFolder.code).toBe(1);

@@ -6,97 +6,24 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VPDesign } from '../core/design/design';
-import type { Dataset } from '../core/data/imageSet';
 import { snapshotModel } from '../engine/export/loadPrompt';
 import { buildPromptFile, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
 import { preprocessingOf } from '../engine/run/preprocessing';
 import { runTraining } from '../engine/run/trainingRun';
 import type { Evaluation } from '../engine/train/evaluate';
-import { featureDims, linearBaselines, type ProbeResult } from '../engine/train/linearProbe';
+import { featureDims } from '../engine/train/linearProbe';
 import type { DataSelection, RunSplits } from '../core/data/runSplits';
 import type { EpochMetrics } from '../engine/train/trainer';
 import type { SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
-import type { ParsedOptions } from './args';
 import type { BackendInfo } from './backend';
-import { type LoadedData, loadData, publicBytes, relabelAll } from './data';
+import { publicBytes } from './data';
 import { type CliEnv, CliError, shownPath } from './env';
 import type { ResolvedModel } from './models';
 import { formatDuration, percent, type Progress } from './progress';
 
+import { type Baselines, linearBaseline, MAX_FEATURE_BYTES, probeDetails } from './baseline';
+import type { RunData } from './runData';
 export const GENERATOR = 'autovp CLI 0.1.0 (AutoVP Playground)';
-
-/**
- * Linear probing holds every image's features in memory: the baseline (pooled features) is
- * skipped above this, and so is the extra probe on the flattened map.
- */
-const MAX_FEATURE_BYTES = 2e9;
-
-export interface RunData {
-  train: LoadedData;
-  testData: LoadedData | null;
-  /** The training pool, and the test images (DIR's own test split, or --test-data). */
-  dataset: Dataset;
-  /** Where the test images come from, in words. */
-  testSource: 'test-split' | 'test-data' | 'carved' | 'none';
-}
-
-const opt = <T>(o: ParsedOptions, name: string): T | undefined => o[name] as T | undefined;
-
-/** Reads --data and --test-data. */
-export async function loadRunData(o: ParsedOptions, env: CliEnv, progress: Progress): Promise<RunData> {
-  const options = {
-    fit: opt<'crop' | 'pad' | 'stretch'>(o, 'fit') ?? 'crop',
-    maxImages: opt<number>(o, 'max-images') ?? 20_000,
-    progress,
-  };
-  const train = await loadData(opt<string>(o, 'data') as string, env, options);
-  const testSpec = opt<string>(o, 'test-data');
-  if (!testSpec) {
-    const testFraction = opt<number>(o, 'test-fraction') ?? 0.2;
-    return {
-      train,
-      testData: null,
-      dataset: train.dataset,
-      testSource: train.dataset.test ? 'test-split' : testFraction > 0 ? 'carved' : 'none',
-    };
-  }
-  const testData = await loadData(testSpec, env, options);
-  if (train.dataset.test)
-    progress.line(`  --test-data replaces the test split of ${train.location}; that split is not used.`);
-  const test = relabelAll(
-    testData,
-    train.dataset.meta.classes,
-    `The test data ${testData.location}`,
-    `the training data ${train.location}`,
-  );
-  return {
-    train,
-    testData,
-    dataset: { meta: train.dataset.meta, train: train.dataset.train, test },
-    testSource: 'test-data',
-  };
-}
-
-/** --fraction: a share (≤ 1) or 1/r (> 1) → the engine's r ≥ 1. */
-function fractionR(value: number | undefined): number {
-  if (value === undefined) return 1;
-  return value <= 1 ? 1 / value : value;
-}
-
-/** The data selection of a run (every image unless limited). */
-export function dataSelection(o: ParsedOptions, d: Dataset): DataSelection {
-  const pool = d.train.labels.length;
-  const testCount = d.test?.labels.length ?? pool;
-  const testFraction = d.test ? 0 : (opt<number>(o, 'test-fraction') ?? 0.2);
-  return {
-    valFraction: opt<number>(o, 'val-fraction') ?? 0.1,
-    trainImages: opt<number>(o, 'train-images') ?? pool,
-    valImages: opt<number>(o, 'val-images') ?? pool,
-    testImages: opt<number>(o, 'test-images') ?? testCount,
-    fraction: fractionR(opt<number>(o, 'fraction')),
-    ...(testFraction > 0 ? { testFraction } : {}),
-  };
-}
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
@@ -105,76 +32,6 @@ function evaluationJson(e: Evaluation, classes: readonly string[]) {
     accuracy: finite(e.accuracy),
     loss: finite(e.loss),
     perClass: Object.fromEntries(classes.map((c, i) => [c, finite(e.perClass[i] ?? NaN)])),
-  };
-}
-
-export interface BaselineResult {
-  /** 'pooled': AutoVP's baseline (features averaged over space); 'flattened': the extra probe. */
-  features: 'pooled' | 'flattened';
-  validationAccuracy: number | null;
-  test: Evaluation | null;
-  featureDim: number;
-  parameters: number;
-  bestEpoch: number;
-}
-
-export interface Baselines {
-  /** AutoVP's linear-probing baseline: a linear layer on the penultimate pooled features. */
-  pooled: BaselineResult;
-  /** The extra probe on the same feature map flattened (same forward passes), when it is a map. */
-  flattened: BaselineResult | null;
-  flattenedSkipped: string | null;
-  seconds: number;
-}
-
-const baselineResult = (r: ProbeResult): BaselineResult => ({
-  features: r.features,
-  validationAccuracy: finite(r.probe.validation.accuracy),
-  test: r.test,
-  featureDim: r.dim,
-  parameters: r.parameters,
-  bestEpoch: r.probe.bestEpoch,
-});
-
-/**
- * Linear probing on the frozen model's features of the same images (the app's settings): the
- * pooled baseline, and the flattened extra when the features are a spatial map.
- */
-export async function linearBaseline(
-  source: SourceModel,
-  splits: RunSplits,
-  numTarget: number,
-  design: VPDesign,
-  progress: Progress,
-): Promise<Baselines> {
-  const started = performance.now();
-  const { baseSize, batchSize, seed } = design;
-  progress.line('Linear-probing baseline: extracting features…');
-  const probes = await linearBaselines(source, splits, numTarget, {
-    baseSize,
-    batchSize,
-    seed,
-    maxFlattenedBytes: MAX_FEATURE_BYTES,
-    onProgress: (m) => progress.status(`  ${m}…`, true),
-  });
-  progress.clear();
-  if (!probes) throw new Error('feature extraction stopped');
-  return {
-    pooled: baselineResult(probes.pooled),
-    flattened: probes.flattened ? baselineResult(probes.flattened) : null,
-    flattenedSkipped: probes.flattenedSkipped,
-    seconds: (performance.now() - started) / 1000,
-  };
-}
-
-function probeDetails(b: BaselineResult) {
-  return {
-    features: b.features,
-    validationAccuracy: b.validationAccuracy,
-    testLoss: b.test ? finite(b.test.loss) : null,
-    featureDim: b.featureDim,
-    parameters: b.parameters,
-    bestEpoch: b.bestEpoch + 1,
   };
 }
 

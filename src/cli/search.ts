@@ -32,7 +32,8 @@ import { formatDuration, percent, Progress } from './progress';
 import { designFromOptions } from './designOptions';
 import { designParam } from '../core/design/schema';
 import { parseParam } from '../core/design/validate';
-import { dataSelection, GENERATOR, loadRunData, trainOne, writeAtomic } from './run';
+import { dataSelection, loadRunData } from './runData';
+import { GENERATOR, trainOne, writeAtomic } from './run';
 import { folderModelOptions } from './train';
 
 /** A list option's values, each checked against the design parameter it searches. */

@@ -8,7 +8,8 @@ import { type CliEnv, CliError, shownPath } from './env';
 import { buildSource, type FolderModelOptions, resolveModel } from './models';
 import { Progress, percent } from './progress';
 import { designFromOptions } from './designOptions';
-import { dataSelection, loadRunData, trainOne } from './run';
+import { dataSelection, loadRunData } from './runData';
+import { trainOne } from './run';
 
 export function folderModelOptions(o: ParsedOptions): FolderModelOptions {
   return {

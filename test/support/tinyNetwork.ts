@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { ImageSet } from '../../src/core/data/imageSet';
 import type { FrozenNetwork } from '../../src/engine/network/types';
 import { Rng } from '../../src/core/util/rng';
 
@@ -41,4 +42,29 @@ export function tinyNetwork(options: { inputSize?: number; classes?: number; see
       tf.dispose([kernel, dense, bias]);
     },
   };
+}
+
+/** The tiny network as a visual-prompting source model (values in [0, 1], classes as logits). */
+export function tinySource(options: { inputSize?: number; classes?: number; seed?: number } = {}) {
+  const size = options.inputSize ?? 32;
+  const classes = options.classes ?? 10;
+  return {
+    network: tinyNetwork(options),
+    input: { canvas: size, valueRange: [0, 1] as const },
+    sourceOutput: 'logits',
+    featureOutput: 'features',
+    numSource: classes,
+  };
+}
+
+/** Two easy classes of 12×12 grayscale images: dark noisy ones (0) and bright noisy ones (1). */
+export function darkOrBright(n: number, seed: number): ImageSet {
+  const rng = new Rng(seed);
+  const pixels = new Uint8Array(n * 144);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 2;
+    for (let p = 0; p < 144; p++) pixels[i * 144 + p] = Math.round((labels[i] ? 170 : 40) + rng.next() * 60);
+  }
+  return { height: 12, width: 12, channels: 1, pixels, labels };
 }

@@ -11,16 +11,8 @@ import { trainVisualPrompt } from '../train/trainer';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
 import { Rng } from '../../core/util/rng';
 import { modelFromPromptFile, snapshotModel } from './loadPrompt';
-import {
-  buildPromptFile,
-  MANIFEST_KEY,
-  parsePromptFile,
-  PromptFileError,
-  type PromptFileErrorCode,
-  type PromptFileManifest,
-  promptModelInfo,
-  splitMetrics,
-} from './promptFile';
+import { buildPromptFile, MANIFEST_KEY, PromptFileError, type PromptFileErrorCode, type PromptFileManifest, promptModelInfo, splitMetrics } from './promptFile';
+import { parsePromptFile } from './promptFileReader';
 import { promptedPictures, promptPicture } from './promptPictures';
 import { decodeSafetensors, encodeSafetensors, type TensorInput, tensorValues } from './safetensors';
 

@@ -28,7 +28,8 @@ import { trainVisualPrompt } from '../train/trainer';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
 import { modelFromPromptFile, snapshotModel } from './loadPrompt';
 import { encodeNpy } from './npy';
-import { buildPromptFile, parsePromptFile, promptModelInfo, splitMetrics } from './promptFile';
+import { buildPromptFile, promptModelInfo, splitMetrics } from './promptFile';
+import { parsePromptFile } from './promptFileReader';
 
 const ROOT = resolve(__dirname, '../../..');
 const PYTHON = '/usr/bin/python3';

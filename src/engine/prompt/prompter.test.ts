@@ -3,20 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { VPDesign } from '../../core/design/design';
-import { tinyNetwork } from '../../../test/support/tinyNetwork';
+import { tinySource } from '../../../test/support/tinyNetwork';
 import { crossEntropy, VisualPromptModel } from '../train/visualPromptModel';
 import { Rng } from '../../core/util/rng';
 import { placeFixed } from './geometry';
 import { trainableResize } from './trainableResize';
 
-const net = tinyNetwork({ inputSize: 32, classes: 10, seed: 3 });
-const source = {
-  network: net,
-  input: { canvas: 32, valueRange: [0, 1] as const },
-  sourceOutput: 'logits',
-  featureOutput: 'features',
-  numSource: 10,
-};
+const source = tinySource({ inputSize: 32, classes: 10, seed: 3 });
+const net = source.network;
 const design = (over: Partial<VPDesign>): VPDesign => ({ ...DEFAULT_DESIGN, baseSize: 16, inputScale: 1, ...over });
 
 function randomBatch(n: number, side: number, seed: number): tf.Tensor4D {

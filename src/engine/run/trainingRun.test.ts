@@ -3,32 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { VPDesign } from '../../core/design/design';
-import type { Dataset, ImageSet } from '../../core/data/imageSet';
-import { tinyNetwork } from '../../../test/support/tinyNetwork';
+import type { Dataset } from '../../core/data/imageSet';
+import { darkOrBright, tinySource } from '../../../test/support/tinyNetwork';
 import type { RunSplits } from '../../core/data/runSplits';
-import { Rng } from '../../core/util/rng';
 import { runTraining, type TrainingRunInput } from './trainingRun';
 
-const net = tinyNetwork({ inputSize: 32, classes: 10, seed: 3 });
-const source = {
-  network: net,
-  input: { canvas: 32, valueRange: [0, 1] as const },
-  sourceOutput: 'logits',
-  featureOutput: 'features',
-  numSource: 10,
-};
-
-/** Dark (0) and bright (1) noisy 12×12 grayscale images. */
-function darkOrBright(n: number, seed: number): ImageSet {
-  const rng = new Rng(seed);
-  const pixels = new Uint8Array(n * 144);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 2;
-    for (let p = 0; p < 144; p++) pixels[i * 144 + p] = Math.round((labels[i] ? 170 : 40) + rng.next() * 60);
-  }
-  return { height: 12, width: 12, channels: 1, pixels, labels };
-}
+const source = tinySource({ inputSize: 32, classes: 10, seed: 3 });
+const net = source.network;
 
 const dataset: Dataset = {
   meta: { id: 'dark-bright', name: 'dark or bright', classes: ['dark', 'bright'] },

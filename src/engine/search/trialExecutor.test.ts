@@ -2,21 +2,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
-import { tinyNetwork } from '../../../test/support/tinyNetwork';
+import { tinySource } from '../../../test/support/tinyNetwork';
 import { Rng } from '../../core/util/rng';
 import { createSearch, SearchController } from '../../core/search/searchController';
 import { bestTrial } from '../../core/search/searchState';
 import { enumerateTrials } from '../../core/search/space';
 import { createTrialExecutor } from './trialExecutor';
 
-const net = tinyNetwork({ inputSize: 32, classes: 10, seed: 3 });
-const source = {
-  network: net,
-  input: { canvas: 32, valueRange: [0, 1] as const },
-  sourceOutput: 'logits',
-  featureOutput: 'features',
-  numSource: 10,
-};
+const source = tinySource({ inputSize: 32, classes: 10, seed: 3 });
+const net = source.network;
 
 function twoClassSet(n: number) {
   const rng = new Rng(5);

@@ -4,19 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { VPDesign } from '../../core/design/design';
 import type { ImageSet } from '../../core/data/imageSet';
-import { tinyNetwork } from '../../../test/support/tinyNetwork';
+import { tinySource } from '../../../test/support/tinyNetwork';
 import { Rng } from '../../core/util/rng';
 import { trainVisualPrompt } from './trainer';
 import { VisualPromptModel } from './visualPromptModel';
 
-const net = tinyNetwork({ inputSize: 32, classes: 10, seed: 3 });
-const source = {
-  network: net,
-  input: { canvas: 32, valueRange: [0, 1] as const },
-  sourceOutput: 'logits',
-  featureOutput: 'features',
-  numSource: 10,
-};
+const source = tinySource({ inputSize: 32, classes: 10, seed: 3 });
+const net = source.network;
 
 /** Two easy classes: dark noisy images (0) and bright noisy images (1), 12×12 grayscale. */
 function easySet(n: number, seed: number): ImageSet {

@@ -6,7 +6,7 @@ import type { VPDesign } from '../../core/design/design';
 import { toBatchTensor } from '../data/batches';
 import type { ImageSet } from '../../core/data/imageSet';
 import { maskedPrompt, promptedPictures, promptPicture } from '../export/promptPictures';
-import { tinyNetwork } from '../../../test/support/tinyNetwork';
+import { tinySource } from '../../../test/support/tinyNetwork';
 import { trainVisualPrompt } from '../train/trainer';
 import { VisualPromptModel } from '../train/visualPromptModel';
 import { describeMapping, mappingHistory } from './mapping';
@@ -192,14 +192,8 @@ describe('pictures', () => {
   });
 });
 
-const net = tinyNetwork({ inputSize: 32, classes: 6, seed: 2 });
-const source = {
-  network: net,
-  input: { canvas: 32, valueRange: [0, 1] as const },
-  sourceOutput: 'logits',
-  featureOutput: 'features',
-  numSource: 6,
-};
+const source = tinySource({ inputSize: 32, classes: 6, seed: 2 });
+const net = source.network;
 const design = (over: Partial<VPDesign> = {}): VPDesign => ({
   ...DEFAULT_DESIGN,
   baseSize: 16,

@@ -4,7 +4,8 @@
  * is stored; a refused file leaves no trace.
  */
 import { findModel } from '../../../models';
-import { parsePromptFile, PROMPT_FILE_MAX_BYTES, PromptFileError, type PromptFile } from '../../engine/export/promptFile';
+import { parsePromptFile } from '../../engine/export/promptFileReader';
+import { PROMPT_FILE_MAX_BYTES, PromptFileError, type PromptFile } from '../../engine/export/promptFile';
 import type { ModelManifest } from '../../engine/models/manifest';
 import type { PromptImportResult, StoredRunInfo } from '../api/runsApi';
 import { deleteStoredRun, getRunPromptBytes, getStoredRun, listStoredRuns, putRun, updateRun } from './runsStore';
