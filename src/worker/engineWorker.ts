@@ -146,7 +146,7 @@ const api: EngineApi = {
   async modelMemory() {
     return modelMemory();
   },
-  // AutoVP search: this worker is one of the search pool (worker/search/), a trial at a time.
+  // AutoVP search: this worker is one of the search pool (src/client/search/pool.ts), a trial at a time.
   async trialStart(spec, onEvent) {
     if (!backend) throw new Error('The engine has not started: call init first.');
     await trialStart(spec, onEvent);

@@ -143,12 +143,7 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
 
   return {
     searchForm: {
-      models: [],
-      mappings: ['fully', 'semantic', 'freq', 'iter'],
-      scales: [0.5, 1, 1.5],
-      trainableResize: [false, true],
-      ks: [1, 5, 10],
-      intervals: [1],
+      ...autovpSpace([]),
       asha: { ...DEFAULT_ASHA },
       budgetMinutes: 0,
       poolSize: defaultPoolSize(nav?.hardwareConcurrency, nav?.deviceMemory),

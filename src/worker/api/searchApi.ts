@@ -1,4 +1,4 @@
-/** AutoVP search: the controller runs on the main thread (worker/search/), each trial in an engine worker of its own pool, an epoch per call (trials.ts). */
+/** AutoVP search: the controller runs on the main thread (src/client/search/), each trial in an engine worker of its own pool, an epoch per call (trials.ts). */
 import type { VPDesign } from '../../core/design/design';
 import type { DataSelection } from '../../core/data/runSplits';
 import type { BatchMetrics } from '../../engine/train/trainer';
