@@ -6,7 +6,6 @@ import type { RunSplits } from '../core/data/runSplits';
 import type { SourceModel } from '../engine/train/visualPromptModel';
 import { type Progress } from './progress';
 
-
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
 /**

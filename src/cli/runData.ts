@@ -6,7 +6,6 @@ import { type LoadedData, loadData, relabelAll } from './data';
 import { type CliEnv } from './env';
 import { type Progress } from './progress';
 
-
 export interface RunData {
   train: LoadedData;
   testData: LoadedData | null;

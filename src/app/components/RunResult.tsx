@@ -1,6 +1,7 @@
 import type { BaselineSummary, EvaluationSummary } from '../../worker/api/trainingApi';
 import { duration, percent } from '../format';
 import { useApp } from '../store';
+import { ResultsTable } from './ResultsTable';
 
 function Accuracy({ e, testId }: { e: EvaluationSummary | null | undefined; testId?: string }) {
   if (!e) return <td className="muted">–</td>;
@@ -34,44 +35,37 @@ export function RunResult() {
         <p className="muted">Stopped before the first step: nothing to evaluate.</p>
       ) : (
         <>
-          <table className="results-table">
-            <caption className="muted">
-              {summary.steps} steps on {summary.trainCount} training images in {duration(summary.seconds)} on{' '}
-              {summary.backend.name.toUpperCase()} · chance is {percent(chance)}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Method</th>
-                <th scope="col">Trainable parameters</th>
-                <th scope="col">Validation accuracy</th>
-                <th scope="col">Test accuracy</th>
+          <ResultsTable
+            caption={
+              <>
+                {summary.steps} steps on {summary.trainCount} training images in {duration(summary.seconds)} on{' '}
+                {summary.backend.name.toUpperCase()} · chance is {percent(chance)}
+              </>
+            }
+          >
+            <tr>
+              <th scope="row">Visual prompt (this run)</th>
+              <td data-testid="vp-parameters">{summary.parameters.toLocaleString()}</td>
+              <Accuracy e={v} testId="val-accuracy" />
+              <Accuracy e={summary.test} testId="test-accuracy" />
+            </tr>
+            {b && (
+              <tr data-testid="lp-row">
+                <th scope="row">{probeLabel(b)}</th>
+                <td data-testid="lp-parameters">{b.parameters.toLocaleString()}</td>
+                <Accuracy e={b.validation} testId="lp-val-accuracy" />
+                <Accuracy e={b.test} testId="lp-test-accuracy" />
               </tr>
-            </thead>
-            <tbody>
-              <tr>
-                <th scope="row">Visual prompt (this run)</th>
-                <td data-testid="vp-parameters">{summary.parameters.toLocaleString()}</td>
-                <Accuracy e={v} testId="val-accuracy" />
-                <Accuracy e={summary.test} testId="test-accuracy" />
+            )}
+            {b?.extra && (
+              <tr className="muted" data-testid="lp-extra-row">
+                <th scope="row">{probeLabel(b.extra)}</th>
+                <td>{b.extra.parameters.toLocaleString()}</td>
+                <Accuracy e={b.extra.validation} testId="lp-extra-val-accuracy" />
+                <Accuracy e={b.extra.test} />
               </tr>
-              {b && (
-                <tr data-testid="lp-row">
-                  <th scope="row">{probeLabel(b)}</th>
-                  <td data-testid="lp-parameters">{b.parameters.toLocaleString()}</td>
-                  <Accuracy e={b.validation} testId="lp-val-accuracy" />
-                  <Accuracy e={b.test} testId="lp-test-accuracy" />
-                </tr>
-              )}
-              {b?.extra && (
-                <tr className="muted" data-testid="lp-extra-row">
-                  <th scope="row">{probeLabel(b.extra)}</th>
-                  <td>{b.extra.parameters.toLocaleString()}</td>
-                  <Accuracy e={b.extra.validation} testId="lp-extra-val-accuracy" />
-                  <Accuracy e={b.extra.test} />
-                </tr>
-              )}
-            </tbody>
-          </table>
+            )}
+          </ResultsTable>
           <table className="per-class">
             <caption>Validation accuracy per class</caption>
             <thead>

@@ -4,14 +4,7 @@
  * the CLI options, the search space, the defaults and validation are all derived from this table.
  */
 import type { VPDesign } from './design';
-import {
-  type Kind,
-  LABEL_MAPPINGS,
-  OPTIMIZERS,
-  PROMPT_ACTIVATIONS,
-  PROMPT_SHAPES,
-  SCHEDULES,
-} from './kinds';
+import { type Kind, LABEL_MAPPINGS, OPTIMIZERS, PROMPT_ACTIVATIONS, PROMPT_SHAPES, SCHEDULES } from './kinds';
 
 /** Where the form shows a parameter. */
 export type DesignPart = 'input' | 'prompt' | 'mapping' | 'optim';
@@ -346,7 +339,9 @@ export function designParam<K extends keyof VPDesign>(key: K): ParamOf<K> {
 }
 
 /** Every parameter at its default. */
-export const DEFAULT_DESIGN: VPDesign = Object.fromEntries(DESIGN_PARAMS.map((p) => [p.key, p.default])) as unknown as VPDesign;
+export const DEFAULT_DESIGN: VPDesign = Object.fromEntries(
+  DESIGN_PARAMS.map((p) => [p.key, p.default]),
+) as unknown as VPDesign;
 
 /** The search values of a parameter (AutoVP's), or its default alone. */
 export function searchValues<K extends keyof VPDesign>(key: K): readonly VPDesign[K][] {

@@ -27,7 +27,8 @@ export function paramProblem(p: DesignParam, v: unknown): string | null {
 export function parseParam(p: DesignParam, raw: string): Parsed<VPDesign[keyof VPDesign]> {
   let value: unknown = raw;
   if (p.type === 'number' || p.type === 'int') value = NUMBER.test(raw.trim()) ? Number(raw) : NaN;
-  else if (p.type === 'flag') value = raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : raw;
+  else if (p.type === 'flag')
+    value = raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : raw;
   const problem = paramProblem(p, value);
   return problem ? { ok: false, problem } : { ok: true, value: value as VPDesign[keyof VPDesign] };
 }

@@ -12,7 +12,20 @@ import { decodeSafetensors, type RawTensor, SafetensorsError, tensorValues } fro
 import { sha256, toHex } from './sha256';
 
 import { LABEL_MAPPINGS, OPTIMIZERS, PROMPT_ACTIVATIONS, PROMPT_SHAPES, SCHEDULES } from '../../core/design/kinds';
-import { expectedMask, imageSideOf, MANIFEST_KEY, MAX_CANVAS, MAX_CLASSES, PROMPT_FILE_FORMAT, PROMPT_FILE_MAX_BYTES, PROMPT_FILE_VERSION, type PromptFile, type PromptFileManifest, type PromptSplitMetrics, refuse } from './promptFile';
+import {
+  expectedMask,
+  imageSideOf,
+  MANIFEST_KEY,
+  MAX_CANVAS,
+  MAX_CLASSES,
+  PROMPT_FILE_FORMAT,
+  PROMPT_FILE_MAX_BYTES,
+  PROMPT_FILE_VERSION,
+  type PromptFile,
+  type PromptFileManifest,
+  type PromptSplitMetrics,
+  refuse,
+} from './promptFile';
 
 type Json = Record<string, unknown>;
 
@@ -41,7 +54,8 @@ const bool = (o: Json, k: string, where: string): boolean => {
 };
 function oneOf<T extends string>(o: Json, k: string, where: string, values: readonly T[]): T {
   const v = o[k];
-  if (typeof v !== 'string' || !values.includes(v as T)) bad(`${where}${k}`, `is ${JSON.stringify(v)}, not one of ${values.join(', ')}`);
+  if (typeof v !== 'string' || !values.includes(v as T))
+    bad(`${where}${k}`, `is ${JSON.stringify(v)}, not one of ${values.join(', ')}`);
   return v as T;
 }
 const obj = (o: Json, k: string, where: string): Json => {
@@ -50,7 +64,8 @@ const obj = (o: Json, k: string, where: string): Json => {
   return v as Json;
 };
 const numbers = (v: unknown, n: number, field: string): number[] => {
-  if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) bad(field, `must be ${n} numbers`);
+  if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+    bad(field, `must be ${n} numbers`);
   return v as number[];
 };
 
@@ -89,18 +104,27 @@ function checkSplitMetrics(v: unknown, field: string): PromptSplitMetrics | null
   if (v === null) return null;
   if (!isObject(v)) return bad(field, 'is not an object or null');
   const isNumber = (x: unknown) => typeof x === 'number' || x === null; // NaN is written as null
-  if (!isNumber(v.accuracy) || !isNumber(v.loss) || typeof v.count !== 'number') bad(field, 'needs accuracy, loss and count');
+  if (!isNumber(v.accuracy) || !isNumber(v.loss) || typeof v.count !== 'number')
+    bad(field, 'needs accuracy, loss and count');
   return v as unknown as PromptSplitMetrics;
 }
 
 /** Checks a manifest's fields and their agreement with each other. */
 export function checkManifest(raw: unknown): PromptFileManifest {
   if (!isObject(raw)) return refuse('not-autovp', 'The file has an "autovp" entry but it is not a JSON object.');
-  if (raw.format !== PROMPT_FILE_FORMAT) refuse('not-autovp', `The file's "autovp" entry is not an AutoVP prompt manifest (format ${JSON.stringify(raw.format)}).`);
+  if (raw.format !== PROMPT_FILE_FORMAT)
+    refuse(
+      'not-autovp',
+      `The file's "autovp" entry is not an AutoVP prompt manifest (format ${JSON.stringify(raw.format)}).`,
+    );
   const version = raw.version;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return refuse('version', `The prompt file has an unknown format version ${JSON.stringify(version)}.`);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    return refuse('version', `The prompt file has an unknown format version ${JSON.stringify(version)}.`);
   if (version > PROMPT_FILE_VERSION) {
-    refuse('version', `The prompt file was written in format version ${version} by a newer version of the app; this app reads version ${PROMPT_FILE_VERSION}. Update the app to load it.`);
+    refuse(
+      'version',
+      `The prompt file was written in format version ${version} by a newer version of the app; this app reads version ${PROMPT_FILE_VERSION}. Update the app to load it.`,
+    );
   }
   const m = raw;
   str(m, 'createdAt', '');
@@ -131,14 +155,23 @@ export function checkManifest(raw: unknown): PromptFileManifest {
   const pre = obj(m, 'preprocessing', '');
   const baseSize = int(pre, 'baseSize', 'preprocessing.', 1, MAX_CANVAS);
   oneOf(pre, 'fit', 'preprocessing.', FITS);
-  if (numbers(pre.alphaBackground, 3, 'preprocessing.alphaBackground').some((v) => !Number.isInteger(v) || v < 0 || v > 255)) {
+  if (
+    numbers(pre.alphaBackground, 3, 'preprocessing.alphaBackground').some(
+      (v) => !Number.isInteger(v) || v < 0 || v > 255,
+    )
+  ) {
     bad('preprocessing.alphaBackground', 'must be three integers in 0–255');
   }
   const mapping = obj(m, 'labelMapping', '');
   const kind = oneOf(mapping, 'kind', 'labelMapping.', MAPPINGS);
   const k = kind === 'fully' ? null : int(mapping, 'k', 'labelMapping.', 1, MAX_CLASSES);
   const classes = m.targetClasses;
-  if (!Array.isArray(classes) || classes.length < 1 || classes.length > MAX_CLASSES || !classes.every((c) => typeof c === 'string')) {
+  if (
+    !Array.isArray(classes) ||
+    classes.length < 1 ||
+    classes.length > MAX_CLASSES ||
+    !classes.every((c) => typeof c === 'string')
+  ) {
     bad('targetClasses', `must list 1 to ${MAX_CLASSES} class names`);
   }
   const seed = num(m, 'seed', '', Number.isSafeInteger);
@@ -148,7 +181,8 @@ export function checkManifest(raw: unknown): PromptFileManifest {
   if (!Array.isArray(metrics.epochs)) bad('metrics.epochs', 'is not a list');
   if (m.integrity !== null) {
     const digest = obj(m, 'integrity', '').sha256;
-    if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest)) bad('integrity.sha256', 'is not a SHA-256 digest');
+    if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest))
+      bad('integrity.sha256', 'is not a SHA-256 digest');
   }
 
   // The summary fields repeat the config: they must agree.
@@ -164,25 +198,42 @@ export function checkManifest(raw: unknown): PromptFileManifest {
   ];
   if (k !== null) agree.push(['labelMapping.k', k, config.k]);
   if (!trainableResize) agree.push(['resizeScale', resizeScale, inputScale]);
-  for (const [field, a, b] of agree) if (a !== b) bad(field, `is ${JSON.stringify(a)} but the config says ${JSON.stringify(b)}`);
+  for (const [field, a, b] of agree)
+    if (a !== b) bad(field, `is ${JSON.stringify(a)} but the config says ${JSON.stringify(b)}`);
   if (imageSize !== imageSideOf(config, resizeScale, inputSize)) {
-    bad('imageSize', `is ${imageSize}, but a ${baseSize}-pixel image at scale ${resizeScale} on a ${inputSize}-pixel canvas is ${imageSideOf(config, resizeScale, inputSize)}`);
+    bad(
+      'imageSize',
+      `is ${imageSize}, but a ${baseSize}-pixel image at scale ${resizeScale} on a ${inputSize}-pixel canvas is ${imageSideOf(config, resizeScale, inputSize)}`,
+    );
   }
   if (k !== null && (classes as string[]).length * k > numSource) {
-    bad('labelMapping.k', `asks for ${(classes as string[]).length} × ${k} distinct source labels but the model has ${numSource}`);
+    bad(
+      'labelMapping.k',
+      `asks for ${(classes as string[]).length} × ${k} distinct source labels but the model has ${numSource}`,
+    );
   }
   return m as unknown as PromptFileManifest;
 }
 
-function tensorOf(tensors: Map<string, RawTensor>, name: string, dtype: 'F32' | 'I32', shape: number[]): Float32Array | Int32Array {
+function tensorOf(
+  tensors: Map<string, RawTensor>,
+  name: string,
+  dtype: 'F32' | 'I32',
+  shape: number[],
+): Float32Array | Int32Array {
   const t = tensors.get(name);
   if (!t) return refuse('tensors', `The file has no "${name}" tensor, which its manifest needs.`);
-  if (t.dtype !== dtype) refuse('tensors', `The "${name}" tensor is ${t.dtype}; it should be ${dtype === 'F32' ? 'float32' : 'int32'}.`);
+  if (t.dtype !== dtype)
+    refuse('tensors', `The "${name}" tensor is ${t.dtype}; it should be ${dtype === 'F32' ? 'float32' : 'int32'}.`);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    refuse('tensors', `The "${name}" tensor has shape [${t.shape.join(', ')}] but the manifest implies [${shape.join(', ')}].`);
+    refuse(
+      'tensors',
+      `The "${name}" tensor has shape [${t.shape.join(', ')}] but the manifest implies [${shape.join(', ')}].`,
+    );
   }
   const values = tensorValues(t) as Float32Array | Int32Array;
-  if (dtype === 'F32' && !values.every(Number.isFinite)) refuse('tensors', `The "${name}" tensor holds values that are not finite numbers (NaN or infinity).`);
+  if (dtype === 'F32' && !values.every(Number.isFinite))
+    refuse('tensors', `The "${name}" tensor holds values that are not finite numbers (NaN or infinity).`);
   return values;
 }
 
@@ -191,18 +242,26 @@ function tensorOf(tensors: Map<string, RawTensor>, name: string, dtype: 'F32' | 
  * the file is not one this app wrote, or was changed since.
  */
 export function parsePromptFile(bytes: Uint8Array, maxBytes = PROMPT_FILE_MAX_BYTES): PromptFile {
-  if (bytes.length > maxBytes) refuse('too-large', `The file is ${(bytes.length / 1024 ** 2).toFixed(1)} MB; a prompt file is at most ${maxBytes / 1024 ** 2} MB.`);
+  if (bytes.length > maxBytes)
+    refuse(
+      'too-large',
+      `The file is ${(bytes.length / 1024 ** 2).toFixed(1)} MB; a prompt file is at most ${maxBytes / 1024 ** 2} MB.`,
+    );
   let file;
   try {
     file = decodeSafetensors(bytes);
   } catch (e) {
-    if (e instanceof SafetensorsError) return refuse('not-safetensors', `This is not a valid .safetensors file: ${e.message}.`);
+    if (e instanceof SafetensorsError)
+      return refuse('not-safetensors', `This is not a valid .safetensors file: ${e.message}.`);
     throw e;
   }
   const text = file.metadata[MANIFEST_KEY];
   if (text === undefined) {
     const names = [...file.tensors.keys()].slice(0, 5).join(', ');
-    return refuse('not-autovp', `This .safetensors file is not an AutoVP prompt: it has no "${MANIFEST_KEY}" manifest (its tensors: ${names || 'none'}).`);
+    return refuse(
+      'not-autovp',
+      `This .safetensors file is not an AutoVP prompt: it has no "${MANIFEST_KEY}" manifest (its tensors: ${names || 'none'}).`,
+    );
   }
   let raw: unknown;
   try {
@@ -215,7 +274,10 @@ export function parsePromptFile(bytes: Uint8Array, maxBytes = PROMPT_FILE_MAX_BY
   if (manifest.integrity) {
     const digest = toHex(sha256(bytes.subarray(file.dataOffset)));
     if (digest !== manifest.integrity.sha256) {
-      refuse('integrity', "The file's tensors differ from the ones it was written with (its SHA-256 does not match the manifest): it was changed or damaged after export. Tools that edit the tensors must update or remove \"integrity\".");
+      refuse(
+        'integrity',
+        'The file\'s tensors differ from the ones it was written with (its SHA-256 does not match the manifest): it was changed or damaged after export. Tools that edit the tensors must update or remove "integrity".',
+      );
     }
   }
 
@@ -229,12 +291,19 @@ export function parsePromptFile(bytes: Uint8Array, maxBytes = PROMPT_FILE_MAX_BY
   if (manifest.trainableResize) {
     expected.add('resize_scale');
     const s = (tensorOf(file.tensors, 'resize_scale', 'F32', []) as Float32Array)[0]!;
-    if (s !== Math.fround(manifest.resizeScale)) refuse('tensors', `The "resize_scale" tensor (${s}) disagrees with the manifest's resizeScale (${manifest.resizeScale}).`);
+    if (s !== Math.fround(manifest.resizeScale))
+      refuse(
+        'tensors',
+        `The "resize_scale" tensor (${s}) disagrees with the manifest's resizeScale (${manifest.resizeScale}).`,
+      );
     scale = s;
   }
   const want = expectedMask(manifest.prompt.kind, c, manifest.imageSize, manifest.prompt.patchSize);
   if (want.some((v, i) => v !== mask[i])) {
-    refuse('tensors', `The "mask" tensor is not the ${manifest.prompt.kind} mask around a ${manifest.imageSize}-pixel image that the manifest describes.`);
+    refuse(
+      'tensors',
+      `The "mask" tensor is not the ${manifest.prompt.kind} mask around a ${manifest.imageSize}-pixel image that the manifest describes.`,
+    );
   }
 
   let mapping: MappingState;
@@ -249,8 +318,13 @@ export function parsePromptFile(bytes: Uint8Array, maxBytes = PROMPT_FILE_MAX_BY
     const indices = tensorOf(file.tensors, 'mapping_indices', 'I32', [numTarget, k]) as Int32Array;
     const seen = new Set<number>();
     for (const s of indices) {
-      if (s < 0 || s >= numSource) refuse('tensors', `"mapping_indices" names source label ${s}, outside 0–${numSource - 1}.`);
-      if (seen.has(s)) refuse('tensors', `"mapping_indices" gives source label ${s} to two target classes; a one-to-one mapping never does.`);
+      if (s < 0 || s >= numSource)
+        refuse('tensors', `"mapping_indices" names source label ${s}, outside 0–${numSource - 1}.`);
+      if (seen.has(s))
+        refuse(
+          'tensors',
+          `"mapping_indices" gives source label ${s} to two target classes; a one-to-one mapping never does.`,
+        );
       seen.add(s);
     }
     const assignment = Array.from({ length: numTarget }, (_, t) => Array.from(indices.subarray(t * k, (t + 1) * k)));

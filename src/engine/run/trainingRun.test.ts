@@ -60,7 +60,9 @@ describe('the training run shared by the app and the CLI', () => {
         },
         hooks: {
           onReady: ({ splits }) => {
-            events.push(`ready ${splits.train.indices.length}/${splits.val.indices.length}/${splits.test?.indices.length}`);
+            events.push(
+              `ready ${splits.train.indices.length}/${splits.val.indices.length}/${splits.test?.indices.length}`,
+            );
           },
           onPhase: (p) => events.push(p),
           onEpoch: (m) => events.push(`epoch ${m.epoch}`),

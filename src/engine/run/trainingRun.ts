@@ -21,7 +21,11 @@ export interface RunHooks extends Omit<TrainCallbacks, 'shouldStop'> {
    * The model is built (SemanticMap assigned): called before the first step. The caller owns the
    * model from here on and disposes of it.
    */
-  onReady?(ready: { model: VisualPromptModel; splits: RunSplits; semantic: SemanticMappingReport | null }): void | Promise<void>;
+  onReady?(ready: {
+    model: VisualPromptModel;
+    splits: RunSplits;
+    semantic: SemanticMappingReport | null;
+  }): void | Promise<void>;
   /** Training ended (finished or stopped), before the test. */
   onTrained?(result: TrainResult): void | Promise<void>;
 }

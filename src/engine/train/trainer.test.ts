@@ -3,31 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { VPDesign } from '../../core/design/design';
-import type { ImageSet } from '../../core/data/imageSet';
-import { tinySource } from '../../../test/support/tinyNetwork';
-import { Rng } from '../../core/util/rng';
+import { darkOrBright, tinySource } from '../../../test/support/tinyNetwork';
 import { trainVisualPrompt } from './trainer';
 import { VisualPromptModel } from './visualPromptModel';
 
 const source = tinySource({ inputSize: 32, classes: 10, seed: 3 });
 const net = source.network;
 
-/** Two easy classes: dark noisy images (0) and bright noisy images (1), 12×12 grayscale. */
-function easySet(n: number, seed: number): ImageSet {
-  const rng = new Rng(seed);
-  const side = 12;
-  const pixels = new Uint8Array(n * side * side);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 2;
-    for (let p = 0; p < side * side; p++) {
-      pixels[i * side * side + p] = Math.round((labels[i] ? 170 : 40) + rng.next() * 60);
-    }
-  }
-  return { height: side, width: side, channels: 1, pixels, labels };
-}
-
-const set = easySet(48, 1);
+const set = darkOrBright(48, 1);
 const train = { set, indices: Int32Array.from({ length: 32 }, (_, i) => i) };
 const val = { set, indices: Int32Array.from({ length: 16 }, (_, i) => 32 + i) };
 const design = (over: Partial<VPDesign>): VPDesign => ({

@@ -11,7 +11,16 @@ import type { BatchMetrics, EpochMetrics } from '../../engine/train/trainer';
 import type { StorageInfo, StoredDatasetInfo } from '../../core/import/types';
 import type { SplitPlan } from './importApi';
 import type { PromptSnapshot } from './viewsApi';
-export type { BackendChoice, BackendName, BackendPreference, BatchMetrics, DataSelection, EpochMetrics, MappingState, VPDesign };
+export type {
+  BackendChoice,
+  BackendName,
+  BackendPreference,
+  BatchMetrics,
+  DataSelection,
+  EpochMetrics,
+  MappingState,
+  VPDesign,
+};
 
 /** A small picture for the UI, RGBA row-major. */
 export interface Thumbnail {

@@ -34,7 +34,6 @@ const INTERVAL_PER_COST = 50;
 /** Training images the prompt views follow. */
 export const SAMPLES = 4;
 
-
 const now = () => tf.util.now();
 
 export function mappingViewOf(

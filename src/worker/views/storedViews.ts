@@ -21,7 +21,6 @@ import { mappingViewOf, SAMPLES, snapshotOf, transferable } from './liveViews';
 import { remember, viewsRecord, type ViewsRecord } from './viewsStore';
 import { computeViews } from './viewsHelper';
 
-
 /** Misclassified thumbnails: at most this side (imported images are 128 px). */
 const THUMB_SIDE = 64;
 const MAX_IMAGES = 24;

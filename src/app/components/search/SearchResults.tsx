@@ -3,6 +3,7 @@ import { bestTrial } from '../../../core/search/searchState';
 import { explainSearch } from '../../../core/search/searchReport';
 import { duration, percent } from '../../format';
 import { isBusy, useApp } from '../../store';
+import { ResultsTable } from '../ResultsTable';
 
 function FinalComparison({ record, onShowRun }: { record: SearchRecord; onShowRun: () => void }) {
   const final = record.final;
@@ -19,36 +20,30 @@ function FinalComparison({ record, onShowRun }: { record: SearchRecord; onShowRu
     );
   return (
     <>
-      <table className="results-table" data-testid="search-final">
-        <caption className="muted">
-          The winner trained for {final.epochs} epoch{final.epochs === 1 ? '' : 's'} in {duration(final.seconds)};
-          linear probing on the same images. {final.valCount} validation and {final.testCount} test images.
-        </caption>
-        <thead>
+      <ResultsTable
+        testId="search-final"
+        caption={
+          <>
+            The winner trained for {final.epochs} epoch{final.epochs === 1 ? '' : 's'} in {duration(final.seconds)};
+            linear probing on the same images. {final.valCount} validation and {final.testCount} test images.
+          </>
+        }
+      >
+        <tr>
+          <th scope="row">Visual prompt (search winner)</th>
+          <td>{final.vp.parameters.toLocaleString()}</td>
+          {acc(final.vp.validation, 'final-vp-val')}
+          {acc(final.vp.test, 'final-vp-test')}
+        </tr>
+        {final.lp && (
           <tr>
-            <th scope="col">Method</th>
-            <th scope="col">Trainable parameters</th>
-            <th scope="col">Validation accuracy</th>
-            <th scope="col">Test accuracy</th>
+            <th scope="row">Linear probing</th>
+            <td>{final.lp.parameters.toLocaleString()}</td>
+            {acc(final.lp.validation, 'final-lp-val')}
+            {acc(final.lp.test, 'final-lp-test')}
           </tr>
-        </thead>
-        <tbody>
-          <tr>
-            <th scope="row">Visual prompt (search winner)</th>
-            <td>{final.vp.parameters.toLocaleString()}</td>
-            {acc(final.vp.validation, 'final-vp-val')}
-            {acc(final.vp.test, 'final-vp-test')}
-          </tr>
-          {final.lp && (
-            <tr>
-              <th scope="row">Linear probing</th>
-              <td>{final.lp.parameters.toLocaleString()}</td>
-              {acc(final.lp.validation, 'final-lp-val')}
-              {acc(final.lp.test, 'final-lp-test')}
-            </tr>
-          )}
-        </tbody>
-      </table>
+        )}
+      </ResultsTable>
       {final.runId && (
         <div className="search-downloads">
           <button

@@ -1,0 +1,85 @@
+/**
+ * `npm run bench:first-run -- [--url URL] [--shot docs/screenshot.png]`
+ *
+ * A newcomer's first run, timed: the README's `npm start` (started here on its own port unless
+ * --url names a running server), the page opened in Debian's Chromium, Train pressed with the
+ * defaults, and the wall time to the result. Prints the backend, the time and the result table
+ * (visual prompt, linear probing, chance) as JSON; --shot saves a screenshot of the page at the
+ * result for the README.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { chromium } from '@playwright/test';
+
+const { values } = parseArgs({
+  options: { url: { type: 'string' }, shot: { type: 'string' }, port: { type: 'string', default: '5175' } },
+});
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function startDevServer(port: string): Promise<{ url: string; stop: () => void }> {
+  const server = spawn('npm', ['start', '--', '--port', port, '--strictPort'], { stdio: 'ignore', detached: true });
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 240 && !(await reachable(url)); i++) await new Promise((r) => setTimeout(r, 500));
+  if (!(await reachable(url))) throw new Error(`npm start did not answer on ${url}`);
+  return { url, stop: () => process.kill(-server.pid!, 'SIGTERM') };
+}
+
+async function main() {
+  const server = values.url ? { url: values.url, stop: () => {} } : await startDevServer(values.port);
+  const browser = await chromium.launch({
+    ...(existsSync('/usr/bin/chromium') ? { executablePath: '/usr/bin/chromium' } : {}),
+    args: ['--disable-quic', '--enable-unsafe-webgpu'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const opened = performance.now();
+    await page.goto(server.url);
+    const backend = page.getByTestId('backend-name');
+    await backend.filter({ hasText: /\S/ }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('dataset-summary').filter({ hasText: 'classes' }).waitFor({ timeout: 120_000 });
+    const ready = performance.now();
+    await page.getByTestId('train').click();
+    const result = page.getByTestId('run-result');
+    await result.waitFor({ timeout: 30 * 60_000 });
+    const done = performance.now();
+    const text = async (id: string) =>
+      (await page.getByTestId(id).count()) ? (await page.getByTestId(id).first().innerText()).trim() : null;
+    const report = {
+      server: server.url,
+      backend: (await backend.innerText()).trim(),
+      secondsToReady: Math.round((ready - opened) / 100) / 10,
+      secondsToResult: Math.round((done - ready) / 100) / 10,
+      caption: (await result.locator('caption').first().innerText()).trim(),
+      vp: {
+        parameters: await text('vp-parameters'),
+        validation: await text('val-accuracy'),
+        test: await text('test-accuracy'),
+      },
+      lp: {
+        parameters: await text('lp-parameters'),
+        validation: await text('lp-val-accuracy'),
+        test: await text('lp-test-accuracy'),
+      },
+      lpFlattened: { validation: await text('lp-extra-val-accuracy') },
+    };
+    if (values.shot) {
+      await page.mouse.move(0, 0);
+      await result.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: values.shot, fullPage: true });
+    }
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+}
+
+await main();
