@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countMatrix, freqAssignment } from '../mapping/assignments';
 import { IndexMapping } from '../mapping/labelMapping';
 import { Rng } from '../../core/util/rng';
-import { joinPath, readExchange, removeDir, runPython, type Tensor, tempDir, torchUnavailable, writeExchange } from './support';
+import { joinPath, readExchange, removeDir, runPython, type Tensor, tempDir, torchUnavailable, writeExchange } from '../../../test/support/parity/support';
 
 /**
  * FreqMap / IterMap assignments: the engine's countMatrix + freqAssignment against the

@@ -4,9 +4,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFrozenNetwork } from '../network';
-import { coverageNetwork, type KerasModelFiles, smallNetwork } from './kerasJson';
-import { runTwins } from './networkTwin';
-import { DifferenceLog, difference, joinPath, removeDir, tempDir, torchUnavailable, withinTolerance, writeFile } from './support';
+import { coverageNetwork, type KerasModelFiles, smallNetwork } from '../../../test/support/parity/kerasJson';
+import { runTwins } from '../../../test/support/parity/networkTwin';
+import { DifferenceLog, difference, joinPath, removeDir, tempDir, torchUnavailable, withinTolerance, writeFile } from '../../../test/support/parity/support';
 
 /**
  * The engine's frozen-network interpreter against the PyTorch rebuild of the same Keras

@@ -8,11 +8,11 @@ import { buildFrozenNetwork } from '../network';
 import type { FrozenNetwork } from '../network/types';
 import { crossEntropy, VisualPromptModel } from '../train/visualPromptModel';
 import { Rng } from '../../core/util/rng';
-import { runTwins, topK } from './networkTwin';
+import { runTwins, topK } from '../../../test/support/parity/networkTwin';
 import {
   DifferenceLog, difference, exists, joinPath, projectRoot, readBytes, readExchange, readJson, removeDir, runPython,
   sharedDir, type Tensor, tempDir, torchUnavailable, withinTolerance, writeExchange,
-} from './support';
+} from '../../../test/support/parity/support';
 
 /**
  * Real pretrained models in the engine and in PyTorch (the same model.json rebuilt by

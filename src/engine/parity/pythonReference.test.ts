@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinPath, PYTHON, projectRoot, runCommand, torchUnavailable } from './support';
+import { joinPath, PYTHON, projectRoot, runCommand, torchUnavailable } from '../../../test/support/parity/support';
 
 /**
  * The PyTorch reference's own checks (python/tests): TensorFlow padding rules, bilinear

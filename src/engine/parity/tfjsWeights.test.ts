@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../core/util/rng';
 import {
   exists, joinPath, projectRoot, readBytes, readExchange, readJson, removeDir, runPython, tempDir, torchUnavailable, writeFile,
-} from './support';
+} from '../../../test/support/parity/support';
 
 /**
  * python/autovp/tfjs_weights.py must decode model.json weight shards bit for bit as tfjs's

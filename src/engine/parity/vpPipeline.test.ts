@@ -13,11 +13,11 @@ import { createOptimizer } from '../train/optimizer';
 import { trainVisualPrompt } from '../train/trainer';
 import { crossEntropy, type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
 import { Rng } from '../../core/util/rng';
-import { smallNetwork } from './kerasJson';
+import { smallNetwork } from '../../../test/support/parity/kerasJson';
 import {
   type Difference, DifferenceLog, difference, joinPath, readExchange, removeDir, runPython, type Tensor, tempDir,
   torchUnavailable, withinTolerance, writeExchange, writeFile,
-} from './support';
+} from '../../../test/support/parity/support';
 
 /**
  * Part 7 of "The whole AutoVP design space, proven against PyTorch": the same small network in

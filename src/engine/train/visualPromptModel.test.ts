@@ -5,7 +5,7 @@ import { DEFAULT_DESIGN } from '../../core/design/schema';
 import type { PromptKind } from '../../core/design/kinds';
 import { buildFrozenNetwork } from '../network';
 import type { FrozenNetwork } from '../network/types';
-import { coverageNetwork, kerasModel, smallNetwork, Weights } from '../parity/kerasJson';
+import { coverageNetwork, kerasModel, smallNetwork, Weights } from '../../../test/support/parity/kerasJson';
 import { Rng } from '../../core/util/rng';
 import { crossEntropy, type SourceModel, VisualPromptModel } from './visualPromptModel';
 

@@ -1,7 +1,7 @@
 /**
- * Node's built-in modules, typed just enough for the test helpers. These helpers live in
- * src/engine, whose type-check has no Node types (it must stay DOM- and Node-free), so they
- * reach Node through process.getBuiltinModule instead of `import 'node:…'`. Node-only.
+ * Node's built-in modules, typed just enough for the test helpers, reached through
+ * process.getBuiltinModule. The helpers were written inside src/engine, whose type-check has no
+ * Node types; in test/support plain `node:` imports would do as well. Node-only.
  */
 interface NodeProcess {
   getBuiltinModule(id: string): unknown;

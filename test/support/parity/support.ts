@@ -2,8 +2,7 @@
  * Node-only helpers of the parity tests against the PyTorch reference in python/: find Debian's
  * interpreter with torch, exchange tensors with it through files, run its scripts, and compare.
  *
- * This file lives in src/engine, whose type-check has no Node types, so it reaches Node through
- * process.getBuiltinModule (Node ≥ 20.16) with just enough typing, like network/testing.
+ * Node is reached through process.getBuiltinModule (Node ≥ 20.16), as in ../network/.
  */
 
 interface SpawnResult {

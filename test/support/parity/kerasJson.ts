@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '../../core/util/rng';
+import { Rng } from '../../../src/core/util/rng';
 
 /**
  * Hand-written Keras (tfjs layers-format) models for the parity tests, in the dialect real

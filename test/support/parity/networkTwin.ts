@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { FrozenNetwork } from '../network/types';
+import type { FrozenNetwork } from '../../../src/engine/network/types';
 import { joinPath, readExchange, removeDir, runPython, type Tensor, tempDir, writeExchange } from './support';
 
 /**
