@@ -1,5 +1,5 @@
 /**
- * `npm run bench:recipe -- [--plan default|mappings|all] [--seeds 1,2,3] [--tasks mnist,fashion-mnist,shapes] [--jobs 1] [--out bench/recipe]`
+ * `npm run bench:recipe -- [--plan default|mappings|all] [--seeds 1,2,3] [--tasks mnist,fashion-mnist,shapes] [--batch N] [--jobs 1] [--out bench/recipe]`
  *
  * Accuracy of visual-prompting designs at the app's default budget, measured with the `autovp`
  * CLI (the same engine as the app) on the built-in datasets and a drawn-shapes folder that
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeDrawnShapes } from './datasets/drawnShapes';
 import { mean, sampleStd } from './lib/stats';
+import { DEFAULT_DESIGN } from '../src/core/design/schema';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'cli', 'autovp.mjs');
@@ -45,14 +46,20 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench', 'recipe') },
     model: { type: 'string', default: 'darknet-tiny' },
     tasks: { type: 'string', default: 'mnist,fashion-mnist,shapes' },
+    /** Another batch size than the app's default (for comparing recipes). */
+    batch: { type: 'string' },
   },
 });
 const OUT = resolve(values.out);
 const SHAPES = join(OUT, 'drawn-shapes');
 
-/** The app's default design (src/engine/config.ts) and data selection, as CLI flags. */
+/** The app's default design (the design schema's defaults) and data selection, as CLI flags. */
 const DEFAULT_SELECT = ['--train-images', '1000', '--val-images', '200', '--test-images', '300'];
-const DEFAULT_DESIGN = ['--prompt', 'pad', '--scale', '1', '--epochs', '2', '--batch', '32', '--lr', '0.003'];
+const DESIGN = { ...DEFAULT_DESIGN, ...(values.batch ? { batchSize: Number(values.batch) } : {}) };
+const DESIGN_ARGS = [
+  ...['--prompt', DESIGN.prompt, '--scale', String(DESIGN.inputScale), '--epochs', String(DESIGN.epochs)],
+  ...['--batch', String(DESIGN.batchSize), '--lr', String(DESIGN.learningRate), '--schedule', DESIGN.schedule],
+];
 
 const ALL_TASKS: Task[] = [
   { id: 'mnist', data: 'mnist', label: 'MNIST', classes: 10, select: DEFAULT_SELECT },
@@ -102,8 +109,8 @@ function runCli(args: string[]): Promise<{ code: number; log: string }> {
 }
 
 async function runOne(task: Task, design: Design, seed: number): Promise<RunResult> {
-  const dir = join(OUT, 'runs', `${task.label.replace(/\W+/g, '-')}-${design.name.replace(/\W+/g, '-')}-s${seed}`);
-  const args = ['--data', task.data, '--model', values.model, ...task.select, ...DEFAULT_DESIGN, ...design.args];
+  const dir = join(OUT, 'runs', `${task.label.replace(/\W+/g, '-')}-${design.name.replace(/\W+/g, '-')}-b${DESIGN.batchSize}-s${seed}`);
+  const args = ['--data', task.data, '--model', values.model, ...task.select, ...DESIGN_ARGS, ...design.args];
   const argsFile = join(dir, 'bench-args.json');
   const done = existsSync(argsFile) && readFileSync(argsFile, 'utf8') === JSON.stringify(args) && existsSync(join(dir, 'metrics.json'));
   const { code, log } = done ? { code: 0, log: '' } : await runCli([...args, '--seed', String(seed), '--out', dir, '--quiet']);
@@ -138,7 +145,7 @@ const num = (xs: (number | null)[], digits: number) => {
 
 function table(results: RunResult[], seeds: number[]): string {
   const lines = [
-    `Model ${values.model}; design: padding prompt, scale 1, Adam lr 3e-3 with the step schedule, batch 32, 2 epochs; seeds ${seeds.join(', ')}; accuracies in %, mean ± sample std over the seeds.`,
+    `Model ${values.model}; design: ${DESIGN.prompt} prompt, scale ${DESIGN.inputScale}, ${DESIGN.optimizer} lr ${DESIGN.learningRate} with the ${DESIGN.schedule} schedule, batch ${DESIGN.batchSize}, ${DESIGN.epochs} epochs; seeds ${seeds.join(', ')}; accuracies in %, mean ± sample std over the seeds.`,
     '',
     '| task | design | VP validation | VP test | LP test (pooled) | LP test (flattened, extra) | chance | train img/s | wall (s) | runs |',
     '|---|---|---|---|---|---|---|---|---|---|',

@@ -154,7 +154,7 @@ const api: EngineApi = {
   trialEpoch,
   trialEnd,
   trialStop,
-  // Views of a run (views.ts): a stored run's prompt pictures and mapping, misclassified images.
+  // Views of a run (views/storedViews.ts): a stored run's prompt pictures and mapping, misclassified images.
   runViews,
   misclassified,
 };

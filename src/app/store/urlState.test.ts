@@ -51,7 +51,7 @@ describe('configuration links', () => {
   it('is compact and readable', () => {
     const hash = encodeLink(defaults);
     expect(hash).toBe(
-      'v1&ds=mnist&m=nsfwjs-mobilenet-v2&base=128&s=1&tr=0&p=pad&ps=32&act=sigmoid&map=fully&k=1&int=1&idi=0&opt=adam&lr=0.05&wd=0&mom=0.9&sch=step&ep=2&bs=32&seed=7&n=500&nv=200&nt=500&vf=0.1&r=1&lp=1',
+      'v1&ds=mnist&m=nsfwjs-mobilenet-v2&base=128&s=1&tr=0&p=pad&ps=32&act=sigmoid&map=fully&k=1&int=1&idi=0&opt=adam&lr=0.05&wd=0&mom=0.9&sch=step&ep=2&bs=16&seed=7&n=500&nv=200&nt=500&vf=0.1&r=1&lp=1',
     );
     expect(hash.length).toBeLessThan(260);
   });

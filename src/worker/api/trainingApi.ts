@@ -73,7 +73,7 @@ export type TrainEvent =
       /** SemanticMap (sent once, before training): the source names each class took, what WordNet missed. */
       semantic?: SemanticMappingReport;
     }
-  /** What the prompt and the mapping look like now (views.ts): at the start, every ≥ 5 s, at epoch ends. */
+  /** What the prompt and the mapping look like now (views/liveViews.ts): at the start, every ≥ 5 s, at epoch ends. */
   | { type: 'prompt-snapshot'; snapshot: PromptSnapshot }
   /**
    * The backend failed at its first real use (`failure`, in words); the run starts again on

@@ -1,4 +1,4 @@
-/** Views of a run (views.ts): what the prompt and the label mapping have become, and which validation images the model gets wrong. Live while training ('prompt-snapshot' events), and for a stored run from its prompt file. */
+/** Views of a run (../views/): what the prompt and the label mapping have become, and which validation images the model gets wrong. Live while training ('prompt-snapshot' events), and for a stored run from its prompt file. */
 import type { MappedSource, MappingStep, MappingView } from '../../engine/views/mapping';
 import type { RgbaPicture } from './runsApi';
 export type { MappedSource, MappingStep, MappingView };

@@ -126,7 +126,7 @@ async function trainAndRecord(
                 valCount: splits.val.indices.length,
               })
             : null;
-          // Views (views.ts): prompt snapshots while training, validation predictions afterwards.
+          // Views (views/liveViews.ts): prompt snapshots while training, validation predictions afterwards.
           const views = startViews({
             model,
             train: splits.train,

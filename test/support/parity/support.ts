@@ -44,7 +44,7 @@ const path = (): Path => builtin<Path>('node:path');
 export const PYTHON =
   (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AUTOVP_PYTHON || '/usr/bin/python3';
 
-/** The project root (this file is src/engine/parity/support.ts). */
+/** The project root (this file is test/support/parity/support.ts). */
 export function projectRoot(): string {
   const url = builtin<{ fileURLToPath(u: string): string }>('node:url');
   return path().resolve(path().dirname(url.fileURLToPath(import.meta.url)), '../../..');
