@@ -1,5 +1,5 @@
 /**
- * `npm run bench:recipe -- [--plan default|mappings|all] [--seeds 1,2,3] [--tasks mnist,fashion-mnist,shapes] [--batch N] [--jobs 1] [--out bench/recipe]`
+ * `npm run bench:recipe -- [--plan default|mappings|all] [--seeds 1,2,3] [--tasks mnist,fashion-mnist,shapes] [--batch N] [--mappings freq,iter] [--jobs 1] [--out bench/recipe]`
  *
  * Accuracy of visual-prompting designs at the app's default budget, measured with the `autovp`
  * CLI (the same engine as the app) on the built-in datasets and a drawn-shapes folder that
@@ -48,6 +48,8 @@ const { values } = parseArgs({
     tasks: { type: 'string', default: 'mnist,fashion-mnist,shapes' },
     /** Another batch size than the app's default (for comparing recipes). */
     batch: { type: 'string' },
+    /** Only these label mappings of the plan (e.g. freq,iter,semantic). */
+    mappings: { type: 'string' },
   },
 });
 const OUT = resolve(values.out);
@@ -168,7 +170,9 @@ async function main() {
   if (!DESIGNS[values.plan]) throw new Error(`--plan must be one of ${Object.keys(DESIGNS).join(', ')}`);
   mkdirSync(OUT, { recursive: true });
   if (!existsSync(SHAPES)) writeDrawnShapes(SHAPES, { train: 100, test: 50 }, 1);
-  const queue = TASKS.flatMap((task) => DESIGNS[values.plan]!.flatMap((design) => seeds.map((seed) => ({ task, design, seed }))));
+  const only = values.mappings?.split(',');
+  const designs = DESIGNS[values.plan]!.filter((d) => !only || only.includes(d.args[1] ?? ''));
+  const queue = TASKS.flatMap((task) => designs.flatMap((design) => seeds.map((seed) => ({ task, design, seed }))));
   const results: RunResult[] = [];
   let next = 0;
   const worker = async () => {
