@@ -1,11 +1,12 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FetchLike } from '../../src/engine/models/loadArtifacts';
-import { type NodeFs, type NodePath, type NodeUrl, nodeBuiltin, toArrayBuffer } from './network/nodeBuiltins';
+import { toArrayBuffer } from './arrayBuffer';
 
-/** Node-only: the project's root folder. */
+/** The project's root folder. */
 export function projectRoot(): string {
-  const path = nodeBuiltin<NodePath>('node:path');
-  const here = path.dirname(nodeBuiltin<NodeUrl>('node:url').fileURLToPath(import.meta.url));
-  return path.resolve(here, '../..');
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 }
 
 /** file:// URL of a folder, ending in a slash. */
@@ -18,18 +19,16 @@ export interface FileFetchLog {
 }
 
 /**
- * Node-only: a fetch for file:// URLs (query strings ignored), as the app's loaders see the
+ * A fetch for file:// URLs (query strings ignored), as the app's loaders see the
  * network: 404 for a missing file. Anything else (http…) fails, so no test touches the network.
  */
 export function fileFetch(log: FileFetchLog = { urls: [] }): FetchLike {
-  const fs = nodeBuiltin<NodeFs>('node:fs');
-  const { fileURLToPath } = nodeBuiltin<NodeUrl>('node:url');
   return async (url) => {
     log.urls.push(url);
     if (!url.startsWith('file://')) throw new Error(`network access in a test: ${url}`);
     const path = fileURLToPath(url.replace(/\?.*$/, ''));
-    if (!fs.existsSync(path)) return { ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0), json: async () => null };
-    const bytes = toArrayBuffer(fs.readFileSync(path));
+    if (!existsSync(path)) return { ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0), json: async () => null };
+    const bytes = toArrayBuffer(readFileSync(path));
     return {
       ok: true,
       status: 200,

@@ -1,90 +1,57 @@
 /**
- * Node-only helpers of the parity tests against the PyTorch reference in python/: find Debian's
- * interpreter with torch, exchange tensors with it through files, run its scripts, and compare.
- *
- * Node is reached through process.getBuiltinModule (Node ≥ 20.16), as in ../network/.
+ * Helpers of the parity tests against the PyTorch reference in python/: find Debian's interpreter
+ * with torch, exchange tensors with it through files, run its scripts, and compare.
  */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-interface SpawnResult {
-  status: number | null;
-  signal: string | null;
-  error?: Error;
-  stdout: string;
-  stderr: string;
-}
-
-interface Fs {
-  readFileSync(path: string): Uint8Array;
-  readFileSync(path: string, encoding: 'utf8'): string;
-  writeFileSync(path: string, data: string | Uint8Array): void;
-  existsSync(path: string): boolean;
-  mkdirSync(path: string, options?: { recursive?: boolean }): void;
-  mkdtempSync(prefix: string): string;
-  rmSync(path: string, options?: { recursive?: boolean; force?: boolean }): void;
-}
-
-interface Path {
-  join(...parts: string[]): string;
-  resolve(...parts: string[]): string;
-  dirname(path: string): string;
-}
-
-const builtin = <T>(id: string): T => {
-  const process = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
-  if (!process?.getBuiltinModule) throw new Error('The parity tests need Node ≥ 20.16.');
-  return process.getBuiltinModule(id) as T;
-};
-const fs = (): Fs => builtin<Fs>('node:fs');
-const path = (): Path => builtin<Path>('node:path');
 
 /**
  * Debian's interpreter, the one with python3-torch here and on CI. AUTOVP_PYTHON overrides it
  * (another interpreter with torch and numpy; or a missing path, to see the suites skip).
  */
-export const PYTHON =
-  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AUTOVP_PYTHON || '/usr/bin/python3';
+export const PYTHON = process.env.AUTOVP_PYTHON || '/usr/bin/python3';
 
 /** The project root (this file is test/support/parity/support.ts). */
 export function projectRoot(): string {
-  const url = builtin<{ fileURLToPath(u: string): string }>('node:url');
-  return path().resolve(path().dirname(url.fileURLToPath(import.meta.url)), '../../..');
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 }
 
 export function pythonScript(name: string): string {
-  return path().join(projectRoot(), 'python', 'scripts', name);
+  return join(projectRoot(), 'python', 'scripts', name);
 }
 
 /** ../shared next to the project root (read-only models for tests; absent on some machines). */
 export function sharedDir(): string {
-  return path().resolve(projectRoot(), '../shared');
+  return resolve(projectRoot(), '../shared');
 }
 
 export function joinPath(...parts: string[]): string {
-  return path().join(...parts);
+  return join(...parts);
 }
 
 export function exists(p: string): boolean {
-  return fs().existsSync(p);
+  return existsSync(p);
 }
 
 export function readBytes(p: string): Uint8Array {
-  return fs().readFileSync(p);
+  return readFileSync(p);
 }
 
 export function readJson<T>(p: string): T {
-  return JSON.parse(fs().readFileSync(p, 'utf8')) as T;
+  return JSON.parse(readFileSync(p, 'utf8')) as T;
 }
 
-function spawn(command: string, args: string[], timeoutMs: number): SpawnResult {
-  const cp = builtin<{
-    spawnSync(c: string, a: string[], o: { encoding: 'utf8'; timeout: number; env: Record<string, string | undefined>; maxBuffer: number }): SpawnResult;
-  }>('node:child_process');
-  const env = { ...(globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env };
+function spawn(command: string, args: string[], timeoutMs: number): SpawnSyncReturns<string> {
+  const env = { ...process.env };
   // One CPU thread, as on CI; no user site-packages shadowing Debian's torch.
   env.OMP_NUM_THREADS = '1';
   env.PYTHONNOUSERSITE = '1';
   env.PYTHONDONTWRITEBYTECODE = '1';
-  return cp.spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs, env, maxBuffer: 64 * 1024 * 1024 });
+  return spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs, env, maxBuffer: 64 * 1024 * 1024 });
 }
 
 let torchCheck: string | null | undefined;
@@ -122,17 +89,16 @@ export function runPython(script: string, args: string[], timeoutMs = 120_000): 
 }
 
 export function tempDir(prefix: string): string {
-  const os = builtin<{ tmpdir(): string }>('node:os');
-  return fs().mkdtempSync(path().join(os.tmpdir(), `autovp-parity-${prefix}-`));
+  return mkdtempSync(join(tmpdir(), `autovp-parity-${prefix}-`));
 }
 
 export function removeDir(dir: string): void {
-  fs().rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export function writeFile(p: string, data: string | Uint8Array): void {
-  fs().mkdirSync(path().dirname(p), { recursive: true });
-  fs().writeFileSync(p, data);
+  mkdirSync(dirname(p), { recursive: true });
+  writeFileSync(p, data);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,17 +125,17 @@ export function writeExchange(dir: string, tensors: Record<string, Tensor>, meta
     const dtype = t.data instanceof Int32Array ? 'int32' : t.data instanceof Float64Array ? 'float64' : 'float32';
     const file = fileName(name);
     // Typed arrays are little-endian on every platform Node runs on.
-    writeFile(path().join(dir, file), new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    writeFile(join(dir, file), new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     manifest.tensors[name] = { file, dtype, shape: t.shape };
   }
-  writeFile(path().join(dir, 'manifest.json'), JSON.stringify(manifest));
+  writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
 }
 
 export function readExchange(dir: string): { tensors: Record<string, Tensor>; meta: Record<string, unknown> } {
-  const manifest = readJson<Manifest>(path().join(dir, 'manifest.json'));
+  const manifest = readJson<Manifest>(join(dir, 'manifest.json'));
   const tensors: Record<string, Tensor> = {};
   for (const [name, spec] of Object.entries(manifest.tensors)) {
-    const bytes = readBytes(path().join(dir, spec.file));
+    const bytes = readBytes(join(dir, spec.file));
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
     const data = spec.dtype === 'int32' ? new Int32Array(buffer) : spec.dtype === 'float64' ? new Float64Array(buffer) : new Float32Array(buffer);
     tensors[name] = { data, shape: spec.shape };
