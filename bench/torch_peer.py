@@ -1,7 +1,13 @@
 """The PyTorch peer of the benchmark: the same visual-prompting step, natively, on the same weights.
 
     /usr/bin/python3 bench/torch_peer.py --model-dir ../shared/models/darknet-tiny \
-        --source-output global_average_pooling2d_1 [--batch 32] [--runs 3] [--warmup 1] [--threads 1,2]
+        --source-output global_average_pooling2d_1 [--batch 32] [--runs 3] [--warmup 1] [--threads 1,2] \
+        [--channels-last]
+
+Run it twice, as `npm run bench` does: as Debian ships it (glibc malloc, NCHW), and tuned the way a
+performance engineer would (the caller sets MALLOC_MMAP_MAX_=0 and a huge MALLOC_TRIM_THRESHOLD_, or
+preloads jemalloc, so that large activations are not mmap'd and page-faulted afresh at every step;
+`--channels-last` for the network, its weights and its input).
 
 The frozen network is the tfjs model rebuilt in torch by python/autovp/tfjs_to_torch (weights as
 buffers, so backward computes the input gradient only) and the pipeline is python/autovp's
@@ -46,6 +52,8 @@ def measure(args, threads: int) -> dict:
     torch.manual_seed(1)
     net = load_tfjs_layers_model(args.model_dir)
     net.eval()
+    if args.channels_last:
+        net = net.to(memory_format=torch.channels_last)
     output = args.source_output
 
     def network(x):
@@ -60,8 +68,9 @@ def measure(args, threads: int) -> dict:
     opt = make_optimizer(list(model.trainable().values()), "adam", 1e-3)
     pixels = torch.randint(0, 256, (args.batch, 32, 32, 3), dtype=torch.uint8)
     labels = torch.arange(args.batch) % 10
+    layout = torch.channels_last if args.channels_last else torch.contiguous_format
     fixed = F.interpolate(pixels.permute(0, 3, 1, 2).float() / 255, size=(128, 128), mode="bilinear",
-                          align_corners=False)
+                          align_corners=False).contiguous(memory_format=layout)
 
     cpu_fw, cpu_st = [], []
 
@@ -77,7 +86,7 @@ def measure(args, threads: int) -> dict:
         c0 = time.process_time()
         t0 = time.perf_counter()
         x = F.interpolate(pixels.permute(0, 3, 1, 2).float() / 255, size=(128, 128), mode="bilinear",
-                          align_corners=False)
+                          align_corners=False).contiguous(memory_format=layout)
         data = (time.perf_counter() - t0) * 1000
         opt.zero_grad(set_to_none=True)
         loss = cross_entropy(model(x), labels)
@@ -116,6 +125,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", default=f"1,{os.cpu_count()}")
+    p.add_argument("--channels-last", action="store_true")
     args = p.parse_args()
     thread_counts = sorted({max(1, int(t)) for t in args.threads.split(",")})
     runs = []
@@ -123,8 +133,12 @@ def main() -> None:
         runs.append(measure(args, t))
         print(f"  [torch {args.model or args.model_dir}] {t} thread(s): forward {runs[-1]['forwardMs']:.0f} ms, "
               f"step {runs[-1]['vpStepMs']:.0f} ms", file=sys.stderr, flush=True)
+    tuning = {"channelsLast": args.channels_last,
+              "allocator": {k: os.environ[k] for k in ("MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "LD_PRELOAD")
+                            if k in os.environ}}
     print(json.dumps({"model": args.model or os.path.basename(os.path.normpath(args.model_dir)), "batch": args.batch,
-                      "inputSize": args.input_size, "torchVersion": torch.__version__, "runs": runs}))
+                      "inputSize": args.input_size, "torchVersion": torch.__version__, "tuning": tuning,
+                      "runs": runs}))
 
 
 if __name__ == "__main__":
