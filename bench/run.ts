@@ -235,8 +235,10 @@ function wasmNote(c: BrowserCase, r: BrowserCaseResult): string {
   return `threaded binary, ${c.threads < 0 ? "tfjs's default thread count" : `${c.threads} threads asked`}${r.crossOriginIsolated ? '' : ', NOT cross-origin isolated'}`;
 }
 
+type BrowserInfo = Awaited<ReturnType<Window['benchInfo']>>;
+
 async function browserRows(
-  cases: BrowserCase[] | ((info: { hardwareConcurrency: number }) => BrowserCase[]),
+  cases: BrowserCase[] | ((info: BrowserInfo) => BrowserCase[]),
 ): Promise<{ rows: ResultRow[]; longTasksMs: number[]; info: unknown; errors: string[] }> {
   await buildSite();
   const { preview } = await import('vite');
@@ -483,7 +485,7 @@ async function main(): Promise<void> {
   }
 
   if (!options.skip.has('browser')) {
-    const cases = ({ hardwareConcurrency }: { hardwareConcurrency: number }): BrowserCase[] => {
+    const cases = ({ hardwareConcurrency, gpu }: BrowserInfo): BrowserCase[] => {
       const list: BrowserCase[] = [];
       const common = { batch: options.batch, runs: options.runs, warmup: options.warmup };
       for (const model of models) {
@@ -492,9 +494,17 @@ async function main(): Promise<void> {
         for (const threads of counts) list.push({ model, backend: 'wasm', threads, ...common });
       }
       if (options.gpu) {
-        // Software GPU emulation (SwiftShader) is 10–30× slower than wasm here: small batch, one run.
+        // A real GPU gets the full batch and runs (the WebGPU rows of the goals); software emulation
+        // (SwiftShader) is 10–30× slower than wasm: a small batch, one run, to show that it works.
+        const real = gpu !== null && !gpu.isFallback;
         for (const backend of ['webgpu', 'webgl'] as const) {
-          list.push({ model: models[0] as string, backend, threads: 0, batch: options.gpuBatch, runs: 1, warmup: 1 });
+          for (const model of real ? models : [models[0] as string]) {
+            list.push(
+              real
+                ? { model, backend, threads: 0, ...common }
+                : { model, backend, threads: 0, batch: options.gpuBatch, runs: 1, warmup: 1 },
+            );
+          }
         }
       }
       return list;

@@ -62,22 +62,45 @@ function runCase(c: BrowserCase): Promise<BrowserCaseResult> {
   });
 }
 
+interface BenchPageInfo {
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  userAgent: string;
+  longTaskApi: boolean;
+  /** The WebGPU adapter Chromium offers; a fallback one (SwiftShader) is no GPU. */
+  gpu: { vendor: string; architecture: string; description: string; isFallback: boolean } | null;
+}
+
+/** The adapter tfjs's WebGPU backend would get (high performance), described. */
+async function gpuAdapter(): Promise<BenchPageInfo['gpu']> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(o?: object): Promise<unknown> } }).gpu;
+  const adapter = (await gpu?.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null)) as {
+    info?: { vendor: string; architecture: string; description: string; isFallbackAdapter?: boolean };
+    isFallbackAdapter?: boolean;
+  } | null;
+  if (!adapter) return null;
+  const info = adapter.info ?? { vendor: '', architecture: '', description: '' };
+  const fallback = info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    description: info.description,
+    isFallback: fallback || /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`),
+  };
+}
+
 declare global {
   interface Window {
     benchRunCase: typeof runCase;
-    benchInfo: () => {
-      crossOriginIsolated: boolean;
-      hardwareConcurrency: number;
-      userAgent: string;
-      longTaskApi: boolean;
-    };
+    benchInfo: () => Promise<BenchPageInfo>;
   }
 }
 window.benchRunCase = runCase;
-window.benchInfo = () => ({
+window.benchInfo = async () => ({
   crossOriginIsolated: self.crossOriginIsolated,
   hardwareConcurrency: navigator.hardwareConcurrency,
   userAgent: navigator.userAgent,
   longTaskApi: PerformanceObserver.supportedEntryTypes.includes('longtask'),
+  gpu: await gpuAdapter(),
 });
 say('ready');
