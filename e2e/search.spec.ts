@@ -62,9 +62,20 @@ test('an AutoVP search of 12 configurations resumes after a reload, finishes wit
   await models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ }).check();
   await models.getByRole('checkbox', { name: /^MobileNetV2 1\.4 "mid"/ }).check();
   await models.getByRole('checkbox', { name: /^Darknet tiny/ }).uncheck();
+  // AutoVP's whole space rather than the default search's (FullyMap, scales 1 and 1.5).
+  const mappingAxis = page.getByTestId('axis-mappings');
+  for (const family of [/^SemanticMap/, /^FreqMap/, /^IterMap/])
+    await mappingAxis.getByRole('checkbox', { name: family }).check();
+  await page
+    .getByTestId('axis-scales')
+    .getByRole('checkbox', { name: /^×0\.5/ })
+    .check();
+  for (const k of ['k=5', 'k=10']) await page.getByTestId('axis-ks').getByRole('checkbox', { name: k }).check();
   await setNumber(page, 'Maximum epochs', 2);
   await setNumber(page, 'Grace period (epochs)', 1);
   await setNumber(page, 'Final epochs for the winner', 1);
+  // Every configuration runs to its end here: no time budget (the default one would cut a slow machine short).
+  await setNumber(page, 'Trials’ time budget (min, 0 = none)', 0);
   // The default pool is the size suggested for this device (a 2-core machine: one worker); two trials
   // side by side still finish sooner.
   const workers = await page.getByLabel('Parallel workers', { exact: true }).inputValue();
@@ -192,10 +203,10 @@ test('one-to-one mappings in a search: SemanticMap, FreqMap and IterMap trials o
   const models = page.getByTestId('axis-models');
   await expect(models.getByRole('checkbox', { name: /^Darknet tiny/ })).toBeChecked();
   await expect(models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ })).not.toBeChecked();
-  await page
-    .getByTestId('axis-mappings')
-    .getByRole('checkbox', { name: /^FullyMap/ })
-    .uncheck();
+  const mappingAxis = page.getByTestId('axis-mappings');
+  for (const family of [/^SemanticMap/, /^FreqMap/, /^IterMap/])
+    await mappingAxis.getByRole('checkbox', { name: family }).check();
+  await mappingAxis.getByRole('checkbox', { name: /^FullyMap/ }).uncheck();
   for (const scale of [/^×0\.5/, /^×1\.5/])
     await page.getByTestId('axis-scales').getByRole('checkbox', { name: scale }).uncheck();
   await page.getByTestId('axis-resize').getByRole('checkbox', { name: 'on' }).uncheck();
@@ -222,4 +233,75 @@ test('one-to-one mappings in a search: SemanticMap, FreqMap and IterMap trials o
     /^The best design for Fashion-MNIST was Darknet tiny/,
   );
   await shot(page.locator('.results'), 'search-one-to-one');
+});
+
+test('the default search says what it runs and how long, keeps one clock in view, and stops the winner from the search tab', async ({
+  page,
+}) => {
+  test.setTimeout(8 * 60_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  await page.getByTestId('search-tab').click();
+
+  // Before Start: the default search on the default model, its size, what it leaves out and its duration.
+  const count = page.getByTestId('trial-count');
+  await expect(count).toHaveText('4 trials.');
+  await expect(page.getByTestId('search-estimate')).toContainText(/^About \d+ min in all: the trials/);
+  await expect(page.getByTestId('search-start')).toHaveText(/^Start the search \(4 trials, about \d+ min\)$/);
+  await expect(page.getByTestId('search-not-searched')).toContainText('Not searched: SemanticMap');
+  await page.locator('.search-setup').screenshot({ path: '/tmp/search-setup.png' });
+  // A 5-output model leaves the one-to-one mappings out, says why, and offers the model that runs them.
+  const models = page.getByTestId('axis-models');
+  await models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ }).check();
+  await models.getByRole('checkbox', { name: /^Darknet tiny/ }).uncheck();
+  await page.getByTestId('search-add-mappings').click();
+  await expect(count).toContainText('need more source labels than the model has');
+  await page.getByTestId('search-switch-model').click();
+  await expect(models.getByRole('checkbox', { name: /^Darknet tiny/ })).toBeChecked();
+  await expect(count).not.toContainText('excluded');
+
+  // A small search (one trial on tiny data), then a long winner's training to stop from here.
+  await page
+    .getByTestId('axis-mappings')
+    .getByRole('checkbox', { name: /^FullyMap/ })
+    .check();
+  for (const family of [/^SemanticMap/, /^FreqMap/, /^IterMap/, /^BLM/])
+    for (const box of await page.getByTestId('axis-mappings').getByRole('checkbox', { name: family }).all())
+      await box.uncheck();
+  await page
+    .getByTestId('axis-scales')
+    .getByRole('checkbox', { name: /^×1\.5/ })
+    .uncheck();
+  await page.getByTestId('axis-resize').getByRole('checkbox', { name: 'on' }).uncheck();
+  await setNumber(page, 'Final epochs for the winner', 30);
+  await page.getByRole('tab', { name: 'Train one design' }).click();
+  await setNumber(page, 'Training images', 30);
+  await setNumber(page, 'Validation images', 30);
+  await setNumber(page, 'Test images', 30);
+  await setNumber(page, 'Batch size', 15);
+  await page.getByTestId('search-tab').click();
+  await expect(count).toHaveText('1 trial.');
+  await page.getByTestId('search-start').click();
+
+  const status = page.getByTestId('search-status');
+  const eta = page.getByTestId('search-eta');
+  await expect(eta).toContainText(/About .* left in all/, { timeout: 60_000 });
+  await expect(status).toHaveAttribute('data-activity', 'training-winner', { timeout: 4 * 60_000 });
+  await expect(status).toContainText('Training the winner for 30 epochs (FullyMap · ×1 · fixed)');
+  // Scrolled to the leaderboard, the progress, its clock and Stop are still in view.
+  await page.getByTestId('leaderboard').scrollIntoViewIfNeeded();
+  await page.mouse.wheel(0, 4000);
+  const progress = page.getByTestId('search-progress');
+  await expect(progress).toBeInViewport();
+  await expect(eta).toContainText(/left in all/);
+  await expect(progress.getByRole('progressbar')).toHaveAttribute('aria-valuenow', /^\d+$/);
+  const shown = Number(await progress.getByRole('progressbar').getAttribute('aria-valuenow'));
+  expect(shown).toBeGreaterThan(0);
+  expect(shown).toBeLessThan(100);
+  await page.screenshot({ path: '/tmp/search-winner.png' });
+  await progress.getByTestId('search-stop-winner').click();
+  await expect(page.getByTestId('search-final')).toBeVisible({ timeout: 2 * 60_000 });
+  await expect(status).toHaveAttribute('data-activity', 'idle');
+  await page.screenshot({ path: '/tmp/search-stopped.png', fullPage: true });
 });

@@ -17,7 +17,9 @@ autovp.tfjs_to_torch::
 is the engine's: pixels / 255 → bilinear resize (half-pixel centres) to baseSize → place on the
 canvas (fixed scale, or the learnt resize_scale) → + act(prompt)·mask → model value range and
 normalisation → frozen model → source logits → label mapping → target logits. The geometry is
-autovp.vp_reference's, which the project checks against the engine.
+autovp.vp_reference's, which the project checks against the engine. The two prompts that fill the
+whole input (kind "lowrank": + B·A before the value range; kind "smm": + δ ⊙ mask(image) after
+it) are autovp.whole_input_prompts', from the factors or mask-generator tensors the file holds.
 
 ``python -m autovp.prompt_file FILE`` prints what a file holds.
 """
@@ -28,7 +30,7 @@ import hashlib
 import json
 import struct
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
@@ -36,6 +38,9 @@ import numpy as np
 FORMAT = "autovp-prompt"
 VERSION = 1
 MAX_HEADER_BYTES = 16 * 1024 * 1024
+# SMM's mask generator (patch size 8, 5 conv layers): channels through it; the first 4 convs have BN.
+SMM_CHANNELS = (3, 8, 16, 32, 64, 3)
+SMM_NORMALISED_LAYERS = 4
 
 _DTYPES = {"F32": np.dtype("<f4"), "I32": np.dtype("<i4"), "U8": np.dtype("u1"), "F64": np.dtype("<f8"),
            "I64": np.dtype("<i8"), "F16": np.dtype("<f2"), "I16": np.dtype("<i2"), "U16": np.dtype("<u2"),
@@ -94,6 +99,10 @@ class PromptFile:
     mapping_indices: Optional[np.ndarray]   # int32 [T, k] (one-to-one mappings)
     mapping_weight: Optional[np.ndarray]    # float32 [S, T] (FullyMap)
     mapping_bias: Optional[np.ndarray]      # float32 [T]
+    mapping_omega: Optional[np.ndarray] = None  # float32 [S, T] (BLM / BLM+: target logits = source logits @ ω)
+    # What the prompt learnt besides δ: lowrank_b [3, C, r] and lowrank_a [3, r, C], or SMM's
+    # mask generator (mask_conv{i}_kernel [3, 3, in, out], …, BN statistics included).
+    learnt: Dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def classes(self):
@@ -124,13 +133,31 @@ class PromptFile:
         from .vp_reference import add_prompt, place_fixed, to_model_range, trainable_resize
         m = self.manifest
         canvas = int(m["model"]["inputSize"])
+        norm = m["model"].get("normalization")
+        if m["prompt"]["kind"] in ("lowrank", "smm"):
+            return self._whole_input(base, canvas, norm)
         if m["trainableResize"]:
             placed = trainable_resize(base, torch.tensor(self.resize_scale, dtype=torch.float32), canvas)
         else:
             placed = place_fixed(base, int(m["imageSize"]), canvas)
         x = add_prompt(placed, torch.from_numpy(self.prompt), torch.from_numpy(self.mask), m["promptActivation"])
-        norm = m["model"].get("normalization")
         return to_model_range(x, m["model"]["valueRange"], norm and norm["mean"], norm and norm["std"])
+
+    def _whole_input(self, base, canvas: int, norm):
+        import torch
+        from .vp_reference import to_model_range
+        from .whole_input_prompts import AttributeNet, patchwise_upsample, resize_to_canvas
+        value_range = self.manifest["model"]["valueRange"]
+        mean, std = norm and norm["mean"], norm and norm["std"]
+        placed = resize_to_canvas(base, canvas)
+        if self.manifest["prompt"]["kind"] == "lowrank":
+            pattern = torch.bmm(torch.from_numpy(self.learnt["lowrank_b"]), torch.from_numpy(self.learnt["lowrank_a"]))
+            return to_model_range(placed + pattern.unsqueeze(0), value_range, mean, std)
+        net = AttributeNet()
+        net.load_engine_tensors(self.learnt)
+        net.eval()  # BN with the running statistics, as at test time
+        x = to_model_range(placed, value_range, mean, std)
+        return x + torch.from_numpy(self.prompt).permute(2, 0, 1).unsqueeze(0) * patchwise_upsample(net(x), canvas)
 
     def target_logits(self, source_logits):
         """Source logits [N, S] → target logits [N, T] through the label mapping."""
@@ -138,6 +165,8 @@ class PromptFile:
         s = source_logits.reshape(source_logits.shape[0], -1)
         if self.mapping_weight is not None:
             return s @ torch.from_numpy(self.mapping_weight) + torch.from_numpy(self.mapping_bias)
+        if self.mapping_omega is not None:
+            return s @ torch.from_numpy(self.mapping_omega)
         idx = torch.from_numpy(self.mapping_indices.astype(np.int64))  # [T, k]
         return s[:, idx].mean(dim=2)
 
@@ -190,15 +219,40 @@ def load_prompt_file(path: Union[str, bytes]) -> PromptFile:
         mask=_need(tensors, "mask", "<f4", (c, c)),
         resize_scale=_need(tensors, "resize_scale", "<f4", ())[()] if m["trainableResize"] else None,
         mapping_indices=None, mapping_weight=None, mapping_bias=None)
+    pf.learnt = {name: _need(tensors, name, "<f4", shape) for name, shape in learnt_shapes(m, c).items()}
     if m["labelMapping"]["kind"] == "fully":
         pf.mapping_weight = _need(tensors, "mapping_weight", "<f4", (s, t))
         pf.mapping_bias = _need(tensors, "mapping_bias", "<f4", (t,))
+    elif m["labelMapping"]["kind"] in ("blm", "blmplus"):
+        omega = _need(tensors, "mapping_omega", "<f4", (s, t))
+        if omega.min() < 0 or not np.allclose(omega.sum(axis=0), 1, atol=1e-3):
+            raise PromptFileError("'mapping_omega' is not a BLM weight matrix (non-negative, each column summing to 1)")
+        pf.mapping_omega = omega
     else:
         idx = _need(tensors, "mapping_indices", "<i4", (t, int(m["labelMapping"]["k"])))
         if idx.min() < 0 or idx.max() >= s or len(np.unique(idx)) != idx.size:
             raise PromptFileError("'mapping_indices' is not a one-to-one mapping onto the source outputs")
         pf.mapping_indices = idx
     return pf
+
+
+def learnt_shapes(manifest: Dict[str, Any], canvas: int) -> Dict[str, Tuple[int, ...]]:
+    """The tensors a prompt of this kind holds besides δ, with their shapes."""
+    kind = manifest["prompt"]["kind"]
+    if kind == "lowrank":
+        r = int(manifest["config"]["promptRank"])
+        return {"lowrank_b": (3, canvas, r), "lowrank_a": (3, r, canvas)}
+    if kind == "smm":
+        shapes: Dict[str, Tuple[int, ...]] = {}
+        for i in range(len(SMM_CHANNELS) - 1):
+            cin, cout = SMM_CHANNELS[i], SMM_CHANNELS[i + 1]
+            shapes[f"mask_conv{i + 1}_kernel"] = (3, 3, cin, cout)
+            shapes[f"mask_conv{i + 1}_bias"] = (cout,)
+            if i < SMM_NORMALISED_LAYERS:
+                for part in ("gamma", "beta", "mean", "variance"):
+                    shapes[f"mask_bn{i + 1}_{part}"] = (cout,)
+        return shapes
+    return {}
 
 
 def describe(pf: PromptFile) -> str:

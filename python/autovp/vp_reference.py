@@ -32,6 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import blm
 from .freqmap import (  # noqa: F401  (re-exported: the FreqMap/IterMap half of the reference)
     count_matrix, freq_assignment, freq_assignment_from_predictions, frequency_update_epochs)
 
@@ -164,6 +165,7 @@ class VisualPromptReference(torch.nn.Module):
             self.weight = None
             self.bias = None
         self.assignment: Optional[List[List[int]]] = None
+        self.omega: Optional[Tensor] = None  # BLM / BLM+ (autovp.blm): ω [S, T], a constant
 
     def trainable(self) -> Dict[str, torch.nn.Parameter]:
         out = {"delta": self.delta}
@@ -198,6 +200,10 @@ class VisualPromptReference(torch.nn.Module):
     def map(self, source_logits: Tensor) -> Tensor:
         if self.mapping_kind == "fully":
             return fully_mapping(source_logits, self.weight, self.bias)
+        if self.mapping_kind in blm.KINDS:
+            if self.omega is None:
+                raise RuntimeError("the BLM weights have not been counted")
+            return blm.map_logits(source_logits, self.omega)
         if self.assignment is None:
             raise RuntimeError("the frequency mapping has not been computed")
         return index_mapping(source_logits, self.assignment)

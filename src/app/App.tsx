@@ -4,6 +4,7 @@ import { DesignPanel } from './components/DesignPanel';
 import { Header } from './components/Header';
 import { ModelPanel } from './components/ModelPanel';
 import { PromptPanel } from './components/PromptPanel';
+import { ResumeBanner } from './components/ResumeBanner';
 import { RunResult } from './components/RunResult';
 import { RunsPanel } from './components/RunsPanel';
 import { TrainControls } from './components/TrainControls';
@@ -91,6 +92,7 @@ export function App() {
           </div>
           {tab === 'run' ? (
             <div className="tab-panel" role="tabpanel" id="panel-run" aria-labelledby="tab-run">
+              <ResumeBanner />
               <TrainControls />
               <Suspense fallback={chartsLoading}>
                 <Charts />

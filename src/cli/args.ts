@@ -19,6 +19,10 @@ export interface OptionSpec {
   max?: number;
   /** Exclusive lower bound. */
   above?: number;
+  /** A design parameter's own check (core/design/validate.ts), in place of min and max. */
+  validate?: (value: number) => string | null;
+  /** The valid values in words, added to a refusal ("the learning rate takes 0.000001 to 100"). */
+  range?: string;
   required?: boolean;
 }
 
@@ -72,6 +76,8 @@ function convert(spec: OptionSpec, raw: string): string | number {
     if (raw.trim() === '' || !Number.isFinite(v))
       throw new CliError(`${flag} takes a number, not ${JSON.stringify(raw)}.`);
     if (spec.kind === 'int' && !Number.isInteger(v)) throw new CliError(`${flag} takes a whole number, not ${raw}.`);
+    const problem = spec.validate?.(v);
+    if (problem) throw new CliError(`${flag} ${problem} (got ${raw})${spec.range ? `: ${spec.range}` : ''}.`);
     if (spec.min !== undefined && v < spec.min)
       throw new CliError(`${flag} must be at least ${spec.min} (got ${raw}).`);
     if (spec.max !== undefined && v > spec.max) throw new CliError(`${flag} must be at most ${spec.max} (got ${raw}).`);

@@ -1,16 +1,15 @@
 /** The commands' options and help texts. */
-import { LABEL_MAPPINGS } from '../core/design/kinds';
+import { LABEL_MAPPINGS, PROMPT_SHAPES } from '../core/design/kinds';
 import { designParam } from '../core/design/schema';
-import { DEFAULT_ASHA } from '../core/search/asha';
+import { DEFAULT_SEARCH } from '../core/search/searchDefaults';
 import type { CommandSpec, OptionSpec } from './args';
+import { BENCHMARK } from './benchmark';
 import { SEARCH_DESIGN_OPTIONS, TRAIN_DESIGN_OPTIONS } from './designOptions';
 
 const MAPPING_IDS = LABEL_MAPPINGS.map((m) => m.id);
 const list = (values: readonly (string | number)[]) => values.join(',');
 const SEARCHED = {
   mappings: designParam('labelMapping').search ?? [],
-  scales: designParam('inputScale').search ?? [],
-  ks: designParam('k').search ?? [],
   learningRates: designParam('learningRate').tune ?? [],
   weightDecays: designParam('weightDecay').tune ?? [],
 };
@@ -145,11 +144,18 @@ export const TRAIN: CommandSpec = {
       kind: 'string',
       arg: 'DIR',
       required: true,
-      help: 'Output folder: metrics.json and prompt.safetensors are written there (created if needed).',
+      help: 'Output folder: metrics.json and prompt.safetensors are written there (created if needed; checked before training). The run works in OUT.partial beside it and moves the results in at the end, so OUT never holds half a result.',
+    },
+    {
+      name: 'resume',
+      kind: 'string',
+      arg: 'DIR',
+      help: 'Continue an interrupted run from its checkpoint (the OUT.partial folder it named), with the same options: it ends as the uninterrupted run would have.',
     },
   ],
   notes: [
     'Writes OUT/metrics.json ({"config", "epochs": [{epoch, trainLoss, trainAcc, valAcc}], "test": {accuracy, loss, perClass}, "baselineLP": {accuracy}}, accuracies as fractions, plus details under other keys: "baselineLPFlattened" is the extra probe on the flattened feature map, "parameters" counts the prompt entries the mask trains) and OUT/prompt.safetensors, the prompt file the app exports and imports.',
+    'Checkpoints: after every epoch the prompt, mapping, optimiser state, epoch and shuffling state are saved in OUT.partial/checkpoint/. Ctrl-C (or SIGTERM) stops between two steps and keeps that checkpoint; the same command with --resume OUT.partial ends as the uninterrupted run would. A loss that is not finite stops training and keeps the last prompt whose loss was finite.',
     'Validation is held out of the training pool; the test split (DIR/test, --test-data, or a seeded share of every class) is used only for the final report.',
     'Images: PNG and JPEG are decoded (EXIF orientation applied); GIF, WebP and BMP files are skipped with a reason (the app reads them). Every image is fitted to 128×128 on reading, as in the app.',
   ],
@@ -224,13 +230,31 @@ export const EVAL: CommandSpec = {
   examples: ['npx autovp eval --prompt runs/pets/prompt.safetensors --data ./pets-test'],
 };
 
+/** The search's images when none are given: the app's default run (searchDefaults.ts). */
+const SEARCH_IMAGES: Record<string, number> = {
+  'train-images': DEFAULT_SEARCH.images.train,
+  'val-images': DEFAULT_SEARCH.images.validation,
+  'test-images': DEFAULT_SEARCH.images.test,
+};
+const searchDataOptions = dataOptions.map((o) =>
+  o.name in SEARCH_IMAGES ? { ...o, defaultText: `${SEARCH_IMAGES[o.name]}, as the app's default run` } : o,
+);
+
 export const SEARCH: CommandSpec = {
   name: 'search',
   summary: 'AutoVP search: find the best visual-prompting design (ASHA), then train the winner',
   usage:
     'autovp search --data DIR [--test-data DIR] --model ID|DIR [--model …] [--max-trials N] [--budget-minutes M] [--seed N] --out DIR',
   options: [
-    ...dataOptions,
+    ...searchDataOptions,
+    {
+      name: 'trial-images',
+      kind: 'int',
+      arg: 'N',
+      min: 1,
+      help: 'Training images of each trial (at most --train-images; the winner trains on all of those).',
+      defaultText: String(DEFAULT_SEARCH.trialTrainImages),
+    },
     {
       name: 'model',
       kind: 'list',
@@ -239,6 +263,15 @@ export const SEARCH: CommandSpec = {
       help: 'Candidate source model (repeat, or separate with commas).',
     },
     ...modelFolderOptions,
+    {
+      name: 'workers',
+      kind: 'int',
+      arg: 'N',
+      min: 1,
+      max: 16,
+      help: 'Trials trained side by side, each in its own process with its own copy of the model and data; more than the free cores makes every trial slower.',
+      defaultText: '1',
+    },
     {
       name: 'max-trials',
       kind: 'int',
@@ -251,24 +284,31 @@ export const SEARCH: CommandSpec = {
       name: 'budget-minutes',
       kind: 'number',
       arg: 'M',
-      above: 0,
-      help: 'Stop starting epochs after M minutes of searching (the winner is still trained).',
+      min: 0,
+      help: 'Stop starting epochs after M minutes of searching (the winner is still trained; 0: no limit).',
+      defaultText: String(DEFAULT_SEARCH.budgetMinutes),
     },
     {
       name: 'mappings',
       kind: 'list',
       arg: 'LIST',
       choices: SEARCHED.mappings,
-      help: 'Mapping families searched.',
-      defaultText: list(SEARCHED.mappings),
+      help: `Mapping families searched (AutoVP's: ${list(SEARCHED.mappings)}).`,
+      defaultText: list(DEFAULT_SEARCH.mappings),
     },
-    { name: 'scales', kind: 'list', arg: 'LIST', help: 'Initial scales searched.', defaultText: list(SEARCHED.scales) },
+    {
+      name: 'scales',
+      kind: 'list',
+      arg: 'LIST',
+      help: "Initial scales searched (AutoVP's: 0.5,1,1.5).",
+      defaultText: list(DEFAULT_SEARCH.scales),
+    },
     {
       name: 'ks',
       kind: 'list',
       arg: 'LIST',
-      help: 'Source labels per class searched (one-to-one mappings).',
-      defaultText: list(SEARCHED.ks),
+      help: "Source labels per class searched (one-to-one mappings; AutoVP's: 1,5,10).",
+      defaultText: list(DEFAULT_SEARCH.ks),
     },
     {
       name: 'resize',
@@ -279,12 +319,20 @@ export const SEARCH: CommandSpec = {
       defaultText: 'both',
     },
     {
+      name: 'prompts',
+      kind: 'list',
+      arg: 'LIST',
+      choices: PROMPT_SHAPES.map((p) => p.id),
+      help: "Prompt kinds searched (AutoVP's: pad). lowrank (LoR-VP) and smm (SMM) fill the whole input: one trial per mapping, not per scale and resize.",
+      defaultText: 'pad',
+    },
+    {
       name: 'max-epochs',
       kind: 'int',
       arg: 'N',
       min: 1,
       help: 'ASHA: epochs a trial may run at most.',
-      defaultText: String(DEFAULT_ASHA.maxEpochs),
+      defaultText: String(DEFAULT_SEARCH.asha.maxEpochs),
     },
     {
       name: 'grace',
@@ -292,7 +340,7 @@ export const SEARCH: CommandSpec = {
       arg: 'N',
       min: 1,
       help: 'ASHA: grace period (epochs before the first rung).',
-      defaultText: String(DEFAULT_ASHA.gracePeriod),
+      defaultText: String(DEFAULT_SEARCH.asha.gracePeriod),
     },
     {
       name: 'reduction',
@@ -300,7 +348,7 @@ export const SEARCH: CommandSpec = {
       arg: 'ETA',
       above: 1,
       help: 'ASHA: reduction factor.',
-      defaultText: String(DEFAULT_ASHA.reductionFactor),
+      defaultText: String(DEFAULT_SEARCH.asha.reductionFactor),
     },
     {
       name: 'tune',
@@ -312,8 +360,8 @@ export const SEARCH: CommandSpec = {
       kind: 'int',
       arg: 'N',
       min: 1,
-      help: "Epochs of the winner's final training.",
-      defaultText: 'max-epochs',
+      help: "Epochs of the winner's final training (the default run's, so the two compare).",
+      defaultText: String(DEFAULT_SEARCH.finalEpochs),
     },
     ...SEARCH_DESIGN_OPTIONS,
     ...runOptions,
@@ -326,6 +374,10 @@ export const SEARCH: CommandSpec = {
     },
   ],
   notes: [
+    `The defaults are the app's default search (src/core/search/searchDefaults.ts; BENCHMARKS.md, "The default search"): ` +
+      `mappings ${list(DEFAULT_SEARCH.mappings)} × scales ${list(DEFAULT_SEARCH.scales)} × trainable resize on and off, ` +
+      `${DEFAULT_SEARCH.asha.maxEpochs} epochs a trial at most on ${DEFAULT_SEARCH.trialTrainImages} images, a ${DEFAULT_SEARCH.budgetMinutes}-minute budget, ` +
+      `then the winner trained like the default run. AutoVP's whole space: --mappings ${list(SEARCHED.mappings)} --scales 0.5,1,1.5 --ks 1,5,10.`,
     'Trials are ranked by accuracy on a validation split held out of the training data; the test split is used only for the final report of the winner.',
     'OUT/search.json lists every trial with its configuration, the epochs and rungs it reached and its validation accuracy; search.json is rewritten after every epoch, so it shows an interrupted search too.',
   ],
@@ -341,4 +393,4 @@ export const MODELS_COMMAND: CommandSpec = {
   options: [],
 };
 
-export const COMMANDS = [TRAIN, EVAL, SEARCH, MODELS_COMMAND];
+export const COMMANDS = [TRAIN, EVAL, SEARCH, BENCHMARK, MODELS_COMMAND];

@@ -4,8 +4,8 @@
  * dataset (mnist, fashion-mnist) from public/generated.
  */
 import { openAsBlob } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, join, resolve, sep } from 'node:path';
 import { BUILTIN_DATASET_IDS, loadBuiltinDataset } from '../core/data/builtinDataset';
 import type { ImageFit } from '../core/data/imageFit';
 import { classNameKey, isHiddenOrSystem } from '../core/data/imageFolderLayout';
@@ -38,6 +38,8 @@ export interface DataOptions {
   fit: ImageFit;
   /** Refuse more images than this (every image is held in memory, 49 KB each at 128²). */
   maxImages: number;
+  /** Test images may cover a single class (default: a training set's two). */
+  minClasses?: number;
   progress: Progress;
 }
 
@@ -59,33 +61,84 @@ export function publicBytes(env: CliEnv) {
   };
 }
 
+/** An entry of a folder left out while listing it (before the import pipeline sees it). */
+interface ListingSkip {
+  path: string;
+  detail: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A file name as text, or null when its bytes are not UTF-8. */
+function nameText(raw: Buffer): string | null {
+  try {
+    return utf8.decode(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** A non-UTF-8 name for messages: ASCII kept, other bytes as \xNN. */
+const escapedName = (raw: Buffer) =>
+  [...raw].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+
+const isInside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
 /**
  * Walks a folder as the browser walks a dropped one: paths start with the folder's own name,
  * every folder seen is listed (empty ones too), hidden folders are listed but not entered.
+ * Left out, and listed in `skipped`: names that are not UTF-8 (they cannot be shown or matched)
+ * and links to folders inside the dataset (a loop, or the same images twice under another class).
+ * Names with a backslash are refused: the layout reads "\" as a separator (zips made on
+ * Windows), so "cat\" would silently merge with "cat".
  */
-async function listFolder(dir: string): Promise<SourceListing> {
+async function listFolder(dir: string): Promise<SourceListing & { skipped: ListingSkip[] }> {
   const name = basename(dir);
   const entries: SourceEntry[] = [];
   const dirs: string[] = [];
-  const walk = async (abs: string, rel: string): Promise<void> => {
+  const skipped: ListingSkip[] = [];
+  const rootReal = await realpath(dir);
+  const walk = async (abs: Buffer, rel: string): Promise<void> => {
     dirs.push(`${rel}/`);
-    if (rel !== name && isHiddenOrSystem(basename(abs))) return;
+    if (rel !== name && isHiddenOrSystem(basename(rel))) return;
     let items;
     try {
-      items = await readdir(abs, { withFileTypes: true });
+      items = await readdir(abs, { withFileTypes: true, encoding: 'buffer' });
     } catch (e) {
-      throw new CliError(`Cannot read the folder ${abs}: ${(e as Error).message}`);
+      throw new CliError(`Cannot read the folder ${abs.toString()}: ${(e as Error).message}`);
     }
-    items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    items.sort((a, b) => Buffer.compare(a.name, b.name));
     for (const item of items) {
-      const p = join(abs, item.name);
-      const r = `${rel}/${item.name}`;
+      const p = Buffer.concat([abs, Buffer.from(sep), item.name]);
+      const text = nameText(item.name);
+      if (text === null) {
+        skipped.push({
+          path: `${rel}/${escapedName(item.name)}`,
+          detail: 'its name is not UTF-8 text (an old encoding such as Latin-1); rename it in UTF-8 to use it',
+        });
+        continue;
+      }
+      const r = `${rel}/${text}`;
+      if (text.includes('\\')) {
+        throw new CliError(`${r}: a name with a backslash ("\\") cannot be imported.`, [
+          'The ImageFolder layout reads a backslash as a folder separator (as zips made on Windows write it),',
+          `so it would merge with another folder. Rename ${JSON.stringify(text)} without the backslash.`,
+        ]);
+      }
       let isDir = item.isDirectory();
       let isFile = item.isFile();
       if (item.isSymbolicLink()) {
-        const s = await stat(p).catch(() => null);
+        const target = await realpath(p).catch(() => null);
+        const s = target ? await stat(target).catch(() => null) : null;
         isDir = Boolean(s?.isDirectory());
         isFile = Boolean(s?.isFile());
+        if (isDir && target && (isInside(target, rootReal) || isInside(rootReal, target))) {
+          skipped.push({
+            path: r,
+            detail: `a symbolic link to ${target}, inside (or above) the dataset folder: following it would loop or read the same images twice under another class; not followed`,
+          });
+          continue;
+        }
       }
       if (isDir) await walk(p, r);
       else if (isFile) {
@@ -94,8 +147,8 @@ async function listFolder(dir: string): Promise<SourceListing> {
       }
     }
   };
-  await walk(dir, name);
-  return { kind: 'folder', name, entries, dirs };
+  await walk(Buffer.from(dir), name);
+  return { kind: 'folder', name, entries, dirs, skipped };
 }
 
 /** An in-memory ImportStore: the pipeline's chunks, kept to assemble the Dataset afterwards. */
@@ -146,8 +199,11 @@ export async function loadData(spec: string, env: CliEnv, options: DataOptions):
   }
   let listing: SourceListing;
   let kind: 'folder' | 'zip';
+  let listingSkips: ListingSkip[] = [];
   if (s.isDirectory()) {
-    listing = await listFolder(path);
+    const folder = await listFolder(path);
+    listing = folder;
+    listingSkips = folder.skipped;
     kind = 'folder';
   } else if (/\.zip$/i.test(path)) {
     const blob = await openAsBlob(path);
@@ -162,7 +218,7 @@ export async function loadData(spec: string, env: CliEnv, options: DataOptions):
   } else {
     throw new CliError(`${path} is a file; give an image folder (or a .zip of one).`);
   }
-  return importListing(listing, path, kind, options);
+  return importListing(listing, path, kind, options, listingSkips);
 }
 
 async function importListing(
@@ -170,6 +226,7 @@ async function importListing(
   path: string,
   kind: 'folder' | 'zip',
   options: DataOptions,
+  listingSkips: readonly ListingSkip[],
 ): Promise<LoadedData> {
   const size = IMPORT_LIMITS.workingSize;
   const store = new MemoryStore();
@@ -183,7 +240,7 @@ async function importListing(
       store,
       newId: () => `cli-${Date.now().toString(36)}`,
       now: () => performance.now(),
-      limits: { maxImages: options.maxImages },
+      limits: { maxImages: options.maxImages, ...(options.minClasses ? { minClasses: options.minClasses } : {}) },
       concurrency: 2,
     },
     {
@@ -198,7 +255,12 @@ async function importListing(
   if (result.status !== 'imported') {
     const report = result.report;
     const refusal = result.status === 'refused' ? result.refusal : null;
-    const details = [...(refusal?.paths.slice(0, 10) ?? []), ...report.notes, ...skipLines(report, 5)];
+    const details = [
+      ...(refusal?.paths.slice(0, 10) ?? []),
+      ...report.notes,
+      ...listingLines(listingSkips),
+      ...skipLines(report, 5),
+    ];
     throw new CliError(`${path}: ${refusal?.message ?? 'the import was cancelled.'}`, details);
   }
   const info = result.dataset;
@@ -231,8 +293,19 @@ async function importListing(
       (info.testCount ? `, ${fmtInt(info.testCount)} test images (train/test layout)` : ' (one folder per class)') +
       ` in ${report.seconds.toFixed(1)} s`,
   );
-  for (const line of [...report.warnings, ...skipLines(report, 3)]) progress.line(`  ${line}`);
+  // Notes name what was left out (empty class folders, classes without a usable image).
+  for (const line of [...report.warnings, ...report.notes, ...listingLines(listingSkips), ...skipLines(report, 3)])
+    progress.line(`  ${line}`);
   return { dataset, kind, location: path, report };
+}
+
+/** The entries the folder walk left out, every one by name. */
+function listingLines(skips: readonly ListingSkip[]): string[] {
+  if (!skips.length) return [];
+  return [
+    `left out ${fmtInt(skips.length)} entr${skips.length === 1 ? 'y' : 'ies'} while listing the folder:`,
+    ...skips.map((k) => `  ${k.path}: ${k.detail}`),
+  ];
 }
 
 /** "skipped 3 files: 2 unsupported-format (a.webp: …), 1 corrupt (…)" lines for a report. */

@@ -1,6 +1,7 @@
 /** The design's command-line options and their reading, derived from the design schema. */
 import type { VPDesign } from '../core/design/design';
 import { DEFAULT_DESIGN, DESIGN_PARAMS, type DesignParam } from '../core/design/schema';
+import { paramProblem, rangeText } from '../core/design/validate';
 import type { OptionSpec, ParsedOptions } from './args';
 
 function optionOf(p: DesignParam & { cli: string }): OptionSpec {
@@ -8,7 +9,15 @@ function optionOf(p: DesignParam & { cli: string }): OptionSpec {
   switch (p.type) {
     case 'number':
     case 'int':
-      return { ...common, kind: p.type, min: p.min, max: p.max, defaultText: String(p.default) };
+      return {
+        ...common,
+        kind: p.type,
+        min: p.min,
+        max: p.max,
+        validate: (v) => paramProblem(p, v),
+        range: rangeText(p),
+        defaultText: String(p.default),
+      };
     case 'choice':
       return { ...common, kind: 'string', choices: p.choices.map((c) => c.id), defaultText: p.default };
     case 'flag':
@@ -37,4 +46,27 @@ export function designFromOptions(o: ParsedOptions): VPDesign {
     if (v !== undefined) design[p.key] = v;
   }
   return design as unknown as VPDesign;
+}
+
+/** Only the design values given on the command line. */
+export function givenDesign(o: ParsedOptions): Partial<VPDesign> {
+  const design: Record<string, unknown> = {};
+  for (const p of DESIGN_PARAMS) {
+    const v = p.cli === undefined ? undefined : o[p.cli];
+    if (v !== undefined) design[p.key] = v;
+  }
+  return design as Partial<VPDesign>;
+}
+
+/** The command-line arguments that give these design values (the inverse of designFromOptions). */
+export function designArgs(design: Partial<VPDesign>): string[] {
+  const args: string[] = [];
+  for (const p of DESIGN_PARAMS.filter(onCommandLine)) {
+    const v = design[p.key];
+    if (v === undefined) continue;
+    if (p.type !== 'flag') args.push(`--${p.cli}`, String(v));
+    else if (v) args.push(`--${p.cli}`);
+    else if (p.default) throw new Error(`--${p.cli} is on by default and has no way to turn it off`);
+  }
+  return args;
 }

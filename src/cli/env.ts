@@ -13,6 +13,8 @@ export class CliError extends Error {
     message: string,
     /** Extra lines printed under the message (files concerned, hints). */
     readonly details: string[] = [],
+    /** The exit code (130 for an interrupt, as shells report SIGINT). */
+    readonly exitCode = 1,
   ) {
     super(message);
   }
@@ -35,6 +37,8 @@ export interface CliEnv {
   vars: Readonly<Record<string, string | undefined>>;
   /** Network fetch (Node's global fetch by default). */
   fetch?: typeof fetch;
+  /** Aborted like a Ctrl-C (SIGINT / SIGTERM, which the commands also listen for): for callers in process. */
+  interrupt?: AbortSignal;
 }
 
 export const publicDir = (env: CliEnv) => join(env.root, 'public');

@@ -14,6 +14,7 @@ import { loadData, relabelAll, relabelSplit } from './data';
 import { type CliEnv, CliError } from './env';
 import { buildSource, type ResolvedModel, resolveModel } from './models';
 import { percent, Progress } from './progress';
+import { missingClasses } from './runData';
 import { folderModelOptions } from './train';
 
 async function readPrompt(path: string): Promise<PromptFile> {
@@ -95,6 +96,8 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
     fit,
     maxImages: (o['max-images'] as number | undefined) ?? 20_000,
     progress,
+    // Images of some of the prompt's classes are a legitimate test set.
+    minClasses: 1,
   });
   const classes = m.targetClasses;
   const what = `The data ${data.location}`;
@@ -144,6 +147,8 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
 
   async function evaluateOn(images: ImageSet, indices: Int32Array) {
     if (indices.length === 0) throw new CliError(`No images to evaluate in ${data.location}.`);
+    const missing = missingClasses(Int32Array.from(indices, (i) => images.labels[i] as number), classes);
+    if (missing) progress.line(missing);
     const source = buildSource(model, await model.artifacts(progress));
     const vp = modelFromPromptFile(source, file);
     try {

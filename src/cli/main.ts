@@ -4,6 +4,7 @@
  *   autovp train  --data DIR --model ID|DIR --mapping … --out DIR
  *   autovp eval   --prompt FILE --data DIR
  *   autovp search --data DIR --model ID|DIR [--model …] --out DIR
+ *   autovp benchmark [--root DIR] [--tasks …] [--methods …] --out DIR
  *   autovp models
  *
  * cli/autovp.mjs (the bin of the local package autovp-cli) builds this module into a Node bundle
@@ -14,9 +15,11 @@ import { sourceClassCount } from '../engine/models/classNames';
 import { commandHelp, parseOptions, suggest } from './args';
 import { COMMANDS, EVAL, MODELS_COMMAND, SEARCH, TRAIN } from './commands';
 import { type CliEnv, CliError } from './env';
+import { BENCHMARK, runBenchmark } from './benchmark';
 import { runEval } from './evaluate';
 import { megabytes } from './progress';
-import { runSearch } from './search';
+import { runSearch, runSearchWorker } from './search';
+import { SEARCH_WORKER_COMMAND } from './searchWorkers';
 import { runTrain } from './train';
 
 export const VERSION = '0.1.0';
@@ -71,6 +74,7 @@ export async function runCli(argv: readonly string[], env: CliEnv): Promise<numb
       env.stdout.write(`${VERSION}\n`);
       return 0;
     }
+    if (name === SEARCH_WORKER_COMMAND) return await runSearchWorker(parseOptions(SEARCH, rest), env);
     const command = COMMANDS.find((c) => c.name === name);
     if (!command) {
       const s = suggest(
@@ -78,7 +82,7 @@ export async function runCli(argv: readonly string[], env: CliEnv): Promise<numb
         COMMANDS.map((c) => c.name),
       );
       throw new CliError(`Unknown command "${name}"${s ? `: did you mean "${s}"?` : '.'}`, [
-        'Commands: train, eval, search, models. autovp --help describes them.',
+        'Commands: train, eval, search, benchmark, models. autovp --help describes them.',
       ]);
     }
     const options = parseOptions(command, rest);
@@ -88,7 +92,8 @@ export async function runCli(argv: readonly string[], env: CliEnv): Promise<numb
     }
     if (command === TRAIN) return await runTrain(options, env);
     if (command === EVAL) return await runEval(options, env);
-    if (command === SEARCH) return await runSearch(options, env);
+    if (command === SEARCH) return await runSearch(options, env, rest);
+    if (command === BENCHMARK) return await runBenchmark(options, env, runCli);
     if (command === MODELS_COMMAND) return listModels(env);
     throw new CliError(`Command ${name} is not implemented.`);
   } catch (e) {
@@ -96,6 +101,7 @@ export async function runCli(argv: readonly string[], env: CliEnv): Promise<numb
     if (e instanceof CliError) {
       env.stderr.write(`\nautovp: ${e.message}\n${e.details.map((d) => `  ${d}\n`).join('')}`);
       if (debug && e.stack) env.stderr.write(`${e.stack}\n`);
+      return e.exitCode;
     } else {
       const message = e instanceof Error ? e.message : String(e);
       env.stderr.write(`\nautovp: ${message}\n`);

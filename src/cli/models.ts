@@ -30,6 +30,7 @@ import {
   type ValuePreset,
 } from '../engine/models/userModel';
 import type { SourceModel } from '../engine/train/visualPromptModel';
+import { HUB_PREFIX, isClipFolder, resolveClipFolder, resolveClipHub } from './clipModel';
 import { type CliEnv, CliError, cacheDir, publicDir, shownPath } from './env';
 import { diskCache, hubMirror, networkFetch, readFileUrl } from './hubCache';
 import { megabytes, type Progress } from './progress';
@@ -53,6 +54,8 @@ export interface ResolvedModel {
   artifacts(progress: Progress): Promise<tf.io.ModelArtifacts>;
   /** Source class names in output order, or null when unknown. */
   classNames(): Promise<string[] | null>;
+  /** Text-image models (CLIP): the source model is built for the run's class names, not from artifacts. */
+  buildSourceFor?(classNames: readonly string[], progress: Progress): Promise<SourceModel>;
 }
 
 const fetchFile: FetchLike = (url) => readFileUrl(url);
@@ -85,12 +88,19 @@ async function manifestClassNames(manifest: ModelManifest, env: CliEnv): Promise
   return loadClassNames(ref, pathToFileURL(join(publicDir(env), ref.url)).href, fetchFile);
 }
 
+const FOLDER_OPTION_KEYS = {
+  'source-output': 'sourceOutput',
+  'feature-output': 'featureOutput',
+  values: 'values',
+} as const satisfies Record<string, keyof FolderModelOptions>;
+
 /** Resolves --model: a built-in id or a folder (see the module comment). */
 export async function resolveModel(
   spec: string,
   env: CliEnv,
   options: FolderModelOptions = {},
 ): Promise<ResolvedModel> {
+  if (spec.startsWith(HUB_PREFIX)) return resolveClipHub(spec, env);
   if (await looksLikePath(spec, env)) return resolveFolder(resolve(env.cwd, spec), env, options);
   const manifest = findModel(spec);
   if (!manifest) {
@@ -100,6 +110,16 @@ export async function resolveModel(
         .join(', ')} (autovp models lists them),`,
       'or give a folder holding a TensorFlow.js model.json and its weight files.',
     ]);
+  }
+  // The built-in models' outputs and input values are fixed by their manifests.
+  const folderOnly = (['source-output', 'feature-output', 'values'] as const).filter(
+    (flag) => options[FOLDER_OPTION_KEYS[flag]] !== undefined,
+  );
+  if (folderOnly.length) {
+    throw new CliError(
+      `--${folderOnly.join(', --')} applies to model folders only; ${manifest.id} is a built-in model whose class scores ("${manifest.sourceOutput}"), features ("${manifest.featureOutput}") and input values are fixed.`,
+      ['Leave the option out, or give a folder holding the model (--model DIR) to choose its outputs.'],
+    );
   }
   const w = manifest.weights;
   if (w.kind === 'bundled') {
@@ -190,10 +210,12 @@ async function resolveFolder(path: string, env: CliEnv, options: FolderModelOpti
   const s = await stat(path).catch(() => null);
   if (!s) throw new CliError(`No such model folder: ${path}`);
   const dir = s.isDirectory() ? path : dirname(path);
+  if (await isClipFolder(dir)) return resolveClipFolder(dir, env);
   const files = await folderFiles(dir);
   if (!files.some((f) => f.path.toLowerCase() === 'model.json')) {
     throw new CliError(`${dir} holds no model.json.`, [
-      '--model takes a built-in id (autovp models) or a folder with a TensorFlow.js model.json and its weight files.',
+      '--model takes a built-in id (autovp models), a folder with a TensorFlow.js model.json and its weight files,',
+      'a CLIP checkpoint folder (config.json, model.safetensors, tokenizer.json) or hf:owner/name for a CLIP checkpoint on the Hugging Face hub.',
     ]);
   }
   let read;

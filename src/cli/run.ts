@@ -3,17 +3,21 @@
  * data → splits → prompt training with progress → test → linear-probing baseline → metrics.json
  * and prompt.safetensors.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VPDesign } from '../core/design/design';
-import { snapshotModel } from '../engine/export/loadPrompt';
-import { buildPromptFile, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
+import { mappingName } from '../core/design/kinds';
+import { designParam } from '../core/design/schema';
+import { type LearntState, modelFromPromptFile, snapshotModel } from '../engine/export/loadPrompt';
+import { buildPromptFile, type PromptMetrics, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
 import { preprocessingOf } from '../engine/run/preprocessing';
 import { runTraining } from '../engine/run/trainingRun';
 import type { Evaluation } from '../engine/train/evaluate';
 import { featureDims } from '../engine/train/linearProbe';
 import type { DataSelection, RunSplits } from '../core/data/runSplits';
-import type { EpochMetrics } from '../engine/train/trainer';
+import type { Divergence, EpochMetrics } from '../engine/train/trainer';
+import { isAllocationFailure } from '../engine/train/stepMemory';
+import { memoryRefusal } from './memoryAdvice';
 import type { SourceModel, VisualPromptModel } from '../engine/train/visualPromptModel';
 import type { BackendInfo } from './backend';
 import { publicBytes } from './data';
@@ -23,6 +27,8 @@ import { formatDuration, percent, type Progress } from './progress';
 
 import { type Baselines, linearBaseline, MAX_FEATURE_BYTES, probeDetails } from './baseline';
 import type { RunData } from './runData';
+import { type Checkpoint, type CheckpointRun, writeCheckpoint } from './checkpoint';
+import type { OutputFolder } from './outputFolder';
 export const GENERATOR = 'autovp CLI 0.1.0 (AutoVP Playground)';
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
@@ -45,7 +51,14 @@ export interface TrainOneInput {
   design: VPDesign;
   baseline: boolean;
   backend: BackendInfo;
-  out: string;
+  /** Where the results go (prepared before any work: outputFolder.ts); the checkpoints live there too. */
+  output: OutputFolder;
+  /** What a checkpoint records of the command line besides the design. */
+  checkpointRun: CheckpointRun;
+  /** A checkpoint to continue from (--resume). */
+  resume?: Checkpoint | null;
+  /** An interrupt (Ctrl-C): training stops between two steps, the last epoch's checkpoint is kept. */
+  shouldStop?: () => boolean;
   /** What the command line asked for (recorded under config). */
   config: Record<string, unknown>;
   /** Extra top-level keys of metrics.json. */
@@ -91,20 +104,65 @@ function trainingLine(vp: VisualPromptModel, design: VPDesign): string {
   return `Training ${counted.total.toLocaleString('en-US')} parameters (${parts.join(' + ')}) for ${design.epochs} epoch${design.epochs === 1 ? '' : 's'} (batch ${design.batchSize}, ${design.optimizer} lr ${design.learningRate}, ${design.schedule} schedule)…`;
 }
 
+/** An interrupted run: its checkpoint is kept in OUT.partial (exit code 130, as a shell reports SIGINT). */
+function interrupted(env: CliEnv, output: OutputFolder, epochsDone: number, planned: number): CliError {
+  const where = shownPath(env, output.staging);
+  return epochsDone > 0
+    ? new CliError(
+        `Interrupted: the checkpoint after epoch ${epochsDone}/${planned} is kept in ${where}.`,
+        [`Continue with the same command and --resume ${where}: the run goes on to the same result.`],
+        130,
+      )
+    : new CliError('Interrupted before the first epoch ended: there is nothing to keep.', [], 130);
+}
+
+/** A learning rate a tenth of `lr`, in short decimal form, not below the schema's minimum. */
+const saferRate = (lr: number) => Math.max(designParam('learningRate').min, Number((lr / 10).toPrecision(2)));
+
+/** Why training stopped on a loss that was not finite, and what to change. */
+function divergenceMessage(d: Divergence, design: VPDesign, modelName: string): string {
+  const loss = Number.isNaN(d.loss) ? 'NaN' : String(d.loss);
+  if (d.keptStep === null)
+    return `The loss is ${loss} at the first step, before any update: ${modelName} gives outputs that are not finite for these images (check its weights, and --values for the input range it expects). Nothing was written.`;
+  return `Training diverged at epoch ${d.epoch + 1}, step ${d.step}: the ${d.during === 'validation' ? 'validation ' : ''}loss became ${loss}. The learning rate ${design.learningRate} is too high for this model and data: try --lr ${saferRate(design.learningRate)}. The prompt after ${d.keptStep - 1} of those steps, the last whose loss was finite, was kept.`;
+}
+
 /** Trains, tests and writes OUT/metrics.json and OUT/prompt.safetensors. */
 export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
-  const { env, progress, model, source, data, selection, design } = input;
+  const { env, progress, model, source, data, selection, design, output } = input;
   const started = performance.now();
   const d = data.dataset;
   const classes = d.meta.classes;
   const numTarget = classes.length;
   const epochs = design.epochs;
-  // The model, once built: disposed of however the run ends.
-  const built: { model: VisualPromptModel | null } = { model: null };
+  // The model and its splits, once built: the model is disposed of however the run ends.
+  const built: { model: VisualPromptModel | null; splits: RunSplits | null } = { model: null, splits: null };
   let trainedSeconds = 0;
   let baselineSkipped: string | null = null;
+  const selectionRecord = { ...selection } as Record<string, number | undefined>;
+  const runId = input.resume?.file.manifest.run?.id ?? `cli-${new Date().toISOString()}`;
+  /** The prompt file of a model state, as the app exports it (checkpoints and the result alike). */
+  const promptFile = (state: LearntState, metrics: PromptMetrics) =>
+    buildPromptFile({
+      ...state,
+      design,
+      model: promptModelInfo(model.manifest, source.numSource),
+      targetClasses: classes,
+      preprocessing: preprocessingOf(d, design.baseSize),
+      metrics,
+      data: selectionRecord,
+      dataset: { id: d.meta.id, name: d.meta.name },
+      run: { id: runId, name: `${d.meta.name} · ${design.labelMapping} · autovp CLI` },
+      createdAt: new Date(),
+      generator: GENERATOR,
+    });
+  // Checkpoints are written one after another while training goes on; the run waits for them.
+  let checkpoints: Promise<void> = Promise.resolve();
+  const resumed = input.resume ? modelFromPromptFile(source, input.resume.file, design) : null;
   try {
     const run = await runTraining<Baselines>({
+      ...(resumed && input.resume ? { resume: resumed, resumeState: input.resume.state } : {}),
+      ...(input.shouldStop ? { shouldStop: input.shouldStop } : {}),
       source,
       modelName: model.manifest.name,
       textImage: model.manifest.textImage,
@@ -128,6 +186,7 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
       hooks: {
         onReady: ({ model: vp, splits, semantic }) => {
           built.model = vp;
+          built.splits = splits;
           progress.line(splitsLine(splits, selection, data));
           if (semantic) {
             const pairs = semantic.assignedNames.map((n, t) => `${classes[t]} → ${n.join(' / ')}`);
@@ -143,17 +202,23 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
               `${m.imagesPerSecond.toFixed(1)} img/s  ETA ${formatDuration(eta)}${m.scale !== undefined ? `  scale ${m.scale.toFixed(3)}` : ''}`,
           );
         },
-        onEpoch: (m: EpochMetrics) => {
+        onEpoch: (m: EpochMetrics, captureState) => {
+          // Both captured now (the next step changes the variables), written in the background.
+          const trainer = captureState();
+          const learnt = built.model ? snapshotModel(built.model) : null;
+          if (learnt) {
+            checkpoints = checkpoints.then(async () => {
+              const state = await trainer();
+              const metrics = { validation: null, test: null, epochs: state.epochs, steps: state.step, final: false, stopped: false };
+              await writeCheckpoint(output.checkpointDir, promptFile(await learnt(), metrics), state, input.checkpointRun);
+            });
+          }
           progress.line(
             `epoch ${m.epoch + 1}/${epochs}: train loss ${m.trainLoss.toFixed(4)} acc ${percent(m.trainAcc)} · val loss ${m.valLoss.toFixed(4)} acc ${percent(m.valAcc)} · ${formatDuration(m.seconds)}`,
           );
         },
         onMapping: (epoch) => {
-          if (design.labelMapping === 'iter' || epoch === 0)
-            progress.status(
-              `  ${design.labelMapping === 'iter' ? 'IterMap' : 'FreqMap'}: mapping computed before epoch ${epoch + 1}`,
-              true,
-            );
+          progress.status(`  ${mappingName(design.labelMapping)}: mapping computed before epoch ${epoch + 1}`, true);
         },
         onTrained: () => {
           trainedSeconds = (performance.now() - started) / 1000;
@@ -162,12 +227,22 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
           if (phase === 'testing') progress.status('Testing…', true);
         },
       },
-    }).catch((e: unknown) => {
+    }).catch(async (e: unknown) => {
+      // A batch too large for the backend's memory: say what it needs and what fits.
+      if (isAllocationFailure(e) && built.model && built.splits) {
+        progress.clear();
+        throw await memoryRefusal(e as Error, built.model, built.splits.train, input.backend.name);
+      }
       // The engine's refusals (mapping capacity, SemanticMap) are the user's to fix.
       throw e instanceof Error && !built.model ? new CliError(e.message) : e;
     });
+    await checkpoints;
     const { test, baseline, splits } = run;
     const result = run.trained;
+    progress.clear();
+    if (input.shouldStop?.()) throw interrupted(env, output, result.epochs.length, epochs);
+    const diverged = result.diverged;
+    if (diverged?.keptStep === null) throw new CliError(divergenceMessage(diverged, design, model.manifest.name));
     const counted = run.model.trainableParameters();
     const parameters = counted.total;
     if (test) {
@@ -194,27 +269,13 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
     }
 
     // The prompt file, as the app exports it.
-    const state = await snapshotModel(run.model)();
-    const selectionRecord = { ...selection } as Record<string, number | undefined>;
-    const promptBytes = buildPromptFile({
-      ...state,
-      design,
-      model: promptModelInfo(model.manifest, source.numSource),
-      targetClasses: classes,
-      preprocessing: preprocessingOf(d, design.baseSize),
-      metrics: {
-        validation: splitMetrics(result.validation),
-        test: splitMetrics(test),
-        epochs: result.epochs,
-        steps: result.steps,
-        final: true,
-        stopped: result.stopped,
-      },
-      data: selectionRecord,
-      dataset: { id: d.meta.id, name: d.meta.name },
-      run: { id: `cli-${new Date().toISOString()}`, name: `${d.meta.name} · ${design.labelMapping} · autovp CLI` },
-      createdAt: new Date(),
-      generator: GENERATOR,
+    const promptBytes = promptFile(await snapshotModel(run.model)(), {
+      validation: splitMetrics(result.validation),
+      test: splitMetrics(test),
+      epochs: result.epochs,
+      steps: result.steps,
+      final: true,
+      stopped: result.stopped,
     });
 
     const seconds = (performance.now() - started) / 1000;
@@ -285,19 +346,22 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
       parameters,
       parameterDetails: counted,
       steps: result.steps,
+      diverged: diverged ? { ...diverged, loss: String(diverged.loss), epoch: diverged.epoch + 1 } : null,
       timing: { trainSeconds: trainedSeconds, totalSeconds: seconds, backend: input.backend },
       generator: GENERATOR,
       createdAt: new Date().toISOString(),
       ...(input.extra ?? {}),
     };
-    await mkdir(input.out, { recursive: true });
-    const metricsPath = join(input.out, 'metrics.json');
-    const promptPath = join(input.out, 'prompt.safetensors');
-    await writeAtomic(promptPath, promptBytes);
-    await writeAtomic(metricsPath, `${JSON.stringify(metrics, null, 2)}\n`);
+    const metricsPath = join(output.target, 'metrics.json');
+    const promptPath = join(output.target, 'prompt.safetensors');
+    await output.commit({ 'prompt.safetensors': promptBytes, 'metrics.json': `${JSON.stringify(metrics, null, 2)}\n` });
     progress.line(
       `Wrote ${shownPath(env, metricsPath)} and ${shownPath(env, promptPath)} (${formatDuration(seconds)} in all).`,
     );
+    if (diverged)
+      throw new CliError(divergenceMessage(diverged, design, model.manifest.name), [
+        `${shownPath(env, promptPath)} holds that prompt; metrics.json records where training stopped.`,
+      ]);
     return {
       metrics,
       testAccuracy: test ? finite(test.accuracy) : null,
@@ -306,6 +370,8 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
       metricsPath,
     };
   } finally {
+    await checkpoints.catch(() => undefined);
     built.model?.dispose();
+    if (resumed !== built.model) resumed?.dispose();
   }
 }

@@ -35,7 +35,8 @@ export async function loadRunData(o: ParsedOptions, env: CliEnv, progress: Progr
       testSource: train.dataset.test ? 'test-split' : testFraction > 0 ? 'carved' : 'none',
     };
   }
-  const testData = await loadData(testSpec, env, options);
+  // A test set may cover only some classes: accuracy is then reported for those it has.
+  const testData = await loadData(testSpec, env, { ...options, minClasses: 1 });
   if (train.dataset.test)
     progress.line(`  --test-data replaces the test split of ${train.location}; that split is not used.`);
   const test = relabelAll(
@@ -44,12 +45,23 @@ export async function loadRunData(o: ParsedOptions, env: CliEnv, progress: Progr
     `The test data ${testData.location}`,
     `the training data ${train.location}`,
   );
+  const missing = missingClasses(test.labels, train.dataset.meta.classes);
+  if (missing) progress.line(`  ${missing}`);
   return {
     train,
     testData,
     dataset: { meta: train.dataset.meta, train: train.dataset.train, test },
     testSource: 'test-data',
   };
+}
+
+/** "covers 2 of 3 classes (no images of …)" when a test set lacks classes, else null. */
+export function missingClasses(labels: Int32Array, classes: readonly string[]): string | null {
+  const present = new Set(labels);
+  const absent = classes.filter((_, i) => !present.has(i));
+  if (!absent.length) return null;
+  const names = absent.slice(0, 10).join(', ') + (absent.length > 10 ? ', …' : '');
+  return `The test images cover ${classes.length - absent.length} of ${classes.length} classes (none of ${names}): accuracy is reported per class for those present, and over their images.`;
 }
 
 /** --fraction: a share (≤ 1) or 1/r (> 1) → the engine's r ≥ 1. */

@@ -5,14 +5,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { VPDesign } from '../core/design/design';
+import type { PromptKind } from '../core/design/kinds';
 import { sourceClassCount } from '../engine/models/classNames';
 import { SourceModelHolder } from '../engine/models/modelHolder';
 import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
-import { type AshaOptions, DEFAULT_ASHA } from '../core/search/asha';
-import { createSearch, SearchController } from '../core/search/searchController';
+import type { AshaOptions } from '../core/search/asha';
+import { createSearch, SearchController, type TrialExecutor } from '../core/search/searchController';
+import { DEFAULT_SEARCH } from '../core/search/searchDefaults';
+import { estimateSearch, REFERENCE_SPEED, searchClock, type SearchWork } from '../core/search/searchEstimate';
+import { trialEnding, trialName } from '../core/search/trialName';
 import { bestTrial, leaderboard, type SearchState, type TrialRecord } from '../core/search/searchState';
 import {
-  autovpSpace,
   enumerateTrials,
   type MappingFamily,
   type SearchModelInfo,
@@ -34,7 +37,9 @@ import { designParam } from '../core/design/schema';
 import { parseParam } from '../core/design/validate';
 import { dataSelection, loadRunData } from './runData';
 import { GENERATOR, trainOne, writeAtomic } from './run';
+import { prepareOutput } from './outputFolder';
 import { folderModelOptions } from './train';
+import { type BatchNote, forkTrialWorker, noteBatch, type RemoteExecutor, serveTrials } from './searchWorkers';
 
 /** A list option's values, each checked against the design parameter it searches. */
 function values(raw: string[] | undefined, flag: string, key: 'inputScale' | 'k'): number[] | undefined {
@@ -47,19 +52,38 @@ function values(raw: string[] | undefined, flag: string, key: 'inputScale' | 'k'
   });
 }
 
-/** The search space from the options (AutoVP's, narrowed). */
+/** The search space from the options (the default search's, the app's too, where none are given). */
 function spaceFromOptions(o: ParsedOptions, modelIds: string[]): SearchSpace {
-  const space = autovpSpace(modelIds);
+  const space: SearchSpace = {
+    models: modelIds,
+    mappings: [...DEFAULT_SEARCH.mappings],
+    scales: [...DEFAULT_SEARCH.scales],
+    trainableResize: [...DEFAULT_SEARCH.trainableResize],
+    ks: [...DEFAULT_SEARCH.ks],
+    intervals: [...DEFAULT_SEARCH.intervals],
+  };
   const mappings = o.mappings as MappingFamily[] | undefined;
   const scales = values(o.scales as string[] | undefined, 'scales', 'inputScale');
   const ks = values(o.ks as string[] | undefined, 'ks', 'k');
   const resize = (o.resize as string | undefined) ?? 'both';
+  const prompts = o.prompts as PromptKind[] | undefined;
   return {
     ...space,
+    ...(prompts ? { prompts: [...new Set(prompts)] } : {}),
     ...(mappings ? { mappings: [...new Set(mappings)] } : {}),
     ...(scales ? { scales: [...new Set(scales)] } : {}),
     ...(ks ? { ks: [...new Set(ks)] } : {}),
     trainableResize: resize === 'both' ? [false, true] : [resize === 'trainable'],
+  };
+}
+
+/** The options with the default search's images where none were given (the app's default run). */
+function withSearchImages(o: ParsedOptions): ParsedOptions {
+  return {
+    ...o,
+    'train-images': o['train-images'] ?? DEFAULT_SEARCH.images.train,
+    'val-images': o['val-images'] ?? DEFAULT_SEARCH.images.validation,
+    'test-images': o['test-images'] ?? DEFAULT_SEARCH.images.test,
   };
 }
 
@@ -104,19 +128,15 @@ function summariseTrial(t: TrialRecord, state: SearchState): TrialSummary {
   };
 }
 
-export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> {
-  const progress = new Progress(env.stderr, { quiet: Boolean(o.quiet) });
-  const out = resolve(env.cwd, o.out as string);
+/** What every process of a search loads alike: the models, the images, the trials' splits and how to train one. */
+async function loadSearch(o: ParsedOptions, env: CliEnv, progress: Progress) {
   const seed = (o.seed as number | undefined) ?? 7;
-  const maxEpochs = (o['max-epochs'] as number | undefined) ?? DEFAULT_ASHA.maxEpochs;
+  const maxEpochs = (o['max-epochs'] as number | undefined) ?? DEFAULT_SEARCH.asha.maxEpochs;
   const asha: AshaOptions = {
     maxEpochs,
-    gracePeriod: Math.min((o.grace as number | undefined) ?? DEFAULT_ASHA.gracePeriod, maxEpochs),
-    reductionFactor: (o.reduction as number | undefined) ?? DEFAULT_ASHA.reductionFactor,
+    gracePeriod: Math.min((o.grace as number | undefined) ?? DEFAULT_SEARCH.asha.gracePeriod, maxEpochs),
+    reductionFactor: (o.reduction as number | undefined) ?? DEFAULT_SEARCH.asha.reductionFactor,
   };
-  const backend = await initBackend((o.backend as CliBackend | undefined) ?? 'wasm', env);
-  progress.line(`autovp search · backend ${describeBackend(backend)}`);
-
   // Models: resolved once, by id (a folder of a built-in model gets the built-in id).
   const models = new Map<string, ResolvedModel>();
   for (const spec of o.model as string[]) {
@@ -125,17 +145,96 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
     if (!models.has(m.id)) models.set(m.id, m);
   }
   const data = await loadRunData(o, env, progress);
-  const d = data.dataset;
-  const classes = d.meta.classes;
-  const selection = dataSelection(o, d);
+  const classes = data.dataset.meta.classes;
+  const selection = dataSelection(o, data.dataset);
+  const trialImages = Math.min(
+    (o['trial-images'] as number | undefined) ?? DEFAULT_SEARCH.trialTrainImages,
+    selection.trainImages,
+  );
   const baseDesign: VPDesign = { ...designFromOptions(o), epochs: maxEpochs };
-  const splits = selectSplits(d, selection, seed);
+  // Trials train on fewer images than the winner; validation is the same split for both.
+  const splits = selectSplits(data.dataset, { ...selection, trainImages: trialImages }, seed);
   if (splits.train.indices.length === 0)
     throw new CliError('No training images are left after holding out validation and test images.');
-
-  // The space, and what cannot run in it.
   const names = new Map<string, string[] | null>();
   for (const [id, m] of models) names.set(id, await m.classNames().catch(() => null));
+
+  // Source models: one in memory at a time (trials are grouped by model).
+  const holder = new SourceModelHolder();
+  const sourceModel = (id: string) => {
+    const m = models.get(id);
+    if (!m) throw new Error(`unknown model ${id}`);
+    return holder.get(
+      id,
+      () => m.artifacts(progress),
+      (a) => buildSource(m, a),
+    );
+  };
+  const executor = (hooks: { shouldStop: () => boolean; onBatch?: (imagesPerSecond: number) => void }) =>
+    createTrialExecutor({
+      splits,
+      numTarget: classes.length,
+      baseDesign,
+      plannedEpochs: asha.maxEpochs,
+      sourceModel,
+      prepare: async (model, trial) => {
+        if (model.design.labelMapping !== 'semantic') return;
+        const m = models.get(trial.config.modelId) as ResolvedModel;
+        const semantic = await prepareSemanticMapping({
+          sourceNames: names.get(m.id) ?? [],
+          targetNames: classes,
+          k: model.design.k,
+          numSource: model.source.numSource,
+          fetchBytes: publicBytes(env),
+          modelName: m.manifest.name,
+          textImage: m.manifest.textImage,
+        });
+        setSemanticAssignment(model.mapping, semantic.assignment);
+      },
+      shouldStop: hooks.shouldStop,
+      ...(hooks.onBatch ? { onBatch: (m) => hooks.onBatch?.(m.imagesPerSecond) } : {}),
+    });
+  return {
+    seed,
+    asha,
+    models,
+    data,
+    classes,
+    selection,
+    trialImages,
+    baseDesign,
+    splits,
+    names,
+    holder,
+    sourceModel,
+    executor,
+  };
+}
+
+/** `__search-worker`: one worker process of `autovp search --workers N` (searchWorkers.ts). */
+export async function runSearchWorker(o: ParsedOptions, env: CliEnv): Promise<number> {
+  const progress = new Progress(env.stderr, { quiet: true });
+  await initBackend((o.backend as CliBackend | undefined) ?? 'wasm', env);
+  const search = await loadSearch(withSearchImages(o), env, progress);
+  const stop = { requested: false };
+  try {
+    await serveTrials(search.executor({ shouldStop: () => stop.requested, onBatch: noteBatch }), stop);
+  } finally {
+    search.holder.release();
+  }
+  return 0;
+}
+
+export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonly string[] = []): Promise<number> {
+  const o = withSearchImages(given);
+  const progress = new Progress(env.stderr, { quiet: Boolean(o.quiet) });
+  const out = resolve(env.cwd, o.out as string);
+  const backend = await initBackend((o.backend as CliBackend | undefined) ?? 'wasm', env);
+  progress.line(`autovp search · backend ${describeBackend(backend)}`);
+  const search = await loadSearch(o, env, progress);
+  const { seed, asha, models, data, classes, selection, baseDesign, splits, names, holder, sourceModel } = search;
+
+  // The space, and what cannot run in it.
   const infos: SearchModelInfo[] = [...models.values()].map((m) => ({
     id: m.id,
     numSource: sourceClassCount(m.manifest),
@@ -164,26 +263,54 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
       excluded.slice(0, 8).map((e) => `${e.id}: ${e.reason}`),
     );
   }
-  const budgetMinutes = o['budget-minutes'] as number | undefined;
+  const budgetMinutes = (o['budget-minutes'] as number | undefined) ?? DEFAULT_SEARCH.budgetMinutes;
+  const budgetSeconds = budgetMinutes > 0 ? budgetMinutes * 60 : null;
   const tune = Boolean(o.tune);
+  const workers = Math.min((o.workers as number | undefined) ?? 1, trials.length);
+  const finalEpochs = (o['final-epochs'] as number | undefined) ?? DEFAULT_SEARCH.finalEpochs;
   const state = createSearch({
     id: `cli-search-${Date.now().toString(36)}`,
     seed,
     space,
     trials,
     asha,
-    budgetSeconds: budgetMinutes !== undefined ? budgetMinutes * 60 : null,
+    budgetSeconds,
     tuning: tune
       ? tuningGrid([...models.values()].every((m) => m.manifest.textImage === true))
       : { learningRates: [], weightDecays: [] },
   });
+  const several = models.size > 1;
+  const nameOf = (t: TrialRecord) => trialName(t, several ? models.get(t.config.modelId)?.manifest.name : undefined);
   progress.line(
     `Searching ${trials.length} of ${total} configurations${excluded.length ? ` (${excluded.length} excluded)` : ''} · ASHA max ${asha.maxEpochs} epochs, grace ${asha.gracePeriod}, η ${asha.reductionFactor}` +
-      `${budgetMinutes !== undefined ? ` · budget ${budgetMinutes} min` : ''}${tune ? ' · then learning rate × weight decay for the winner' : ''}`,
+      `${budgetSeconds !== null ? ` · budget ${budgetMinutes} min` : ''} · ${workers} worker${workers === 1 ? '' : 's'}${tune ? ' · then learning rate × weight decay for the winner' : ''}`,
   );
   progress.line(
-    `Splits: ${splits.train.indices.length} train, ${splits.val.indices.length} validation images (trials are ranked on validation).`,
+    `Splits: ${splits.train.indices.length} training images per trial (the winner trains on ${selection.trainImages}), ${splits.val.indices.length} validation images (trials are ranked on validation).`,
   );
+  const work: SearchWork = {
+    trials: trials.length,
+    asha,
+    workers,
+    budgetSeconds,
+    trialImages: { train: splits.train.indices.length, validation: splits.val.indices.length },
+    final: {
+      epochs: finalEpochs,
+      train: selection.trainImages,
+      validation: selection.valImages,
+      test: selection.testImages,
+      baseline: !o['no-baseline'],
+    },
+  };
+  // Speed: darknet-tiny's reference until the first batch, then what the trials measure.
+  let secondsPerImage: number | null = models.has(REFERENCE_SPEED.modelId) ? REFERENCE_SPEED.secondsPerImage : null;
+  if (secondsPerImage !== null) {
+    const e = estimateSearch(work, secondsPerImage);
+    progress.line(
+      `Estimate: about ${formatDuration(e.totalSeconds)} in all — the trials ${formatDuration(e.searchSeconds)}${e.budgetBinds ? ' (the budget ends them)' : ''}, ` +
+        `the winner ${formatDuration(e.finalSeconds)} (darknet-tiny's speed on 2 CPU cores; corrected as the trials run).`,
+    );
+  }
 
   await mkdir(out, { recursive: true });
   const searchPath = join(out, 'search.json');
@@ -195,8 +322,11 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
     testDataPath: data.testData?.location ?? null,
     seed,
     maxTrials: maxTrials ?? null,
-    budgetMinutes: budgetMinutes ?? null,
+    budgetMinutes: budgetSeconds === null ? null : budgetMinutes,
     tune,
+    workers,
+    trialTrainImages: splits.train.indices.length,
+    finalEpochs,
     baseDesign,
     data: selection,
     backend: backend.name,
@@ -234,88 +364,74 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
     });
   };
 
-  // Source models: one in memory at a time (trials are grouped by model).
-  const holder = new SourceModelHolder();
-  const sourceModel = (id: string) => {
-    const m = models.get(id);
-    if (!m) throw new Error(`unknown model ${id}`);
-    return holder.get(
-      id,
-      () => m.artifacts(progress),
-      (a) => buildSource(m, a),
-    );
-  };
   let interrupted = 0;
   let controller: SearchController | null = null;
+  let remotes: RemoteExecutor[] = [];
   const onSigint = () => {
     interrupted++;
     if (interrupted > 1) process.exit(130);
     progress.line('Interrupted: finishing the current epoch, then writing search.json (Ctrl-C again to quit at once).');
     controller?.cancel();
+    for (const r of remotes) r.stop();
   };
   process.on('SIGINT', onSigint);
 
-  let current: { trial: TrialRecord; started: number } | null = null;
+  // The status line: the trials in flight, the time searched, and what is left in all.
+  const inFlight = new Map<TrialRecord, number>();
+  let lastChange = performance.now();
+  const showStatus = (imagesPerSecond?: number) => {
+    if (imagesPerSecond && imagesPerSecond > 0 && !state.trials.some((t) => t.epochs.length))
+      secondsPerImage = 1 / imagesPerSecond;
+    const drift = (performance.now() - lastChange) / 1000;
+    const searched = state.elapsedSeconds + drift;
+    const left =
+      secondsPerImage === null && !state.trials.some((t) => t.epochs.length)
+        ? null
+        : Math.max(0, searchClock(state, work, secondsPerImage ?? 0).remainingSeconds - drift);
+    const now = [...inFlight].map(
+      ([t, started]) =>
+        `${nameOf(t)} · epoch ${t.epochs.length + 1} · ${formatDuration((performance.now() - started) / 1000)}`,
+    );
+    progress.status(
+      `  ${now.join(' | ')} · search ${formatDuration(searched)}${left === null ? '' : ` · about ${formatDuration(left)} left in all`}`,
+    );
+  };
+  const stopSearch = () => interrupted > 0;
+  let executors: TrialExecutor[];
+  if (workers > 1) {
+    const onBatch = (n: BatchNote) => showStatus(n.imagesPerSecond);
+    remotes = Array.from({ length: workers }, () => forkTrialWorker(env, argv, onBatch));
+    executors = remotes;
+  } else {
+    executors = [
+      search.executor({ shouldStop: () => (showStatus(), stopSearch()), onBatch: (ips) => showStatus(ips) }),
+    ];
+  }
+
   const seen = new Map<TrialRecord, { epochs: number; status: string }>();
   let started = 0;
-  const executor = createTrialExecutor({
-    splits,
-    numTarget: classes.length,
-    baseDesign,
-    plannedEpochs: asha.maxEpochs,
-    sourceModel,
-    prepare: async (model, trial) => {
-      if (model.design.labelMapping !== 'semantic') return;
-      const m = models.get(trial.config.modelId) as ResolvedModel;
-      const semantic = await prepareSemanticMapping({
-        sourceNames: names.get(m.id) ?? [],
-        targetNames: classes,
-        k: model.design.k,
-        numSource: model.source.numSource,
-        fetchBytes: publicBytes(env),
-        modelName: m.manifest.name,
-        textImage: m.manifest.textImage,
-      });
-      setSemanticAssignment(model.mapping, semantic.assignment);
-    },
-    shouldStop: () => {
-      if (current) {
-        const t = current.trial;
-        progress.status(
-          `  ${t.config.id} · epoch ${t.epochs.length + 1} · ${formatDuration((performance.now() - current.started) / 1000)} · search ${formatDuration(state.elapsedSeconds)}`,
-        );
-      }
-      return interrupted > 0;
-    },
-  });
-  controller = new SearchController(state, [executor], {
+  controller = new SearchController(state, executors, {
     onChange: (s) => {
+      lastChange = performance.now();
       for (const t of s.trials) {
         const before = seen.get(t) ?? { epochs: 0, status: 'pending' };
         if (t.status === 'running' && before.status !== 'running') {
           started++;
-          current = { trial: t, started: performance.now() };
-          progress.line(
-            `trial ${started}/${s.trials.length} ${t.config.id}${t.learningRate !== undefined ? ` (lr ${t.learningRate}, wd ${t.weightDecay})` : ''}`,
-          );
+          inFlight.set(t, performance.now());
+          progress.line(`trial ${started}/${s.trials.length} ${nameOf(t)} (${t.config.id})`);
         }
         for (let e = before.epochs; e < t.epochs.length; e++) {
           const ep = t.epochs[e];
           if (ep)
             progress.line(
-              `  epoch ${ep.epoch}: train acc ${percent(ep.trainAcc)} · val acc ${percent(ep.valAcc)} · ${formatDuration(ep.seconds)}`,
+              `  ${nameOf(t)} epoch ${ep.epoch}: train acc ${percent(ep.trainAcc)} · val acc ${percent(ep.valAcc)} · ${formatDuration(ep.seconds)}`,
             );
         }
         if (t.status !== before.status && t.status !== 'running' && t.status !== 'pending') {
-          const how =
-            t.status === 'completed'
-              ? 'completed'
-              : t.status === 'failed'
-                ? `failed: ${t.error}`
-                : `stopped by ASHA after ${t.epochs.length} epoch${t.epochs.length === 1 ? '' : 's'}`;
-          progress.line(`  → ${how}`);
-          if (current?.trial === t) current = null;
+          progress.line(`  ${nameOf(t)} → ${trialEnding(t)}`);
+          inFlight.delete(t);
         }
+        if (t.status === 'pending') inFlight.delete(t);
         seen.set(t, { epochs: t.epochs.length, status: t.status });
       }
       // A failed write here is reported by the next awaited save.
@@ -323,7 +439,10 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
     },
   });
   try {
+    showStatus();
     await controller.run();
+    for (const r of remotes) r.dispose();
+    remotes = [];
     await save();
     const winner = bestTrial(state.trials);
     const shown = shownPath(env, searchPath);
@@ -340,19 +459,21 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
       );
     const last = winner.epochs[winner.epochs.length - 1];
     progress.line(
-      `Winner: ${winner.config.id} (validation ${percent(last?.valAcc)} after ${winner.epochs.length} epoch${winner.epochs.length === 1 ? '' : 's'}).`,
+      `Winner: ${nameOf(winner)} (${winner.config.id}; validation ${percent(last?.valAcc)} after ${winner.epochs.length} epoch${winner.epochs.length === 1 ? '' : 's'}).`,
     );
     if (interrupted) {
       env.stdout.write(`interrupted · best so far ${winner.config.id} · ${shown}\n`);
       return 130;
     }
 
-    // The winner, trained in full and reported on the test split.
-    const finalEpochs = (o['final-epochs'] as number | undefined) ?? asha.maxEpochs;
+    // The winner, trained in full (all the selected training images) and reported on the test split.
     const design: VPDesign = { ...trialDesign(baseDesign, winner), epochs: finalEpochs };
     const m = models.get(winner.config.modelId) as ResolvedModel;
-    progress.line(`Training the winner for ${finalEpochs} epoch${finalEpochs === 1 ? '' : 's'}…`);
+    progress.line(
+      `Training the winner for ${finalEpochs} epoch${finalEpochs === 1 ? '' : 's'} on ${selection.trainImages} images (its own line shows what is left)…`,
+    );
     const source = await sourceModel(m.id);
+    const output = await prepareOutput(out, env);
     const result = await trainOne({
       env,
       progress,
@@ -363,7 +484,14 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
       design,
       baseline: !o['no-baseline'],
       backend,
-      out,
+      output,
+      checkpointRun: {
+        data: data.train.location,
+        testData: data.testData?.location ?? null,
+        model: m.id,
+        selection: { ...selection },
+        fit: (o.fit as string | undefined) ?? 'crop',
+      },
       config: {
         command: 'search',
         winner: winner.config.id,
@@ -381,6 +509,9 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
           trials: state.trials.length,
         },
       },
+    }).catch(async (e: unknown) => {
+      await output.discard(false);
+      throw e;
     });
     finalTraining = {
       epochs: finalEpochs,
@@ -396,6 +527,7 @@ export async function runSearch(o: ParsedOptions, env: CliEnv): Promise<number> 
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    for (const r of remotes) r.dispose();
     holder.release();
   }
 }

@@ -1,12 +1,15 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs-core';
 import { BackendFailure } from '../engine/backend/backendFailure';
+import { destroyGpuDevice, renewLostGpuBackend, watchGpuDevice } from '../engine/backend/gpuDeviceFaults';
 import {
   type BackendChoice,
   type BackendEnvironment,
   type BackendName,
   type BackendPreference,
   selectBackend,
+  startBackend,
 } from '../engine/backend/selectBackend';
 import type { EngineApi } from './api/engineApi';
 import { appUrl, setBaseUrl } from './context';
@@ -25,7 +28,8 @@ import {
   saveUserModel,
 } from './models/models';
 import { setHubMirror } from './models/modelCache';
-import { requestStop, train } from './training/training';
+import { reportDeviceFault, requestStop, RunFault, train } from './training/training';
+import { forgetResumeState } from './runs/runsStore';
 import { trialEnd, trialEpoch, trialStart, trialStop } from './training/trials';
 import { deleteRun, importPrompt, listRuns, renameRun } from './runs/storedRuns';
 import { exportRun } from './runs/runExport';
@@ -46,7 +50,11 @@ const environment = (): BackendEnvironment => ({
 
 async function switchBackend(preference: BackendPreference): Promise<BackendChoice> {
   const previous = backend?.name;
+  renewLostGpuBackend();
   backend = await selectBackend(preference, environment(), failedBackends);
+  reportDeviceFault(null);
+  // A lost WebGPU device or an error nobody caught: the run in progress moves on (see train).
+  watchGpuDevice(reportDeviceFault);
   // Weights live on a backend: after a switch the model is loaded afresh.
   if (previous && previous !== backend.name) {
     releaseActiveModel();
@@ -94,6 +102,14 @@ const api: EngineApi = {
       try {
         return await train(request, backend, onEvent);
       } catch (e) {
+        // The device failed mid-run: the next backend goes on from the run's last checkpoint.
+        if (e instanceof RunFault && backend.name !== 'cpu') {
+          const failed = backend.name;
+          failedBackends.push(failed);
+          onEvent({ type: 'backend-fault', failed, failure: e.message, backend: await switchBackend('auto') });
+          if (e.runId) request = { ...request, recoverRun: e.runId };
+          continue;
+        }
         // A backend that passed its probe but fails at first real use: the run moves on.
         if (!(e instanceof BackendFailure) || backend.name === 'cpu') throw e;
         const failed = backend.name;
@@ -103,6 +119,34 @@ const api: EngineApi = {
     }
   },
   stop: requestStop,
+  discardResume: forgetResumeState,
+  async injectFault(kind) {
+    if (kind === 'lose-gpu-device') return destroyGpuDevice();
+    // After this task the worker is gone: its pending calls never answer, its locks are freed.
+    self.close();
+    return true;
+  },
+  async checkBackendParity(artifacts, backends) {
+    const previous = tf.getBackend();
+    try {
+      for (const name of backends) {
+        const problem = await startBackend(name, environment());
+        if (problem) return { unavailable: `${name}: ${problem}` };
+      }
+      const { networkParity } = await import('../engine/backend/backendParity');
+      return await networkParity(artifacts as tf.io.ModelArtifacts, backends);
+    } finally {
+      if (previous) await tf.setBackend(previous);
+    }
+  },
+  async holdLifeLock(name) {
+    await new Promise<void>((held, refused) => {
+      navigator.locks.request(name, () => {
+        held();
+        return new Promise<never>(() => undefined);
+      }).catch(refused);
+    });
+  },
   listDatasets,
   deleteDataset,
   planSplit,
@@ -159,4 +203,4 @@ const api: EngineApi = {
   misclassified,
 };
 
-Comlink.expose(afterBackendChosen(api, ['init', 'stop']));
+Comlink.expose(afterBackendChosen(api, ['init', 'stop', 'injectFault', 'holdLifeLock']));

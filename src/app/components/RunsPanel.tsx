@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useRef, useState, type ChangeEvent, type For
 import type { RunExportKind, StoredRunInfo, StoredRunStatus } from '../../worker/api/runsApi';
 import { percent } from '../format';
 import { isBusy, useApp } from '../store';
-import { mappingName } from '../../core/design/kinds';
+import { isOneToOne, mappingName } from '../../core/design/kinds';
 
 /** Loaded with recharts, after the page shows (see App). */
 const RunsCompareChart = lazy(() => import('./views/RunsCompareChart').then((m) => ({ default: m.RunsCompareChart })));
@@ -41,6 +41,8 @@ const PROMPT_WORDS: Record<StoredRunInfo['design']['prompt'], string> = {
   pad: 'padding prompt',
   full: 'full-image prompt',
   patch: 'patch prompt',
+  lowrank: 'low-rank prompt (LoR-VP)',
+  smm: 'sample-specific masks (SMM)',
 };
 
 /** The configuration of a run in one line: model, data, every design choice that shapes it. */
@@ -54,7 +56,7 @@ function RunConfig({ run }: { run: StoredRunInfo }) {
     <span className="run-facts run-config" data-testid="run-config">
       {run.modelName} · {run.dataset?.name ?? 'unknown dataset'} ({run.classes.length} classes) ·{' '}
       {mappingName(d.labelMapping)}
-      {d.labelMapping !== 'fully' && ` k=${d.k}`}
+      {isOneToOne(d.labelMapping) && ` k=${d.k}`}
       {d.labelMapping === 'iter' && ` every ${d.interval} epoch${d.interval === 1 ? '' : 's'}`} ·{' '}
       {PROMPT_WORDS[d.prompt]} ×{d.inputScale}
       {d.trainableResize && ' (trainable resize)'} · {d.epochs} epoch{d.epochs === 1 ? '' : 's'} × batch {d.batchSize} ·{' '}

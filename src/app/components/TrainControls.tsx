@@ -31,7 +31,12 @@ export function TrainControls() {
           {run.status === 'error' ? <span className="error">{run.error}</span> : runStatusText(run, blocked)}
         </div>
       </div>
-      <RunNotice notice={run.notice} />
+      <RunNotice notice={run.notice && run.resumed ? `${run.notice} ${run.resumed}` : (run.notice ?? run.resumed)} />
+      {run.storageProblem && (
+        <p className="notice warning" role="alert" data-testid="storage-problem">
+          {run.storageProblem}
+        </p>
+      )}
       <ProgressBar fraction={fraction} label="Training progress" />
     </section>
   );

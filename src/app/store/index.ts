@@ -3,7 +3,8 @@ import { createBackendSlice } from './backendSlice';
 import { createDatasetSlice } from './datasetSlice';
 import { createDesignSlice } from './designSlice';
 import { createModelsSlice } from './modelsSlice';
-import { createRunSlice } from './runSlice';
+import { createRunSlice, isBusy } from './runSlice';
+import { engine } from '../engine';
 import { createRunsSlice } from './runsSlice';
 import { createSearchSlice } from './searchSlice';
 import { createLinkSlice } from './linkSlice';
@@ -22,6 +23,10 @@ export const useApp = create<AppState>()((...a) => ({
   ...createLinkSlice(...a),
   async start() {
     const [, get] = a;
+    // An engine worker that dies while no run trains is replaced at once (a run replaces its own).
+    engine.onCrash(() => {
+      if (!isBusy(get().run)) void get().setBackendPreference(get().backendPreference);
+    });
     await get().setBackendPreference(get().backendPreference);
     // The configuration in the URL hash (a shared link) wins over the remembered one.
     const datasetId = await get().applyLinkAtStart();

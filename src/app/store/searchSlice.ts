@@ -4,7 +4,7 @@ import type { SearchFinal, SearchRecord, SearchSetup } from '../../core/search/r
 import { autovpSpace, enumerateTrials, tuningGrid } from '../../core/search/space';
 import { bestTrial } from '../../core/search/searchState';
 import { createSearch } from '../../core/search/searchController';
-import { DEFAULT_ASHA } from '../../core/search/asha';
+import { DEFAULT_SEARCH } from '../../core/search/searchDefaults';
 import { defaultPoolSize } from '../../client/search/pool';
 import { deleteSearch, isSearchRunning, listSearches, saveSearch } from '../../client/search/searchStore';
 import { rayTuneScript } from '../../core/search/rayTune';
@@ -24,6 +24,8 @@ export interface SearchForm extends SearchSpace {
   finalEpochs: number;
   /** Train the winner (with test and linear probing) as soon as the search finishes. */
   trainWinner: boolean;
+  /** Training images of each trial (at most the run's own; the winner trains on all of those). */
+  trialTrainImages: number;
 }
 
 /** A point of a trial's live curve: fractional epoch, smoothed training accuracy and loss. */
@@ -57,6 +59,7 @@ export interface SearchSlice {
   pauseSearch(): void;
   /** Unpauses a paused search, or resumes a saved one (after a reload) where it was. */
   resumeSearch(): Promise<void>;
+  /** Ends the search; during the winner's training, stops that run (what it trained is kept and tested). */
   cancelSearch(): void;
   /** Trains the best configuration as a normal run (test split, linear probing, saved prompt). */
   trainSearchWinner(): Promise<void>;
@@ -144,12 +147,18 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
   return {
     searchForm: {
       ...autovpSpace([]),
-      asha: { ...DEFAULT_ASHA },
-      budgetMinutes: 0,
+      mappings: [...DEFAULT_SEARCH.mappings],
+      scales: [...DEFAULT_SEARCH.scales],
+      trainableResize: [...DEFAULT_SEARCH.trainableResize],
+      ks: [...DEFAULT_SEARCH.ks],
+      intervals: [...DEFAULT_SEARCH.intervals],
+      asha: { ...DEFAULT_SEARCH.asha },
+      budgetMinutes: DEFAULT_SEARCH.budgetMinutes,
       poolSize: defaultPoolSize(nav?.hardwareConcurrency, nav?.deviceMemory),
       stage2: false,
-      finalEpochs: 10,
+      finalEpochs: DEFAULT_SEARCH.finalEpochs,
       trainWinner: true,
+      trialTrainImages: DEFAULT_SEARCH.trialTrainImages,
     },
     searchRecord: null,
     searchActivity: 'idle',
@@ -208,6 +217,7 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
         poolSize: form.poolSize,
         finalEpochs: form.finalEpochs,
         trainWinner: form.trainWinner,
+        trialTrainImages: Math.min(form.trialTrainImages, s.data.trainImages),
       };
       let state;
       try {
@@ -257,7 +267,8 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
     },
 
     cancelSearch() {
-      active?.cancel();
+      if (get().searchActivity === 'training-winner') get().stop();
+      else active?.cancel();
     },
 
     async trainSearchWinner() {

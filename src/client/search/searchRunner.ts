@@ -8,7 +8,7 @@ import { SearchController } from '../../core/search/searchController';
 import { type SearchState, TRIAL_STOPPED } from '../../core/search/searchState';
 import type { BackendPreference, BatchMetrics } from '../../worker/api/trainingApi';
 import type { TrialEvent } from '../../worker/api/searchApi';
-import type { SearchRecord } from '../../core/search/records';
+import { type SearchRecord, trialData } from '../../core/search/records';
 import { createTrialPool, type PoolMember } from './pool';
 import { holdSearchLock, saveSearch, throttledSaver } from './searchStore';
 
@@ -38,6 +38,7 @@ function settleInterrupted(state: SearchState): void {
   for (const t of state.trials) {
     if (t.status !== 'failed' || t.error !== TRIAL_STOPPED) continue;
     t.status = t.epochs.length ? 'stopped' : 'pending';
+    if (t.epochs.length) t.stoppedBy = 'cancel';
     delete t.error;
   }
 }
@@ -78,7 +79,7 @@ export function startSearchRun(
         engine,
         {
           datasetId: setup.datasetId,
-          data: setup.data,
+          data: trialData(setup),
           baseDesign: setup.baseDesign,
           plannedEpochs: state.asha.maxEpochs,
         },

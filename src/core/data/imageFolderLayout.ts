@@ -88,6 +88,8 @@ export interface LayoutOptions {
   /** Directory paths seen while walking (a drop or a zip lists empty folders; a directory input does not). */
   dirs?: readonly string[];
   maxClasses?: number;
+  /** 1 for a test set, which may cover only some of a prompt's classes (default 2). */
+  minClasses?: number;
 }
 
 const SYSTEM_NAMES = new Set(['__macosx', 'thumbs.db', 'ehthumbs.db', 'desktop.ini', '$recycle.bin', 'system volume information', 'icon\r']);
@@ -168,8 +170,10 @@ interface Parsed {
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const quote = (s: string) => `“${s}”`;
 
-/** Splits a relative path into segments; null for unsafe paths ('..', absolute drive paths). */
+/** Splits a relative path into segments; null for unsafe paths ('..', absolute paths, drive paths). */
 export function pathSegments(path: string): string[] | null {
+  // An absolute zip entry ("/evil/x.png") would otherwise become a class of its own.
+  if (/^[/\\]/.test(path)) return null;
   const segs = path.replace(/\\/g, '/').split('/').filter((s) => s !== '' && s !== '.');
   if (segs.some((s) => s === '..') || /^[a-z]:$/i.test(segs[0] ?? '')) return null;
   return segs;
@@ -189,7 +193,7 @@ export function parseImageFolder(paths: readonly string[], options: LayoutOption
   paths.forEach((path, entry) => {
     const segs = pathSegments(path);
     if (!segs || segs.length === 0) {
-      skipped.push({ entry, path, reason: 'bad-path', detail: 'path leaves the folder (“..”) or is empty; not read' });
+      skipped.push({ entry, path, reason: 'bad-path', detail: 'path is absolute, leaves the folder (“..”) or is empty; not read' });
       return;
     }
     if (segs.some(isHiddenOrSystem)) {
@@ -334,7 +338,7 @@ export function parseImageFolder(paths: readonly string[], options: LayoutOption
     ignored,
     emptyFolders,
     notes,
-    refusal: layoutRefusal(classes, files, parsed, root, maxClasses, isSplit),
+    refusal: layoutRefusal(classes, files, parsed, root, maxClasses, isSplit, options.minClasses ?? 2),
   };
 }
 
@@ -345,6 +349,7 @@ function layoutRefusal(
   root: string,
   maxClasses: number,
   isSplit: boolean,
+  minClasses: number,
 ): LayoutRefusal | null {
   const expected = 'Expected one folder per class, each holding PNG, JPEG, WebP, GIF or BMP images (ROOT/<class>/…), or ROOT/train/<class>/… with ROOT/test/<class>/….';
   if (files.length === 0) {
@@ -372,7 +377,7 @@ function layoutRefusal(
       paths: classes.slice(0, 20).map((c) => `${root}${c.folder}/`),
     };
   }
-  if (classes.length === 1) {
+  if (classes.length === 1 && minClasses > 1) {
     return {
       code: 'single-class',
       message: `Only one class (${quote(classes[0]!.name)}) has images. A classifier needs at least two: add a folder per class next to it. ${expected}`,

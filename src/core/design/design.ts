@@ -16,6 +16,8 @@ export interface PromptDesign {
   promptActivation: PromptActivation;
   /** Side of the square patch for prompt 'patch' (pixels of the canvas). */
   patchSize: number;
+  /** Rank r of the low-rank prompt (LoR-VP): the pattern is B·A per channel, B C×r, A r×C. */
+  promptRank: number;
 }
 
 export interface MappingDesign {

@@ -45,12 +45,36 @@ export const LABEL_MAPPINGS = [
     label: 'Random mapping',
     hint: 'Each class takes k random source labels (a baseline).',
   },
+  {
+    id: 'blm',
+    name: 'BLM',
+    label: 'BLM (Bayesian, weighted many-to-many)',
+    hint: 'Every class reads all source labels, weighted by how often the model predicts each one for that class’s images (recounted before every epoch). k is not used.',
+  },
+  {
+    id: 'blmplus',
+    name: 'BLM+',
+    label: 'BLM+ (Bayesian, top-k probabilities)',
+    hint: 'As BLM, but each image adds the model’s probabilities of its top 15% most likely source labels instead of one vote, so near misses count too. k is not used.',
+  },
 ] as const satisfies readonly Kind[];
 
 export const PROMPT_SHAPES = [
   { id: 'pad', name: 'padding', label: 'Padding frame around the image' },
   { id: 'full', name: 'full', label: 'Full image (additive everywhere)' },
   { id: 'patch', name: 'patch', label: 'Square patch in the top-left corner' },
+  {
+    id: 'lowrank',
+    name: 'LoR-VP',
+    label: 'Low-rank pattern over the whole image (LoR-VP)',
+    hint: 'The image fills the model’s input; the added pattern is, per colour channel, a product B·A of rank r (LoR-VP, ICLR 2025).',
+  },
+  {
+    id: 'smm',
+    name: 'SMM',
+    label: 'Sample-specific masks (SMM)',
+    hint: 'The image fills the model’s input; a small CNN draws a 3-channel mask per image that weights a shared pattern (SMM, ICML 2024).',
+  },
 ] as const satisfies readonly Kind[];
 
 export const PROMPT_ACTIVATIONS = [
@@ -75,5 +99,18 @@ export type PromptActivation = (typeof PROMPT_ACTIVATIONS)[number]['id'];
 export type OptimizerKind = (typeof OPTIMIZERS)[number]['id'];
 export type ScheduleKind = (typeof SCHEDULES)[number]['id'];
 
+/** The one-to-one mappings: each class reads k source labels of its own (the only ones k applies to). */
+const ONE_TO_ONE_MAPPINGS = ['freq', 'iter', 'semantic', 'random'] as const satisfies readonly LabelMappingKind[];
+export type OneToOneMappingKind = (typeof ONE_TO_ONE_MAPPINGS)[number];
+export const isOneToOne = (id: LabelMappingKind): id is OneToOneMappingKind =>
+  (ONE_TO_ONE_MAPPINGS as readonly string[]).includes(id);
+
+/** Bayesian-guided label mappings (Cai et al., NeurIPS 2024): a weight matrix ω recounted every epoch. */
+export type BayesianMappingKind = Extract<LabelMappingKind, 'blm' | 'blmplus'>;
+export const isBayesian = (id: LabelMappingKind): id is BayesianMappingKind => id === 'blm' || id === 'blmplus';
+
 /** The method's name of a label mapping (FullyMap, FreqMap, …). */
 export const mappingName = (id: LabelMappingKind): string => LABEL_MAPPINGS.find((m) => m.id === id)?.name ?? id;
+
+/** Prompt kinds that resize the image to the model's whole input (no input scale, no frame). */
+export const fillsInput = (kind: PromptKind): boolean => kind === 'lowrank' || kind === 'smm';

@@ -34,7 +34,7 @@ describe('the design schema', () => {
 
   it('lists every problem of a whole design, by name', () => {
     expect(designProblems({ ...DEFAULT_DESIGN, k: 0, prompt: 'circle', seed: -1 })).toEqual([
-      'prompt must be one of pad, full, patch (got "circle")',
+      'prompt must be one of pad, full, patch, lowrank, smm (got "circle")',
       'source labels per class (k) must be at least 1 (got 0)',
       'seed must be at least 0 (got -1)',
     ]);

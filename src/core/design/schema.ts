@@ -4,7 +4,7 @@
  * the CLI options, the search space, the defaults and validation are all derived from this table.
  */
 import type { VPDesign } from './design';
-import { type Kind, LABEL_MAPPINGS, OPTIMIZERS, PROMPT_ACTIVATIONS, PROMPT_SHAPES, SCHEDULES } from './kinds';
+import { fillsInput, isOneToOne, type Kind, LABEL_MAPPINGS, OPTIMIZERS, PROMPT_ACTIVATIONS, PROMPT_SHAPES, SCHEDULES } from './kinds';
 
 /** Where the form shows a parameter. */
 export type DesignPart = 'input' | 'prompt' | 'mapping' | 'optim';
@@ -116,7 +116,7 @@ const SCHEMA: { [K in keyof VPDesign]: ParamOf<K> } = {
     type: 'choice',
     label: 'Prompt',
     noun: 'prompt',
-    help: 'Prompt shape: a padding frame, the full image, or a patch in the corner.',
+    help: 'Prompt shape: a padding frame, the full image, a patch in the corner, a low-rank pattern (LoR-VP) or sample-specific masks (SMM); the last two resize the image to the model’s whole input.',
     url: 'p',
     cli: 'prompt',
     cliArg: 'KIND',
@@ -139,6 +139,21 @@ const SCHEMA: { [K in keyof VPDesign]: ParamOf<K> } = {
     min: 1,
     max: 1024,
   },
+  promptRank: {
+    key: 'promptRank',
+    type: 'int',
+    label: 'Rank of the pattern (r)',
+    noun: 'prompt rank',
+    help: 'Low-rank prompt: rank r of the pattern B·A per colour channel (LoR-VP uses 4); it trains 2 · 3 · canvas · r values.',
+    url: 'rank',
+    cli: 'rank',
+    cliArg: 'R',
+    part: 'prompt',
+    appliesWhen: (d) => d.prompt === 'lowrank',
+    default: 4,
+    min: 1,
+    max: 64,
+  },
   promptActivation: {
     key: 'promptActivation',
     type: 'choice',
@@ -149,6 +164,8 @@ const SCHEMA: { [K in keyof VPDesign]: ParamOf<K> } = {
     cli: 'activation',
     cliArg: 'NAME',
     part: 'prompt',
+    // LoR-VP and SMM add their pattern as it is (no activation), as their official code does.
+    appliesWhen: (d) => !fillsInput(d.prompt),
     default: 'sigmoid',
     choices: PROMPT_ACTIVATIONS,
   },
@@ -164,7 +181,8 @@ const SCHEMA: { [K in keyof VPDesign]: ParamOf<K> } = {
     part: 'mapping',
     default: 'fully',
     choices: LABEL_MAPPINGS,
-    search: ['fully', 'semantic', 'freq', 'iter'],
+    // AutoVP's four, and the Bayesian mappings that later work found better (Cai et al., 2024).
+    search: ['fully', 'semantic', 'freq', 'iter', 'blm', 'blmplus'],
   },
   k: {
     key: 'k',
@@ -176,7 +194,7 @@ const SCHEMA: { [K in keyof VPDesign]: ParamOf<K> } = {
     cli: 'k',
     cliArg: 'N',
     part: 'mapping',
-    appliesWhen: (d) => d.labelMapping !== 'fully',
+    appliesWhen: (d) => isOneToOne(d.labelMapping),
     default: 1,
     min: 1,
     max: 100,

@@ -1,5 +1,6 @@
 /** Checks a design value against its schema row: for links, the command line and incoming requests. */
 import type { VPDesign } from './design';
+import { fillsInput, PROMPT_SHAPES } from './kinds';
 import { DESIGN_PARAMS, type DesignParam } from './schema';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -23,6 +24,11 @@ export function paramProblem(p: DesignParam, v: unknown): string | null {
   }
 }
 
+/** A numeric parameter's valid values in words: "the learning rate ranges from 0.000001 to 100". */
+export function rangeText(p: DesignParam & { min: number; max: number }): string {
+  return `the ${p.noun} ranges from ${p.min} to ${p.max}${p.type === 'int' ? ' (whole numbers)' : ''}`;
+}
+
 /** A parameter's value from text (a link's value, a command-line argument). */
 export function parseParam(p: DesignParam, raw: string): Parsed<VPDesign[keyof VPDesign]> {
   let value: unknown = raw;
@@ -37,8 +43,15 @@ export function parseParam(p: DesignParam, raw: string): Parsed<VPDesign[keyof V
 export function designProblems(d: unknown): string[] {
   if (typeof d !== 'object' || d === null) return ['the design is missing'];
   const record = d as Record<string, unknown>;
-  return DESIGN_PARAMS.flatMap((p) => {
+  const problems = DESIGN_PARAMS.flatMap((p) => {
     const problem = paramProblem(p, record[p.key]);
     return problem ? [`${p.noun} ${problem} (got ${JSON.stringify(record[p.key])})`] : [];
   });
+  const prompt = PROMPT_SHAPES.find((k) => k.id === record.prompt);
+  if (prompt && fillsInput(prompt.id) && record.trainableResize === true) {
+    problems.push(
+      `trainable resize does not apply to the ${prompt.name} prompt, which resizes the image to the model’s whole input: turn it off`,
+    );
+  }
+  return problems;
 }

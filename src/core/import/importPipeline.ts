@@ -179,7 +179,7 @@ export async function runImport(
   const entries = listing.entries;
   const layout = parseImageFolder(
     entries.map((e) => e.path),
-    { dirs: listing.dirs, maxClasses: limits.maxClasses },
+    { dirs: listing.dirs, maxClasses: limits.maxClasses, minClasses: limits.minClasses },
   );
   const skipped: SkippedFile[] = layout.skipped.map(({ path, reason, detail }) => ({ path, reason, detail }));
   const notes = [...layout.notes];
@@ -366,7 +366,7 @@ export async function runImport(
     const testCountsByClass = keep(testByLayout);
     trainCount = countsByClass.reduce((a, b) => a + b, 0);
     testCount = testCountsByClass.reduce((a, b) => a + b, 0);
-    if (kept.length < 2) {
+    if (kept.length < Math.max(1, limits.minClasses)) {
       await deps.store.discard(id);
       const decodedNone = kept.length === 0;
       return refuse({

@@ -19,6 +19,8 @@ export const IMPORT_LIMITS = {
   /** Above this many images the import is refused: the whole set is held in memory to train. */
   maxImages: 20_000,
   maxClasses: 1_000,
+  /** A dataset to train on needs two classes; a test set may cover only some (the CLI's --test-data, eval). */
+  minClasses: 2,
 } as const;
 
 /** A file of a dropped or picked folder, with its path relative to the drop. */

@@ -57,10 +57,15 @@ describe('search space', () => {
     { id: 'clip', numSource: 810, textImage: true },
   ];
 
-  it('has the reference counts: 60 trials per image model, 42 for a text-image model', () => {
-    expect(enumerateTrials(autovpSpace(['rn']), models, 10).trials).toHaveLength(6 + 18 + 36);
+  it('has the reference counts (60 trials per image model, 42 for a text-image model) plus 6 each for BLM and BLM+', () => {
+    const image = enumerateTrials(autovpSpace(['rn']), models, 10).trials;
+    expect(image).toHaveLength(6 + 18 + 36 + 12);
+    // BLM ignores k: one trial per scale × resize, named without k.
+    expect(image.filter((t) => t.design.labelMapping === 'blm').map((t) => t.id)).toEqual([
+      'rn/blm/s0.5/fixed', 'rn/blm/s0.5/resize', 'rn/blm/s1/fixed', 'rn/blm/s1/resize', 'rn/blm/s1.5/fixed', 'rn/blm/s1.5/resize',
+    ]);
     const { trials, excluded } = enumerateTrials(autovpSpace(['clip']), models, 10);
-    expect(trials).toHaveLength(42);
+    expect(trials).toHaveLength(42 + 12);
     expect(excluded.every((e) => /SemanticMap/.test(e.reason))).toBe(true);
   });
 

@@ -11,7 +11,8 @@ export interface AshaOptions {
   reductionFactor: number;
 }
 
-export const DEFAULT_ASHA: AshaOptions = { maxEpochs: 4, gracePeriod: 1, reductionFactor: 2 };
+/** The default search's scheduler (searchDefaults.ts): two epochs a trial, a cut after the first. */
+export const DEFAULT_ASHA: AshaOptions = { maxEpochs: 2, gracePeriod: 1, reductionFactor: 2 };
 
 export type AshaDecision = 'continue' | 'stop';
 

@@ -22,6 +22,7 @@ import type { VPDesign } from '../design/design';
 import TEMPLATE from './autovp_search.py?raw';
 import type { DataSelection } from '../data/runSplits';
 import type { SearchState } from './searchState';
+import { mappingName } from '../design/kinds';
 import { enumerateTrials, type MappingFamily, type TrialConfig } from './space';
 
 export interface RayTuneExport {
@@ -36,8 +37,8 @@ export interface RayTuneExport {
   createdAt?: string;
 }
 
-/** The reference's name for each mapping family. */
-const REFERENCE_MAPPING: Record<MappingFamily, string> = {
+/** The reference's name for each mapping family it has (BLM and BLM+ came after AutoVP). */
+const REFERENCE_MAPPING: Partial<Record<MappingFamily, string>> = {
   fully: 'fully_connected_layer_mapping',
   semantic: 'semantic_mapping',
   freq: 'frequency_based_mapping',
@@ -91,7 +92,15 @@ export function referenceTrials(o: RayTuneExport) {
     { id: REFERENCE_IMAGE_MODEL.id, numSource: REFERENCE_IMAGE_MODEL.numSource, textImage: false },
     { id: 'clip', numSource: CLIP_TEMPLATES * numTarget, textImage: true },
   ];
-  const { trials, excluded } = enumerateTrials({ ...o.state.space, models: pretrained }, infos, numTarget);
+  const all = enumerateTrials({ ...o.state.space, models: pretrained }, infos, numTarget);
+  const knownMapping = (t: TrialConfig) => REFERENCE_MAPPING[t.design.labelMapping as MappingFamily] !== undefined;
+  const knownPrompt = (t: TrialConfig) => (t.design.prompt ?? 'pad') === 'pad';
+  const trials = all.trials.filter((t) => knownMapping(t) && knownPrompt(t));
+  const excluded = [
+    ...all.excluded,
+    ...all.trials.filter((t) => !knownMapping(t)).map((t) => ({ id: t.id, reason: `IBM/AutoVP has no ${mappingName(t.design.labelMapping)} (a later label mapping).` })),
+    ...all.trials.filter((t) => knownMapping(t) && !knownPrompt(t)).map((t) => ({ id: t.id, reason: `IBM/AutoVP has only the padding prompt, no ${t.design.prompt} prompt (a later method).` })),
+  ];
   return { pretrained, trials, excluded };
 }
 

@@ -18,7 +18,15 @@ export interface SearchSetup {
   finalEpochs: number;
   /** Train the winner as soon as the search finishes. */
   trainWinner: boolean;
+  /** Training images of each trial (absent in searches saved before: the whole selection). */
+  trialTrainImages?: number;
 }
+
+/** The images every trial trains and is ranked on: the selection, with fewer training images if asked. */
+export const trialData = (setup: SearchSetup): DataSelection => ({
+  ...setup.data,
+  trainImages: Math.min(setup.trialTrainImages ?? setup.data.trainImages, setup.data.trainImages),
+});
 
 /** The winner trained in full and tested, beside linear probing on the same images. */
 export interface SearchFinal {

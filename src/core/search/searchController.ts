@@ -128,6 +128,7 @@ export class SearchController {
       if (!trial) return;
       trial.status = 'running';
       trial.epochs = [];
+      delete trial.stoppedBy;
       this.changed();
       try {
         await executor.start(trial);
@@ -148,8 +149,9 @@ export class SearchController {
     for (let epoch = 1; ; epoch++) {
       await this.gate;
       if (!this.canContinue()) {
-        // Cancelled or out of time: keep what it reached.
+        // Cancelled or out of time: keep what it reached, and say which.
         trial.status = trial.epochs.length ? 'stopped' : 'pending';
+        if (trial.epochs.length) trial.stoppedBy = this.cancelled ? 'cancel' : 'budget';
         this.changed();
         return;
       }
@@ -158,6 +160,7 @@ export class SearchController {
       const decision = reportResult(scheduler, trial.config.id, epoch, result.valAcc);
       if (decision === 'stop') {
         trial.status = epoch >= this.state.asha.maxEpochs ? 'completed' : 'stopped';
+        if (trial.status === 'stopped') trial.stoppedBy = 'asha';
         this.changed();
         return;
       }

@@ -3,7 +3,7 @@
  * (what it beat, by how much, what the budget cut), the leaderboard as CSV and the whole record as
  * JSON. Pure functions on plain data; the page calls them directly.
  */
-import { mappingName } from '../design/kinds';
+import { isOneToOne, mappingName } from '../design/kinds';
 import { bestTrial, leaderboard } from './searchState';
 import type { TrialRecord } from './searchState';
 import type { ExcludedConfig } from './space';
@@ -13,7 +13,7 @@ type Design = TrialRecord['config']['design'];
 
 /** "FullyMap", "FreqMap k=5", "IterMap k=5 (every epoch)". */
 export function mappingWords(d: Design): string {
-  if (d.labelMapping === 'fully') return mappingName('fully');
+  if (!isOneToOne(d.labelMapping)) return mappingName(d.labelMapping);
   const every = d.interval === 1 ? 'every epoch' : `every ${d.interval} epochs`;
   return `${mappingName(d.labelMapping)} k=${d.k}${d.labelMapping === 'iter' ? ` (${every})` : ''}`;
 }
@@ -239,7 +239,7 @@ export function searchCsv(record: SearchRecord): string {
       t.stage,
       model?.name ?? t.config.modelId,
       d.labelMapping,
-      d.labelMapping === 'fully' ? '' : d.k,
+      isOneToOne(d.labelMapping) ? d.k : '',
       d.labelMapping === 'iter' ? d.interval : '',
       d.inputScale,
       imageSide(setup.baseDesign.baseSize, d.inputScale, model?.inputSize ?? 224),

@@ -16,6 +16,8 @@ export interface TrialEpoch {
 
 export type TrialStatus = 'pending' | 'running' | 'stopped' | 'completed' | 'failed';
 
+export type StopReason = 'asha' | 'budget' | 'cancel';
+
 export interface TrialRecord {
   config: TrialConfig;
   /** 1: the design search; 2: learning rate × weight decay for the winner. */
@@ -25,6 +27,8 @@ export interface TrialRecord {
   weightDecay?: number;
   status: TrialStatus;
   epochs: TrialEpoch[];
+  /** Why a 'stopped' trial ended before the maximum: ASHA's rung, the time budget, or a cancel. */
+  stoppedBy?: StopReason;
   error?: string;
 }
 

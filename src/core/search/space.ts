@@ -1,10 +1,11 @@
 import { type MappingDesign, mappingCapacityProblem, type PromptDesign } from '../design/design';
-import type { LabelMappingKind } from '../design/kinds';
+import { fillsInput, isOneToOne, type LabelMappingKind, type PromptKind } from '../design/kinds';
 import { designParam, searchValues } from '../design/schema';
 
 /**
  * Mapping families a search can try: every mapping but the random baseline (freq and iter are
- * FreqMap with interval none | n). AutoVP's are the label mapping's search values in the schema.
+ * FreqMap with interval none | n). AutoVP's, and the later BLM and BLM+, are the label mapping's
+ * search values in the schema.
  */
 export type MappingFamily = Exclude<LabelMappingKind, 'random'>;
 
@@ -14,10 +15,15 @@ export interface SearchSpace {
   mappings: MappingFamily[];
   scales: number[];
   trainableResize: boolean[];
-  /** Source labels per class for one-to-one mappings (FullyMap ignores k). */
+  /** Source labels per class for one-to-one mappings (FullyMap and BLM ignore k). */
   ks: number[];
   /** IterMap re-mapping interval(s) in epochs. */
   intervals: number[];
+  /**
+   * Prompt kinds (absent: AutoVP's padding prompt alone). The low-rank prompt and SMM resize the
+   * image to the whole input, so they are tried once per mapping, not per scale and resize.
+   */
+  prompts?: PromptKind[];
 }
 
 const isFamily = (m: LabelMappingKind): m is MappingFamily => m !== 'random';
@@ -43,6 +49,7 @@ export interface SearchModelInfo {
 }
 
 export type TrialDesign = Pick<PromptDesign, 'inputScale' | 'trainableResize'> &
+  Partial<Pick<PromptDesign, 'prompt'>> &
   Pick<MappingDesign, 'labelMapping' | 'k' | 'interval'>;
 
 export interface TrialConfig {
@@ -63,14 +70,16 @@ const trialId = (
   k: number | null,
   scale: number,
   resize: boolean,
-  interval?: number,
+  interval: number,
+  prompt: PromptKind,
 ) =>
   [
     modelId,
     family === 'iter' ? `iter${interval}` : family,
     ...(k === null ? [] : [`k${k}`]),
-    `s${scale}`,
-    resize ? 'resize' : 'fixed',
+    // Whole-input prompts have no scale or resize; the padding prompt keeps AutoVP's ids.
+    ...(fillsInput(prompt) ? [] : [`s${scale}`, resize ? 'resize' : 'fixed']),
+    ...(prompt === 'pad' ? [] : [prompt]),
   ].join('/');
 
 /**
@@ -89,13 +98,15 @@ export function enumerateTrials(
     const model = models.find((m) => m.id === modelId);
     if (!model) throw new Error(`The search space names an unknown model "${modelId}".`);
     for (const family of space.mappings) {
-      const ks = family === 'fully' ? [null] : space.ks;
+      const ks = isOneToOne(family) ? space.ks : [null];
       const intervals = family === 'iter' ? space.intervals : [1];
+      for (const prompt of space.prompts ?? ['pad']) {
+      const whole = fillsInput(prompt);
       for (const k of ks) {
         for (const interval of intervals) {
-          for (const scale of space.scales) {
-            for (const resize of space.trainableResize) {
-              const id = trialId(modelId, family, k, scale, resize, interval);
+          for (const scale of whole ? space.scales.slice(0, 1) : space.scales) {
+            for (const resize of whole ? [false] : space.trainableResize) {
+              const id = trialId(modelId, family, k, scale, resize, interval, prompt);
               if (family === 'semantic' && model.textImage) {
                 excluded.push({ id, reason: 'SemanticMap is not used with text-image models.' });
                 continue;
@@ -108,11 +119,15 @@ export function enumerateTrials(
               trials.push({
                 id,
                 modelId,
-                design: { labelMapping: family, k: k ?? 1, interval, inputScale: scale, trainableResize: resize },
+                design: {
+                  labelMapping: family, k: k ?? 1, interval, inputScale: scale, trainableResize: resize,
+                  ...(space.prompts ? { prompt } : {}),
+                },
               });
             }
           }
         }
+      }
       }
     }
   }

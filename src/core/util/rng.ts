@@ -42,6 +42,17 @@ export class Rng {
     return a;
   }
 
+  /** The generator's whole state: `Rng.restore(state)` continues exactly where this one is. */
+  get state32(): number {
+    return this.state;
+  }
+
+  static restore(state32: number): Rng {
+    const rng = new Rng(0);
+    rng.state = state32 >>> 0;
+    return rng;
+  }
+
   /** A child generator, so that sub-tasks draw independent streams from one seed. */
   fork(): Rng {
     return new Rng(Math.floor(this.next() * 4294967296));

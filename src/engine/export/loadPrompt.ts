@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { VPDesign } from '../../core/design/design';
+import { BayesianMapping } from '../mapping/bayesianMapping';
 import { FullyMapping, IndexMapping, type MappingState } from '../mapping/labelMapping';
 import type { PromptState } from '../prompt/prompter';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
@@ -16,7 +17,7 @@ export interface LearntState {
 }
 
 /** The design fields that shape the prompt and mapping: a file's values win over a request's. */
-const STRUCTURAL = ['baseSize', 'inputScale', 'trainableResize', 'prompt', 'promptActivation', 'patchSize', 'labelMapping', 'k', 'interval', 'identityInit'] as const;
+const STRUCTURAL = ['baseSize', 'inputScale', 'trainableResize', 'prompt', 'promptActivation', 'patchSize', 'promptRank', 'labelMapping', 'k', 'interval', 'identityInit'] as const;
 
 /** `design` with the structure of the file's prompt (training settings stay as given). */
 export function designFor(file: PromptFile, design: VPDesign = file.manifest.config): VPDesign {
@@ -38,11 +39,14 @@ export function loadPromptInto(model: VisualPromptModel, file: PromptFile): void
   if (model.numTarget !== m.targetClasses.length) {
     throw new Error(`The prompt has ${m.targetClasses.length} classes, the model was built for ${model.numTarget}.`);
   }
-  model.prompter.load(file.prompt.delta, m.trainableResize ? file.prompt.scale : undefined);
+  model.prompter.load(file.prompt.delta, m.trainableResize ? file.prompt.scale : undefined, file.prompt.tensors);
   const mapping = file.mapping;
   if (mapping.kind === 'fully') {
     if (!(model.mapping instanceof FullyMapping)) throw new Error('the model has no FullyMap to load into');
     model.mapping.load(mapping.weight, mapping.bias);
+  } else if ('omega' in mapping) {
+    if (!(model.mapping instanceof BayesianMapping)) throw new Error('the model has no BLM mapping to load into');
+    model.mapping.setOmega(mapping.omega);
   } else {
     if (!(model.mapping instanceof IndexMapping)) throw new Error('the model has no one-to-one mapping to load into');
     model.mapping.setAssignment(mapping.assignment);
@@ -68,11 +72,14 @@ export function modelFromPromptFile(source: SourceModel, file: PromptFile, desig
  */
 export function snapshotModel(model: VisualPromptModel): () => Promise<LearntState> {
   const { prompter, mapping, design } = model;
-  const delta = prompter.delta.clone();
+  const delta = prompter.pattern();
+  const learnt = prompter.cloneLearntTensors();
   const scale = prompter.scale?.clone() ?? null;
   const mask = prompter.mask();
   const fully = mapping instanceof FullyMapping ? [mapping.weight.clone(), mapping.bias.clone()] as const : null;
   const assignment = mapping instanceof IndexMapping ? mapping.assignment.map((a) => [...a]) : null;
+  // ω is replaced, never changed in place, between counts: the current array is the snapshot.
+  const omega = mapping instanceof BayesianMapping ? mapping.omega : null;
   return async () => {
     try {
       const [d, mk, s, w, b] = await Promise.all([
@@ -85,12 +92,22 @@ export function snapshotModel(model: VisualPromptModel): () => Promise<LearntSta
       const canvas = prompter.input.canvas;
       const sv = s ? (s[0] as number) : design.inputScale;
       const prompt: PromptState = { canvas, delta: d, mask: mk, scale: sv, imageSize: imageSideOf(design, sv, canvas) };
-      const state: MappingState = w && b
-        ? { kind: 'fully', weight: w, bias: b, numSource: mapping.numSource, numTarget: mapping.numTarget }
-        : { kind: mapping.kind as Exclude<typeof mapping.kind, 'fully'>, k: design.k, assignment: assignment ?? [] };
+      if (learnt) prompt.tensors = await downloadAll(learnt);
+      const { numSource, numTarget } = mapping;
+      let state: MappingState;
+      if (w && b) state = { kind: 'fully', weight: w, bias: b, numSource, numTarget };
+      else if (omega && mapping instanceof BayesianMapping) state = { kind: mapping.kind, omega, numSource, numTarget };
+      else if (mapping instanceof IndexMapping) state = { kind: mapping.kind, k: design.k, assignment: assignment ?? [] };
+      else throw new Error(`no snapshot for a ${mapping.kind} mapping`);
       return { prompt, mapping: state };
     } finally {
-      tf.dispose([delta, mask, ...(scale ? [scale] : []), ...(fully ?? [])]);
+      tf.dispose([delta, mask, ...(scale ? [scale] : []), ...(fully ?? []), ...Object.values(learnt ?? {})]);
     }
   };
+}
+
+async function downloadAll(tensors: Record<string, tf.Tensor>): Promise<Record<string, Float32Array>> {
+  const entries = Object.entries(tensors);
+  const values = await Promise.all(entries.map(([, t]) => t.data() as Promise<Float32Array>));
+  return Object.fromEntries(entries.map(([name], i) => [name, values[i] as Float32Array]));
 }

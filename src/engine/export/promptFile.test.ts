@@ -133,6 +133,8 @@ describe('prompt file round trip', () => {
     ['FreqMap k=2, fixed scale', { labelMapping: 'freq', k: 2 }],
     ['IterMap, full prompt, identity activation', { labelMapping: 'iter', k: 1, prompt: 'full', promptActivation: 'identity' }],
     ['random mapping, patch prompt', { labelMapping: 'random', k: 3, prompt: 'patch', patchSize: 6 }],
+    ['BLM, fixed scale', { labelMapping: 'blm' }],
+    ['BLM+, trainable resize', { labelMapping: 'blmplus', trainableResize: true, inputScale: 0.5 }],
   ] as [string, Partial<VPDesign>][])('%s: export → import gives identical predictions', async (_, over) => {
     const d = design(over);
     const { bytes, model } = await trainedFile(d);
@@ -261,6 +263,19 @@ describe('prompt file refusals', () => {
     });
     expect(refusal(dup, 'tensors')).toMatch(/two target classes/);
     expect(refusal(rewrite(goodIndex, (_, t) => ((t.mapping_indices!.data as Int32Array)[0] = 10)), 'tensors')).toMatch(/outside 0–9/);
+  });
+
+  it('reads BLM weights back (k null) and refuses ones that are not column-normalised or are negative', async () => {
+    const { bytes, model } = await trainedFile(design({ labelMapping: 'blm', epochs: 1 }));
+    model.dispose();
+    const file = parsePromptFile(bytes);
+    expect(file.manifest.labelMapping.k).toBeNull();
+    expect('omega' in file.mapping && file.mapping.omega.length).toBe(10 * CLASSES.length);
+    const scaled = rewrite(bytes, (_, t) => (t.mapping_omega!.data = (t.mapping_omega!.data as Float32Array).map((v) => 2 * v)));
+    expect(refusal(scaled, 'tensors')).toMatch(/Column 0 of "mapping_omega" sums to 2\.000/);
+    const negative = rewrite(bytes, (_, t) => ((t.mapping_omega!.data as Float32Array)[0] = -1));
+    expect(refusal(negative, 'tensors')).toMatch(/negative weights/);
+    expect(refusal(rewrite(bytes, (_, t) => delete t.mapping_omega), 'tensors')).toMatch(/no "mapping_omega" tensor/);
   });
 
   it('refuses a file over the size limit before reading it', () => {

@@ -7,7 +7,7 @@
  * Plain data in, bytes out (and back): no worker, no IndexedDB, no tfjs tensors, so the worker
  * and a Node CLI share it.
  */
-import type { LabelMappingKind, PromptActivation, PromptKind } from '../../core/design/kinds';
+import { fillsInput, isOneToOne, type LabelMappingKind, type PromptActivation, type PromptKind } from '../../core/design/kinds';
 import type { VPDesign } from '../../core/design/design';
 import type { ImageFit } from '../../core/data/imageFit';
 import type { ImportPreprocessing, Rgb } from '../../core/data/importedDataset';
@@ -16,6 +16,7 @@ import type { ModelManifest, ModelWeightsOrigin } from '../models/manifest';
 import { fixedImageSize } from '../prompt/geometry';
 import type { PromptState } from '../prompt/prompter';
 import type { EpochMetrics } from '../train/trainer';
+import { learntPromptTensorShapes } from './promptTensors';
 import { encodeSafetensors, type TensorInput } from './safetensors';
 import { sha256, toHex } from './sha256';
 
@@ -34,7 +35,7 @@ export interface PromptModelInfo {
   name: string;
   /** Where the weights come from: an npm package the app bundles, or a URL. */
   source: ModelWeightsOrigin;
-  format: 'layers' | 'graph';
+  format: 'layers' | 'graph' | 'clip';
   inputSize: number;
   /** Range the model expects input values in. */
   valueRange: [number, number];
@@ -185,7 +186,7 @@ export function trainableImageSide(baseSize: number, scale: number, canvas: numb
 /** The mask [canvas, canvas] (row-major) a prompt of this kind has for an image of side imageSize. */
 export function expectedMask(kind: PromptKind, canvas: number, imageSize: number, patchSize: number): Float32Array {
   const mask = new Float32Array(canvas * canvas);
-  if (kind === 'full') return mask.fill(1);
+  if (kind === 'full' || fillsInput(kind)) return mask.fill(1);
   if (kind === 'patch') {
     const p = Math.min(patchSize, canvas);
     for (let r = 0; r < p; r++) mask.fill(1, r * canvas, r * canvas + p);
@@ -198,7 +199,8 @@ export function expectedMask(kind: PromptKind, canvas: number, imageSize: number
 }
 
 /** Side of the image on the canvas for a design and its (learnt or fixed) scale. */
-export function imageSideOf(design: Pick<VPDesign, 'baseSize' | 'inputScale' | 'trainableResize'>, scale: number, canvas: number): number {
+export function imageSideOf(design: Pick<VPDesign, 'baseSize' | 'inputScale' | 'trainableResize' | 'prompt'>, scale: number, canvas: number): number {
+  if (fillsInput(design.prompt)) return canvas;
   return design.trainableResize ? trainableImageSide(design.baseSize, scale, canvas) : fixedImageSize(design.baseSize, design.inputScale, canvas);
 }
 
@@ -226,10 +228,19 @@ export function buildPromptFile(input: PromptFileInput): Uint8Array {
     mask: { dtype: 'F32', shape: [c, c], data: mask },
   };
   if (design.trainableResize) tensors.resize_scale = { dtype: 'F32', shape: [], data: Float32Array.of(scale) };
+  for (const [name, shape] of Object.entries(learntPromptTensorShapes(design, c))) {
+    const data = prompt.tensors?.[name];
+    if (data?.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`the ${design.prompt} prompt's "${name}" is missing or has the wrong size`);
+    tensors[name] = { dtype: 'F32', shape, data };
+  }
   if (mapping.kind === 'fully') {
     if (mapping.numSource !== model.numSource || mapping.numTarget !== numTarget) throw new Error('the mapping does not fit the model and classes');
     tensors.mapping_weight = { dtype: 'F32', shape: [mapping.numSource, numTarget], data: mapping.weight };
     tensors.mapping_bias = { dtype: 'F32', shape: [numTarget], data: mapping.bias };
+  } else if ('omega' in mapping) {
+    if (mapping.numSource !== model.numSource || mapping.numTarget !== numTarget) throw new Error('the mapping does not fit the model and classes');
+    if (mapping.omega.length !== mapping.numSource * numTarget) throw new Error('the BLM weights have not been counted yet');
+    tensors.mapping_omega = { dtype: 'F32', shape: [mapping.numSource, numTarget], data: mapping.omega };
   } else {
     if (mapping.assignment.length !== numTarget) throw new Error('the label mapping has not been computed yet');
     tensors.mapping_indices = { dtype: 'I32', shape: [numTarget, mapping.k], data: Int32Array.from(mapping.assignment.flat()) };
@@ -251,7 +262,7 @@ export function buildPromptFile(input: PromptFileInput): Uint8Array {
     preprocessing: input.preprocessing,
     labelMapping: {
       kind: design.labelMapping,
-      k: design.labelMapping === 'fully' ? null : design.k,
+      k: isOneToOne(design.labelMapping) ? design.k : null,
       interval: design.labelMapping === 'iter' ? design.interval : null,
     },
     targetClasses: [...input.targetClasses],

@@ -10,8 +10,10 @@ import type { MappingState } from '../mapping/labelMapping';
 import { RESIZE_SCALE_RANGE } from '../prompt/trainableResize';
 import { decodeSafetensors, type RawTensor, SafetensorsError, tensorValues } from './safetensors';
 import { sha256, toHex } from './sha256';
+import { learntPromptTensorShapes, lowRankMismatch } from './promptTensors';
+import { designParam } from '../../core/design/schema';
 
-import { LABEL_MAPPINGS, OPTIMIZERS, PROMPT_ACTIVATIONS, PROMPT_SHAPES, SCHEDULES } from '../../core/design/kinds';
+import { isBayesian, isOneToOne, LABEL_MAPPINGS, OPTIMIZERS, PROMPT_ACTIVATIONS, PROMPT_SHAPES, SCHEDULES } from '../../core/design/kinds';
 import {
   expectedMask,
   imageSideOf,
@@ -85,6 +87,8 @@ function checkDesign(o: Json): VPDesign {
     prompt: oneOf(o, 'prompt', w, PROMPT_KINDS),
     promptActivation: oneOf(o, 'promptActivation', w, ACTIVATIONS),
     patchSize: int(o, 'patchSize', w, 1, MAX_CANVAS),
+    // Files written before the low-rank prompt existed have no rank: they hold no low-rank prompt.
+    promptRank: o.promptRank === undefined ? designParam('promptRank').default : int(o, 'promptRank', w, 1, MAX_CANVAS),
     labelMapping: oneOf(o, 'labelMapping', w, MAPPINGS),
     k: int(o, 'k', w, 1, MAX_CLASSES),
     interval: int(o, 'interval', w, 0, 1_000_000),
@@ -144,6 +148,7 @@ export function checkManifest(raw: unknown): PromptFileManifest {
   if (!isObject(model.source)) bad('model.source', 'is not an object');
 
   const config = checkDesign(obj(m, 'config', ''));
+  m.config = config;
   const inputScale = num(m, 'inputScale', '', (v) => v > 0);
   const trainableResize = bool(m, 'trainableResize', '');
   const resizeScale = num(m, 'resizeScale', '', (v) => v >= RESIZE_SCALE_RANGE[0] && v <= RESIZE_SCALE_RANGE[1]);
@@ -164,7 +169,7 @@ export function checkManifest(raw: unknown): PromptFileManifest {
   }
   const mapping = obj(m, 'labelMapping', '');
   const kind = oneOf(mapping, 'kind', 'labelMapping.', MAPPINGS);
-  const k = kind === 'fully' ? null : int(mapping, 'k', 'labelMapping.', 1, MAX_CLASSES);
+  const k = isOneToOne(kind) ? int(mapping, 'k', 'labelMapping.', 1, MAX_CLASSES) : null;
   const classes = m.targetClasses;
   if (
     !Array.isArray(classes) ||
@@ -237,6 +242,17 @@ function tensorOf(
   return values;
 }
 
+/** A BLM ω is non-negative with every column summing to 1. */
+function checkOmega(omega: Float32Array, numSource: number, numTarget: number): void {
+  if (omega.some((v) => v < 0)) refuse('tensors', 'The "mapping_omega" tensor has negative weights; BLM weights are never negative.');
+  for (let t = 0; t < numTarget; t++) {
+    let sum = 0;
+    for (let s = 0; s < numSource; s++) sum += omega[s * numTarget + t] as number;
+    if (Math.abs(sum - 1) > 1e-3)
+      refuse('tensors', `Column ${t} of "mapping_omega" sums to ${sum.toPrecision(4)}; each class's BLM weights sum to 1.`);
+  }
+}
+
 /**
  * Reads and fully checks a prompt file. Throws PromptFileError with a message for the user when
  * the file is not one this app wrote, or was changed since.
@@ -298,6 +314,14 @@ export function parsePromptFile(bytes: Uint8Array, maxBytes = PROMPT_FILE_MAX_BY
       );
     scale = s;
   }
+  const learnt: Record<string, Float32Array> = {};
+  for (const [name, shape] of Object.entries(learntPromptTensorShapes(manifest.config, c))) {
+    expected.add(name);
+    learnt[name] = tensorOf(file.tensors, name, 'F32', shape) as Float32Array;
+  }
+  if (manifest.config.prompt === 'lowrank' && lowRankMismatch(delta, learnt, c, manifest.config.promptRank) > 1e-4) {
+    refuse('tensors', 'The "prompt" tensor is not the product of the low-rank factors "lowrank_b" · "lowrank_a" that the file holds.');
+  }
   const want = expectedMask(manifest.prompt.kind, c, manifest.imageSize, manifest.prompt.patchSize);
   if (want.some((v, i) => v !== mask[i])) {
     refuse(
@@ -312,6 +336,11 @@ export function parsePromptFile(bytes: Uint8Array, maxBytes = PROMPT_FILE_MAX_BY
     const weight = tensorOf(file.tensors, 'mapping_weight', 'F32', [numSource, numTarget]) as Float32Array;
     const bias = tensorOf(file.tensors, 'mapping_bias', 'F32', [numTarget]) as Float32Array;
     mapping = { kind: 'fully', weight, bias, numSource, numTarget };
+  } else if (isBayesian(manifest.labelMapping.kind)) {
+    expected.add('mapping_omega');
+    const omega = tensorOf(file.tensors, 'mapping_omega', 'F32', [numSource, numTarget]) as Float32Array;
+    checkOmega(omega, numSource, numTarget);
+    mapping = { kind: manifest.labelMapping.kind, omega, numSource, numTarget };
   } else {
     expected.add('mapping_indices');
     const k = manifest.labelMapping.k as number;
@@ -335,7 +364,7 @@ export function parsePromptFile(bytes: Uint8Array, maxBytes = PROMPT_FILE_MAX_BY
 
   return {
     manifest,
-    prompt: { canvas: c, delta, mask, scale, imageSize: manifest.imageSize },
+    prompt: { canvas: c, delta, mask, scale, imageSize: manifest.imageSize, ...(Object.keys(learnt).length ? { tensors: learnt } : {}) },
     mapping,
   };
 }

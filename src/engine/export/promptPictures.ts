@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PromptActivation } from '../../core/design/kinds';
 import type { VPDesign } from '../../core/design/design';
-import { Prompter, type PromptState } from '../prompt/prompter';
+import { type InputSpec, Prompter, type PromptState } from '../prompt/prompter';
+import type { PromptModelInfo } from './promptFile';
 
 export interface RgbaImage {
   width: number;
@@ -17,8 +18,13 @@ export interface RgbaImage {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** What the prompt adds to every image: activation(δ)·mask, [canvas, canvas, 3], in [0, 1] units. */
-export function maskedPrompt(prompt: PromptState, activation: PromptActivation): Float32Array {
+/**
+ * What the prompt adds to every image: activation(δ)·mask, [canvas, canvas, 3], in [0, 1] units.
+ * The prompts with learnt tensors besides δ (low-rank: δ = B·A; SMM: the shared pattern δ) add
+ * their pattern as it is, whatever the design's activation says.
+ */
+export function maskedPrompt(prompt: PromptState, designActivation: PromptActivation): Float32Array {
+  const activation = prompt.tensors ? 'identity' : designActivation;
   const c = prompt.canvas;
   const out = new Float32Array(c * c * 3);
   for (let p = 0; p < c * c; p++) {
@@ -65,16 +71,43 @@ export function batchToRgba(values: Float32Array, n: number, height: number, wid
   });
 }
 
+/**
+ * SMM's masks [N, C, C, 3] as N pictures, each scaled by its own largest magnitude: grey is 0,
+ * brighter is positive, darker negative (the masks are unbounded and may be negative).
+ */
+export function maskPictures(values: Float32Array, n: number, canvas: number): RgbaImage[] {
+  const size = canvas * canvas * 3;
+  const shown = new Float32Array(values.length);
+  for (let i = 0; i < n; i++) {
+    let top = 1e-12;
+    for (let j = i * size; j < (i + 1) * size; j++) top = Math.max(top, Math.abs(values[j] as number));
+    for (let j = i * size; j < (i + 1) * size; j++) shown[j] = 0.5 + (0.5 * (values[j] as number)) / top;
+  }
+  return batchToRgba(shown, n, canvas, canvas);
+}
+
+/** How a prompt file's model wants its input. */
+export function fileInputSpec(model: PromptModelInfo): InputSpec {
+  const norm = model.normalization;
+  return { canvas: model.inputSize, valueRange: model.valueRange, ...(norm ? { mean: norm.mean, std: norm.std } : {}) };
+}
+
 let pictures = 0;
 
 /**
  * Base images [N, b, b, 3] in [0, 1] as the model sees them with this prompt: placed on the
  * canvas, plus the activated masked prompt. Needs no model weights.
  */
-export async function promptedPictures(design: VPDesign, prompt: PromptState, base: tf.Tensor4D): Promise<RgbaImage[]> {
-  const prompter = new Prompter(design, { canvas: prompt.canvas, valueRange: [0, 1] }, `picture${++pictures}`);
+export async function promptedPictures(
+  design: VPDesign,
+  prompt: PromptState,
+  base: tf.Tensor4D,
+  input: InputSpec = { canvas: prompt.canvas, valueRange: [0, 1] },
+): Promise<RgbaImage[]> {
+  // SMM's mask generator reads the image in the model's range: `input` must be the model's then.
+  const prompter = new Prompter(design, input, `picture${++pictures}`);
   try {
-    prompter.load(prompt.delta, design.trainableResize ? prompt.scale : undefined);
+    prompter.load(prompt.delta, design.trainableResize ? prompt.scale : undefined, prompt.tensors);
     const x = prompter.prompted(base);
     const values = (await x.data()) as Float32Array;
     x.dispose();

@@ -122,6 +122,10 @@ describe.skipIf(problem !== null)('a prompt file in numpy and PyTorch', () => {
   it.each([
     ['FullyMap with trainable resize', { labelMapping: 'fully', trainableResize: true, inputScale: 1 }],
     ['FreqMap k=1 at scale 0.5', { labelMapping: 'freq', k: 1, inputScale: 0.5 }],
+    ['BLM at scale 0.5', { labelMapping: 'blm', inputScale: 0.5 }],
+    ['BLM+ with trainable resize', { labelMapping: 'blmplus', trainableResize: true, inputScale: 1 }],
+    ['low-rank prompt (LoR-VP, rank 4) with FullyMap', { prompt: 'lowrank', promptRank: 4, labelMapping: 'fully' }],
+    ['SMM (sample-specific masks) with FullyMap', { prompt: 'smm', labelMapping: 'fully' }],
   ] as [string, Partial<VPDesign>][])('%s: same predictions and accuracy as the app', async (label, over) => {
     const design: VPDesign = { ...DEFAULT_DESIGN, epochs: 3, batchSize: 6, learningRate: 0.05, schedule: 'constant', ...over };
     const all = (s: ImageSet) => ({ set: s, indices: Int32Array.from(s.labels, (_, i) => i) });
@@ -176,10 +180,12 @@ describe.skipIf(problem !== null)('a prompt file in numpy and PyTorch', () => {
     console.info(
       `${label}: engine trained ${result.steps} steps + evaluated in ${engineSeconds.toFixed(1)} s; python ${py.seconds.toFixed(1)} s; ` +
         `test accuracy engine ${tested.accuracy.toFixed(4)}, python ${py.accuracy.toFixed(4)}; ` +
-        `max |Δ model input| ${py.maxInputDifference.toExponential(2)}, max |Δ probability| ${maxProbDiff.toExponential(2)}`,
+        `max |Δ model input| ${py.maxInputDifference.toExponential(2)} (max |input| ${engineInput.reduce((m, v) => Math.max(m, Math.abs(v)), 0).toFixed(1)}), max |Δ probability| ${maxProbDiff.toExponential(2)}`,
     );
     // Model inputs in [0, 1]: float32 rounding of two implementations (wasm's sigmoid and bilinear taps, torch's).
-    expect(py.maxInputDifference).toBeLessThan(1e-4);
+    // SMM's unbounded δ ⊙ mask can reach the thousands at this test's learning rate: relative to the largest input there.
+    const inputScale = engineInput.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+    expect(py.maxInputDifference).toBeLessThan(1e-4 * inputScale);
     expect(py.argmax).toEqual(Array.from(tested.predictions));
     expect(maxProbDiff).toBeLessThan(1e-4);
     expect(py.accuracy).toBe(tested.accuracy);

@@ -1,13 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LabelMappingKind } from '../../core/design/kinds';
+import { type BayesianMappingKind, isBayesian, type LabelMappingKind, type OneToOneMappingKind } from '../../core/design/kinds';
 import type { MappingDesign } from '../../core/design/design';
 import { Rng } from '../../core/util/rng';
 import { type Assignment, checkCapacity, randomAssignment } from './assignments';
+import { BayesianMapping } from './bayesianMapping';
 
 /** What a mapping is, as it leaves the engine (exports, views). */
 export type MappingState =
-  | { kind: Exclude<LabelMappingKind, 'fully'>; k: number; assignment: Assignment }
-  | { kind: 'fully'; weight: Float32Array; bias: Float32Array; numSource: number; numTarget: number };
+  | { kind: OneToOneMappingKind; k: number; assignment: Assignment }
+  | { kind: 'fully'; weight: Float32Array; bias: Float32Array; numSource: number; numTarget: number }
+  /** BLM / BLM+: ω row-major [numSource, numTarget], empty until first counted. */
+  | { kind: BayesianMappingKind; omega: Float32Array; numSource: number; numTarget: number };
+
+/** False while a counted mapping (FreqMap, IterMap, BLM) waits for its first count. */
+export function isMappingComputed(state: MappingState): boolean {
+  if ('assignment' in state) return state.assignment.length > 0;
+  if ('omega' in state) return state.omega.length > 0;
+  return true;
+}
 
 /** Output label mapping: source logits [B, S] → target logits [B, T]. */
 export interface LabelMapping {
@@ -16,7 +26,7 @@ export interface LabelMapping {
   readonly numTarget: number;
   apply(sourceLogits: tf.Tensor2D): tf.Tensor2D;
   variables(): tf.Variable[];
-  /** True when the frequency mapping must be (re)computed before training epoch `epoch`. */
+  /** True when the mapping must be (re)counted (FreqMap, IterMap, BLM's ω) before training epoch `epoch`. */
   needsFrequencyUpdate(epoch: number): boolean;
   state(): Promise<MappingState>;
   dispose(): void;
@@ -32,7 +42,7 @@ export class IndexMapping implements LabelMapping {
   private current: Assignment = [];
 
   constructor(
-    readonly kind: Exclude<LabelMappingKind, 'fully'>,
+    readonly kind: OneToOneMappingKind,
     readonly numSource: number,
     readonly numTarget: number,
     readonly k: number,
@@ -148,8 +158,8 @@ export class FullyMapping implements LabelMapping {
 }
 
 /**
- * Build the mapping a design asks for. Random mappings are assigned at once; freq/iter wait for
- * the first frequency count; semantic is assigned from class names before training
+ * Build the mapping a design asks for. Random mappings are assigned at once; freq/iter and
+ * BLM/BLM+ wait for the first count; semantic is assigned from class names before training
  * (mapping/semantic: prepareSemanticMapping, then setSemanticAssignment).
  */
 export function createLabelMapping(
@@ -162,6 +172,7 @@ export function createLabelMapping(
   if (design.labelMapping === 'fully') {
     return new FullyMapping(numSource, numTarget, { seed, identityInit: design.identityInit, name });
   }
+  if (isBayesian(design.labelMapping)) return new BayesianMapping(design.labelMapping, numSource, numTarget);
   checkCapacity(numSource, numTarget, design.k);
   const mapping = new IndexMapping(design.labelMapping, numSource, numTarget, design.k, design.interval);
   if (design.labelMapping === 'random') mapping.setAssignment(randomAssignment(numSource, numTarget, design.k, seed));

@@ -12,7 +12,8 @@ export interface ModelManifest {
   license: string;
   /** Where the weights come from. */
   weights: ModelWeightsOrigin;
-  format: 'layers' | 'graph';
+  /** 'clip': a CLIP checkpoint in the Hugging Face layout (config.json, model.safetensors, tokenizer.json). */
+  format: 'layers' | 'graph' | 'clip';
   /** Square input side the model expects (its canvas). */
   inputSize: number;
   /** Range the model expects input values in, e.g. [0, 1] or [-1, 1]. */

@@ -269,7 +269,7 @@ describe.skipIf(unavailable !== null)(
             reset(model, c);
             let assignment: number[] = [];
             const result = await trainVisualPrompt(model, split, split, {
-              onMapping: (_, state) => { if (state.kind !== 'fully') assignment = state.assignment.flat(); },
+              onMapping: (_, state) => { if ('assignment' in state) assignment = state.assignment.flat(); },
             });
             expect(result.steps).toBe(1);
             if (c.mapping !== 'fully') expect(assignment, 'FreqMap assignment of the trainer').toEqual(Array.from(reference[`${c.name}/assignment`]?.data ?? []));

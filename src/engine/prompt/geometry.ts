@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { PromptKind } from '../../core/design/kinds';
+import { fillsInput, type PromptKind } from '../../core/design/kinds';
 import { customGradOf } from '../util/customGrad';
 
 /** Side of the image on the canvas for a fixed initial scale: round(base · s), capped at the canvas. */
@@ -23,7 +23,8 @@ export function centredOffset(canvas: number, n: number): number {
 /**
  * Mask [canvas, canvas, 1] saying where the prompt acts.
  * pad: 1 on the frame around the centred image of side `imageSize`, 0 over the image;
- * full: 1 everywhere; patch: 1 on a patchSize square in the top-left corner.
+ * full, and the kinds that fill the whole input (low-rank, SMM): 1 everywhere; patch: 1 on a
+ * patchSize square in the top-left corner.
  * `imageSize` may be a scalar tensor (trainable resize) or a number.
  */
 export function promptMask(
@@ -33,7 +34,7 @@ export function promptMask(
   patchSize: number,
 ): tf.Tensor3D {
   return tf.tidy(() => {
-    if (kind === 'full') return tf.ones([canvas, canvas, 1]);
+    if (kind === 'full' || fillsInput(kind)) return tf.ones([canvas, canvas, 1]);
     if (kind === 'patch') {
       const inside = tf.cast(
         tf.less(tf.range(0, canvas, 1, 'float32'), Math.min(patchSize, canvas)),

@@ -5,12 +5,13 @@
  * progress is shown, where the baseline is computed, what is recorded and written.
  */
 import { mappingCapacityProblem, type VPDesign } from '../../core/design/design';
+import { isOneToOne } from '../../core/design/kinds';
 import type { FetchBytes } from '../../core/data/builtinDataset';
 import type { Dataset } from '../../core/data/imageSet';
 import { prepareSemanticMapping, type SemanticMappingReport, setSemanticAssignment } from '../mapping/semantic';
 import { type Evaluation, evaluate } from '../train/evaluate';
 import { type DataSelection, type RunSplits, selectSplits } from '../../core/data/runSplits';
-import { type TrainCallbacks, type TrainResult, trainVisualPrompt } from '../train/trainer';
+import { type TrainCallbacks, type TrainerState, type TrainResult, trainVisualPrompt } from '../train/trainer';
 import { type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
 
 export type RunPhase = 'training' | 'testing' | 'baseline';
@@ -41,6 +42,11 @@ export interface TrainingRunInput<Baseline> {
   design: VPDesign;
   /** A model to continue (built from a stored prompt): trained as it is, its mapping kept. */
   resume?: VisualPromptModel | null;
+  /**
+   * With `resume`: the trainer's state at that prompt's epoch checkpoint, so the run goes on
+   * exactly where it was interrupted (epochs, optimiser, shuffles) instead of training anew.
+   */
+  resumeState?: TrainerState | undefined;
   /** The source model's class names, for SemanticMap (null: unknown). */
   classNames: () => Promise<readonly string[] | null>;
   /** The app's static files (the WordNet lexicon of SemanticMap). */
@@ -64,7 +70,7 @@ export interface TrainingRunOutcome<Baseline> {
 
 /** Refuses a one-to-one mapping the model cannot serve (fewer source classes than k × targets). */
 export function checkMappingCapacity(design: VPDesign, numSource: number, numTarget: number, modelName: string): void {
-  if (design.labelMapping === 'fully') return;
+  if (!isOneToOne(design.labelMapping)) return;
   const problem = mappingCapacityProblem(numSource, numTarget, design.k);
   if (problem) throw new Error(`${modelName}: ${problem}`);
 }
@@ -109,7 +115,7 @@ export async function runTraining<Baseline>(input: TrainingRunInput<Baseline>): 
     ...(hooks.onEpoch ? { onEpoch: hooks.onEpoch } : {}),
     ...(hooks.onMapping ? { onMapping: hooks.onMapping } : {}),
     shouldStop: stopped,
-  });
+  }, input.resume ? input.resumeState : undefined);
   await hooks.onTrained?.(trained);
 
   let test: Evaluation | null = null;

@@ -3,6 +3,7 @@ import { toBatchTensor } from '../data/batches';
 import type { ImageSet } from '../../core/data/imageSet';
 import type { SplitImages } from '../../core/data/runSplits';
 import { countMatrix } from '../mapping/assignments';
+import type { BayesianMapping } from '../mapping/bayesianMapping';
 import { crossEntropy, type VisualPromptModel } from './visualPromptModel';
 
 /** Images of one split: the set they live in and which of them belong to the split. */
@@ -100,4 +101,29 @@ export async function sourcePredictionCounts(
     await yieldToEventLoop();
   }
   return countMatrix(preds, labelsOf(split.set, split.indices), model.source.numSource, model.numTarget);
+}
+
+/** BLM / BLM+ counts d [S, T] (row-major): the mapping's batch counts summed over a split. */
+export async function bayesianCounts(
+  model: VisualPromptModel,
+  mapping: BayesianMapping,
+  split: SplitImages,
+  batchSize: number,
+): Promise<Float64Array> {
+  const counts = new Float64Array(model.source.numSource * model.numTarget);
+  const labels = labelsOf(split.set, split.indices);
+  let offset = 0;
+  for (const batch of chunks(split.indices, batchSize)) {
+    const part = tf.tidy(() => {
+      const logits = model.sourceLogits(toBatchTensor(split.set, batch, model.design.baseSize));
+      const y = tf.tensor1d(labels.subarray(offset, offset + batch.length), 'int32');
+      return mapping.countBatch(logits, y);
+    });
+    const values = await part.data();
+    part.dispose();
+    values.forEach((v, i) => (counts[i] = (counts[i] as number) + v));
+    offset += batch.length;
+    await yieldToEventLoop();
+  }
+  return counts;
 }

@@ -8,7 +8,67 @@ import type { OptimDesign } from '../../core/design/design';
  */
 export interface Optimizer {
   step(variables: readonly tf.Variable[], grads: tf.NamedTensorMap, lr: number): void;
+  /**
+   * The optimiser's state (moments, step count) for `variables`, cloned now and downloaded when
+   * the returned function is called (exactly once), so a later step does not change it.
+   */
+  capture(variables: readonly tf.Variable[]): () => Promise<OptimizerState>;
+  /** Continues from a captured state (a checkpoint); `variables` in the order they were captured. */
+  restore(variables: readonly tf.Variable[], state: OptimizerState): void;
   dispose(): void;
+}
+
+/** Plain data: survives structured cloning (IndexedDB, postMessage). */
+export interface OptimizerState {
+  kind: 'adam' | 'sgd';
+  /** Adam's step count (bias correction). */
+  t: number;
+  /** Per slot (Adam's m and v, SGD's momentum buffer), per variable by position: null until its first step. */
+  slots: Record<string, (Float32Array | null)[]>;
+}
+
+function captureSlots(
+  kind: OptimizerState['kind'],
+  t: number,
+  slots: Record<string, Map<string, tf.Variable>>,
+  variables: readonly tf.Variable[],
+): () => Promise<OptimizerState> {
+  const clones: Record<string, (tf.Tensor | null)[]> = Object.fromEntries(
+    Object.entries(slots).map(([name, map]) => {
+      const slot = (p: tf.Variable) => map.get(p.name);
+      return [name, variables.map((p) => (slot(p) ? tf.clone(slot(p) as tf.Tensor) : null))];
+    }),
+  );
+  return async () => {
+    try {
+      const read = async (ts: (tf.Tensor | null)[]) =>
+        Promise.all(ts.map((c) => (c ? (c.data() as Promise<Float32Array>) : null)));
+      const entries = await Promise.all(Object.entries(clones).map(async ([name, ts]) => [name, await read(ts)] as const));
+      return { kind, t, slots: Object.fromEntries(entries) };
+    } finally {
+      tf.dispose(Object.values(clones).flat().filter((c): c is tf.Tensor => c !== null));
+    }
+  };
+}
+
+function restoreSlots(
+  kind: OptimizerState['kind'],
+  state: OptimizerState,
+  slots: Record<string, Map<string, tf.Variable>>,
+  variables: readonly tf.Variable[],
+): void {
+  if (state.kind !== kind) throw new Error(`The checkpoint holds ${state.kind} state; this run uses ${kind}.`);
+  for (const [name, map] of Object.entries(slots)) {
+    const values = state.slots[name];
+    if (!values || values.length !== variables.length) throw new Error(`The checkpoint's optimiser state does not match this model (${name}).`);
+    variables.forEach((p, i) => {
+      const v = values[i];
+      if (!v) return;
+      if (v.length !== p.size) throw new Error(`The checkpoint's optimiser state does not match this model (${name} of ${p.name}).`);
+      map.get(p.name)?.dispose();
+      map.set(p.name, tf.tidy(() => tf.variable(tf.tensor(v, p.shape, 'float32'), false)));
+    });
+  }
 }
 
 class Adam implements Optimizer {
@@ -42,6 +102,15 @@ class Adam implements Optimizer {
     });
   }
 
+  capture(variables: readonly tf.Variable[]): () => Promise<OptimizerState> {
+    return captureSlots('adam', this.t, { m: this.m, v: this.v }, variables);
+  }
+
+  restore(variables: readonly tf.Variable[], state: OptimizerState): void {
+    restoreSlots('adam', state, { m: this.m, v: this.v }, variables);
+    this.t = state.t;
+  }
+
   dispose(): void {
     for (const s of [...this.m.values(), ...this.v.values()]) s.dispose();
   }
@@ -71,6 +140,14 @@ class Sgd implements Optimizer {
         p.assign(tf.sub(p, tf.mul(update, lr)));
       }
     });
+  }
+
+  capture(variables: readonly tf.Variable[]): () => Promise<OptimizerState> {
+    return captureSlots('sgd', 0, { buf: this.buf }, variables);
+  }
+
+  restore(variables: readonly tf.Variable[], state: OptimizerState): void {
+    restoreSlots('sgd', state, { buf: this.buf }, variables);
   }
 
   dispose(): void {

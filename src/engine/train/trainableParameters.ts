@@ -1,9 +1,15 @@
 import type { MappingDesign, PromptDesign } from '../../core/design/design';
+import { fillsInput } from '../../core/design/kinds';
 import { fixedImageSize } from '../prompt/geometry';
+import { lowRankParameters } from '../prompt/lowRank';
+import { maskGeneratorParameters } from '../prompt/maskGenerator';
 
 /** What a visual prompt trains, counted entry by entry. */
 export interface TrainableParameters {
-  /** Prompt entries the mask lets train: 3 × the canvas pixels where the mask is 1. */
+  /**
+   * Prompt entries the mask lets train: 3 × the canvas pixels where the mask is 1; for a low-rank
+   * prompt its factors (2 · 3 · canvas · r); for SMM δ plus the mask generator (26,499).
+   */
   prompt: number;
   /** 1 with trainable resize (the scale), else 0. */
   resize: number;
@@ -23,7 +29,7 @@ function imageSide(design: PromptDesign, canvas: number): number {
 
 /** Canvas pixels where the prompt acts (the mask's ones), as promptMask draws them. */
 export function promptPixels(design: PromptDesign, canvas: number): number {
-  if (design.prompt === 'full') return canvas * canvas;
+  if (design.prompt === 'full' || fillsInput(design.prompt)) return canvas * canvas;
   if (design.prompt === 'patch') return Math.min(design.patchSize, canvas) ** 2;
   const n = imageSide(design, canvas);
   return canvas * canvas - n * n;
@@ -42,7 +48,10 @@ export function trainableParameters(
   numSource: number,
   numTarget: number,
 ): TrainableParameters {
-  const prompt = 3 * promptPixels(design, canvas);
+  const prompt =
+    design.prompt === 'lowrank'
+      ? lowRankParameters(canvas, design.promptRank)
+      : 3 * promptPixels(design, canvas) + (design.prompt === 'smm' ? maskGeneratorParameters() : 0);
   const resize = design.trainableResize ? 1 : 0;
   const mapping = design.labelMapping === 'fully' ? numSource * numTarget + numTarget : 0;
   return { prompt, resize, mapping, total: prompt + resize + mapping };

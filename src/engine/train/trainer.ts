@@ -2,11 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { asFirstUse } from '../backend/backendFailure';
 import { epochBatches, toBatchTensor } from '../data/batches';
 import { freqAssignment } from '../mapping/assignments';
+import { BayesianMapping } from '../mapping/bayesianMapping';
 import { IndexMapping, type MappingState } from '../mapping/labelMapping';
 import { Rng } from '../../core/util/rng';
-import { type Evaluation, evaluate, labelsOf, sourcePredictionCounts, yieldToEventLoop } from './evaluate';
+import { bayesianCounts, type Evaluation, evaluate, labelsOf, sourcePredictionCounts, yieldToEventLoop } from './evaluate';
 import type { SplitImages } from '../../core/data/runSplits';
-import { createOptimizer, type Optimizer, scheduledLearningRate } from './optimizer';
+import { FiniteGuard } from './finiteGuard';
+import { createOptimizer, type Optimizer, type OptimizerState, scheduledLearningRate } from './optimizer';
 import { crossEntropy, type VisualPromptModel } from './visualPromptModel';
 
 export interface BatchMetrics {
@@ -33,13 +35,41 @@ export interface EpochMetrics {
   seconds: number;
 }
 
+/**
+ * What the trainer itself holds at an epoch's end, beside the prompt and mapping (the prompt
+ * file): with both, a run continues exactly as if it had never been interrupted. Plain data.
+ */
+export interface TrainerState {
+  epochs: EpochMetrics[];
+  step: number;
+  images: number;
+  /** The batch shuffler's generator. */
+  rng: number;
+  optimizer: OptimizerState;
+}
+
 export interface TrainCallbacks {
   onBatch?(m: BatchMetrics): void;
-  onEpoch?(m: EpochMetrics): void;
-  /** The label mapping was (re)computed (FreqMap once, IterMap every `interval` epochs). */
+  /**
+   * After an epoch. `captureState`, called now (synchronously), clones the trainer's state and
+   * returns the function that downloads it (call that exactly once).
+   */
+  onEpoch?(m: EpochMetrics, captureState: () => () => Promise<TrainerState>): void;
+  /** The label mapping was (re)computed (FreqMap once, IterMap every `interval` epochs, BLM every epoch). */
   onMapping?(epoch: number, state: MappingState): void;
   /** Checked between batches; training ends cleanly when it returns true. */
   shouldStop?(): boolean;
+}
+
+/** Where a run's loss stopped being finite; the model holds the values of `keptStep`. */
+export interface Divergence {
+  epoch: number;
+  /** The 1-based step whose loss was not finite (the validation after it, for `during: 'validation'`). */
+  step: number;
+  loss: number;
+  during: 'training' | 'validation';
+  /** The 1-based step whose finite loss the kept values gave; null: none did (the values are untrained or broken). */
+  keptStep: number | null;
 }
 
 export interface TrainResult {
@@ -47,12 +77,21 @@ export interface TrainResult {
   validation: Evaluation | null;
   stopped: boolean;
   steps: number;
+  /** Set when training stopped on a loss that was not finite. */
+  diverged: Divergence | null;
 }
 
-/** Recompute a frequency mapping from the prompted model's current top-1 source predictions. */
+/**
+ * Recount a mapping from the prompted model's current source outputs on the training images:
+ * FreqMap/IterMap's assignment from top-1 counts, BLM/BLM+'s ω from (soft) counts.
+ */
 export async function updateFrequencyMapping(model: VisualPromptModel, train: SplitImages, batchSize: number) {
   const mapping = model.mapping;
-  if (!(mapping instanceof IndexMapping)) throw new Error('only one-to-one mappings have frequency updates');
+  if (mapping instanceof BayesianMapping) {
+    mapping.setCounts(await bayesianCounts(model, mapping, train, batchSize));
+    return;
+  }
+  if (!(mapping instanceof IndexMapping)) throw new Error('only one-to-one and Bayesian mappings are counted');
   const counts = await sourcePredictionCounts(model, train, batchSize);
   mapping.setAssignment(freqAssignment(counts, model.numTarget, mapping.k));
 }
@@ -78,6 +117,8 @@ export class PromptTrainer {
   private images = 0;
   private lastEval: Evaluation | null = null;
   private evaluatedAtStep = 0;
+  private readonly guard: FiniteGuard;
+  diverged: Divergence | null = null;
 
   constructor(
     readonly model: VisualPromptModel,
@@ -85,21 +126,46 @@ export class PromptTrainer {
     readonly val: SplitImages,
     private readonly callbacks: TrainCallbacks = {},
     readonly plannedEpochs = model.design.epochs,
+    /** A checkpoint to continue from (the model already holds its prompt and mapping). */
+    resume?: TrainerState,
   ) {
     const design = model.design;
     this.shouldStop = callbacks.shouldStop ?? (() => false);
-    this.rng = new Rng(design.seed).fork();
+    this.rng = resume ? Rng.restore(resume.rng) : new Rng(design.seed).fork();
     this.optimizer = createOptimizer(design);
     this.variables = model.variables();
+    this.guard = new FiniteGuard(this.variables);
     this.batchesPerEpoch = Math.ceil(train.indices.length / design.batchSize);
     this.totalSteps = this.batchesPerEpoch * plannedEpochs;
+    if (resume) {
+      this.optimizer.restore(this.variables, resume.optimizer);
+      this.epochs.push(...resume.epochs);
+      this.step = resume.step;
+      this.images = resume.images;
+      // Nothing validated in this session yet: finish() validates what it has.
+      this.evaluatedAtStep = -1;
+    }
+  }
+
+  /** The trainer's state now (see TrainerState), cloned synchronously and downloaded later. */
+  captureState(): () => Promise<TrainerState> {
+    const fixed = { epochs: this.epochs.map((e) => ({ ...e })), step: this.step, images: this.images, rng: this.rng.state32 };
+    const optimizer = this.optimizer.capture(this.variables);
+    return async () => ({ ...fixed, optimizer: await optimizer() });
   }
 
   get steps(): number {
     return this.step;
   }
 
-  /** Train one epoch and validate; null when a stop request ended it early. */
+  /** Stops on a loss that is not finite, with the last values whose loss was finite put back. */
+  private diverge(epoch: number, loss: number, during: Divergence['during']): null {
+    const kept = this.guard.restore();
+    this.diverged = { epoch, step: this.step, loss, during, keptStep: kept === null ? null : kept + 1 };
+    return null;
+  }
+
+  /** Train one epoch and validate; null when a stop request (or a loss that is not finite) ended it early. */
   async runEpoch(): Promise<EpochMetrics | null> {
     const { model, train, val, callbacks } = this;
     const design = model.design;
@@ -119,8 +185,10 @@ export class PromptTrainer {
         return null;
       }
       const indices = batches[b] as Int32Array;
+      this.guard.before();
       const { loss, correct, scale, lr } = await asFirstUse(this.step === 0, () => this.trainStep(indices));
       this.step++;
+      if (!this.guard.after(this.step - 1, loss)) return this.diverge(epoch, loss, 'training');
       this.images += indices.length;
       seen += indices.length;
       lossSum += loss * indices.length;
@@ -146,6 +214,8 @@ export class PromptTrainer {
       this.stopped = true;
       return null;
     }
+    // The last step's update is checked here (its loss is never computed in training).
+    if (v.count > 0 && !Number.isFinite(v.loss)) return this.diverge(epoch, v.loss, 'validation');
     this.lastEval = v;
     this.evaluatedAtStep = this.step;
     const metrics: EpochMetrics = {
@@ -157,7 +227,7 @@ export class PromptTrainer {
       seconds: (tf.util.now() - epochStart) / 1000,
     };
     this.epochs.push(metrics);
-    callbacks.onEpoch?.(metrics);
+    callbacks.onEpoch?.(metrics, () => this.captureState());
     return metrics;
   }
 
@@ -173,7 +243,7 @@ export class PromptTrainer {
     let step: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
     try {
       step = tf.variableGrads(() => {
-        const logits = model.logits(x);
+        const logits = model.logits(x, true);
         correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
         return crossEntropy(logits, y);
       }, this.variables);
@@ -195,6 +265,7 @@ export class PromptTrainer {
   /** Free the optimiser state (idempotent). */
   dispose(): void {
     this.optimizer.dispose();
+    this.guard.dispose();
   }
 
   /** Free the optimiser state and report; a stop mid-epoch is validated on the prompt it kept. */
@@ -204,7 +275,7 @@ export class PromptTrainer {
       this.step > this.evaluatedAtStep
         ? await evaluate(this.model, this.val, this.model.design.batchSize)
         : this.lastEval;
-    return { epochs: this.epochs, validation, stopped: this.stopped, steps: this.step };
+    return { epochs: this.epochs, validation, stopped: this.stopped, steps: this.step, diverged: this.diverged };
   }
 }
 
@@ -214,10 +285,11 @@ export async function trainVisualPrompt(
   train: SplitImages,
   val: SplitImages,
   callbacks: TrainCallbacks = {},
+  resume?: TrainerState,
 ): Promise<TrainResult> {
-  const trainer = new PromptTrainer(model, train, val, callbacks);
+  const trainer = new PromptTrainer(model, train, val, callbacks, model.design.epochs, resume);
   try {
-    for (let epoch = 0; epoch < model.design.epochs; epoch++) if (!(await trainer.runEpoch())) break;
+    for (let epoch = trainer.epochs.length; epoch < model.design.epochs; epoch++) if (!(await trainer.runEpoch())) break;
   } catch (e) {
     trainer.dispose();
     throw e;

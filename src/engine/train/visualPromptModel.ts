@@ -36,7 +36,7 @@ export class VisualPromptModel {
   ) {
     // tfjs variable names are global: give each model its own prefix.
     const name = `vp${++instances}`;
-    this.prompter = new Prompter(design, source.input, name);
+    this.prompter = new Prompter(design, source.input, name, design.seed);
     try {
       this.mapping = createLabelMapping(design, source.numSource, numTarget, design.seed, name);
     } catch (e) {
@@ -54,22 +54,26 @@ export class VisualPromptModel {
     return trainableParameters(this.design, this.source.input.canvas, this.source.numSource, this.numTarget);
   }
 
-  /** Source logits [B, S] for a batch of base-size images in [0, 1]. */
-  sourceLogits(base: tf.Tensor4D): tf.Tensor2D {
+  /**
+   * Source logits [B, S] for a batch of base-size images in [0, 1]. `training`: a training step
+   * (SMM's mask generator then uses and updates batch statistics).
+   */
+  sourceLogits(base: tf.Tensor4D, training = false): tf.Tensor2D {
     return tf.tidy(() => {
       // With a fixed scale only the prompt, shared by every example, takes the input gradient: its
       // sum over the batch is all that is used, and the network's first layers backprop it once.
-      const inputGradient = this.prompter.scale ? 'perExample' : 'batchSum';
-      const [out] = this.source.network.apply(this.prompter.modelInput(base), [this.source.sourceOutput], {
-        inputGradient,
+      // A learnt scale or SMM's per-image masks need every example's own gradient.
+      const perExample = this.prompter.scale !== null || this.prompter.sampleSpecific;
+      const [out] = this.source.network.apply(this.prompter.modelInput(base, training), [this.source.sourceOutput], {
+        inputGradient: perExample ? 'perExample' : 'batchSum',
       });
       return tf.reshape(out as tf.Tensor, [base.shape[0], -1]) as tf.Tensor2D;
     });
   }
 
   /** Target logits [B, T]. */
-  logits(base: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => this.mapping.apply(this.sourceLogits(base)));
+  logits(base: tf.Tensor4D, training = false): tf.Tensor2D {
+    return tf.tidy(() => this.mapping.apply(this.sourceLogits(base, training)));
   }
 
   dispose(): void {

@@ -3,15 +3,17 @@
  * small tensor ops (the prompt cloned, four sample images prompted); the data is read back and
  * turned into pictures afterwards (promptViews.ts).
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { type LearntState, snapshotModel } from '../export/loadPrompt';
-import { batchToRgba, type RgbaImage } from '../export/promptPictures';
+import { batchToRgba, maskPictures, type RgbaImage } from '../export/promptPictures';
 import type { VisualPromptModel } from '../train/visualPromptModel';
 
 export interface LiveCapture {
   state: LearntState;
   /** The sample images as the model saw them at the capture. */
   seen: RgbaImage[];
+  /** SMM: each sample image's own mask at the capture (empty for the other prompts). */
+  masks: RgbaImage[];
 }
 
 /**
@@ -20,24 +22,32 @@ export interface LiveCapture {
  * `samples` are base images [N, b, b, 3] in [0, 1] (the caller keeps them).
  */
 export function captureLive(model: VisualPromptModel, samples: tf.Tensor4D | null): () => Promise<LiveCapture> {
-  const seen = samples && samples.shape[0] > 0 ? model.prompter.prompted(samples) : null;
+  const some = samples && samples.shape[0] > 0 ? samples : null;
+  const seen = some ? model.prompter.prompted(some) : null;
+  const masks = some && model.prompter.sampleSpecific ? model.prompter.sampleMasks(some) : null;
   let read: () => Promise<LearntState>;
   try {
     read = snapshotModel(model);
   } catch (e) {
-    seen?.dispose();
+    tf.dispose([seen ?? [], masks ?? []]);
     throw e;
   }
   return async () => {
     try {
-      const [values, state] = await Promise.all([
+      const [values, maskValues, state] = await Promise.all([
         seen ? (seen.data() as Promise<Float32Array>) : Promise.resolve(null),
+        masks ? (masks.data() as Promise<Float32Array>) : Promise.resolve(null),
         read(),
       ]);
       const c = model.prompter.input.canvas;
-      return { state, seen: values ? batchToRgba(values, seen!.shape[0], c, c) : [] };
+      const n = seen?.shape[0] ?? 0;
+      return {
+        state,
+        seen: values ? batchToRgba(values, n, c, c) : [],
+        masks: maskValues ? maskPictures(maskValues, n, c) : [],
+      };
     } finally {
-      seen?.dispose();
+      tf.dispose([seen ?? [], masks ?? []]);
     }
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The output label mapping in words: for every target class, the source classes it reads (by
- * name), with FullyMap's strongest weights or SemanticMap's similarities, and for FreqMap and
- * IterMap what changed each time the mapping was computed.
+ * name), with FullyMap's strongest weights, BLM's largest weights ω or SemanticMap's similarities,
+ * and for FreqMap and IterMap what changed each time the mapping was computed.
  */
 import type { LabelMappingKind } from '../../core/design/kinds';
 import type { Assignment } from '../mapping/assignments';
@@ -11,7 +11,7 @@ import type { MappingState } from '../mapping/labelMapping';
 export interface MappedSource {
   source: number;
   name: string;
-  /** FullyMap: the weight from this source logit to the target class. */
+  /** FullyMap / BLM: the weight from this source logit to the target class (BLM: ω[s,t], ≥ 0). */
   weight?: number;
   /** SemanticMap: how similar the names are (0–1). */
   similarity?: number;
@@ -34,13 +34,14 @@ export interface MappingStep {
 
 export interface MappingView {
   kind: LabelMappingKind;
-  /** Source labels per class (one-to-one mappings); FullyMap: how many weights are listed. */
+  /** Source labels per class (one-to-one mappings); FullyMap / BLM: how many weights are listed. */
   k: number;
   numSource: number;
   numTarget: number;
   /**
-   * Per target class: its k source classes (one-to-one), or FullyMap's strongest weights by
-   * magnitude, strongest first. Empty lists while a frequency mapping is not computed yet.
+   * Per target class: its k source classes (one-to-one), or FullyMap's / BLM's strongest weights by
+   * magnitude, strongest first (BLM: only non-zero weights). Empty lists while a counted mapping
+   * is not computed yet.
    */
   targets: MappedSource[][];
   /** FullyMap: the bias of each class. */
@@ -49,7 +50,7 @@ export interface MappingView {
   history: MappingStep[];
 }
 
-/** FullyMap's weights listed per class. */
+/** FullyMap's and BLM's weights listed per class. */
 export const FULLY_TOP = 5;
 
 const nameOf = (names: readonly string[], s: number) => names[s] ?? `source #${s}`;
@@ -73,6 +74,21 @@ export function describeMapping(
       return column.slice(0, top);
     });
     return { kind: 'fully', k: top, numSource, numTarget, targets, bias: Array.from(bias), history: [] };
+  }
+  if ('omega' in state) {
+    const { omega, numSource, numTarget } = state;
+    const top = Math.min(options.top ?? FULLY_TOP, numSource);
+    const targets = Array.from({ length: numTarget }, (_, t) => {
+      if (omega.length === 0) return [];
+      const column: MappedSource[] = [];
+      for (let s = 0; s < numSource; s++) {
+        const weight = omega[s * numTarget + t]!;
+        if (weight > 0) column.push({ source: s, name: nameOf(sourceNames, s), weight });
+      }
+      column.sort((a, b) => b.weight! - a.weight! || a.source - b.source);
+      return column.slice(0, top);
+    });
+    return { kind: state.kind, k: top, numSource, numTarget, targets, history: [] };
   }
   const numTarget = state.assignment.length || (options.numTarget ?? 0);
   const targets = Array.from({ length: numTarget }, (_, t) =>

@@ -72,6 +72,19 @@ describe('describeMapping', () => {
     expect(view.targets[0]![0]!.name).toBe('source #7');
   });
 
+  it('lists BLM’s largest non-zero weights per class, largest first', () => {
+    // ω [3 sources, 2 classes]: class 0 reads sources 0 (2/3) and 1 (1/3); class 1 only source 1.
+    const omega = Float32Array.of(2 / 3, 0, 1 / 3, 1, 0, 0);
+    const view = describeMapping({ kind: 'blmplus', omega, numSource: 3, numTarget: 2 }, ['cat', 'dog', 'fox'], { top: 5 });
+    expect(view.kind).toBe('blmplus');
+    expect(view.targets.map((t) => t.map((s) => [s.name, +s.weight!.toFixed(3)]))).toEqual([
+      [['cat', 0.667], ['dog', 0.333]],
+      [['dog', 1]],
+    ]);
+    const empty = describeMapping({ kind: 'blm', omega: new Float32Array(0), numSource: 3, numTarget: 2 }, ['cat', 'dog', 'fox']);
+    expect(empty.targets).toEqual([[], []]);
+  });
+
   it('shows an uncomputed frequency mapping as empty classes', () => {
     const view = describeMapping({ kind: 'freq', k: 1, assignment: [] }, names, { numTarget: 3 });
     expect(view.targets).toEqual([[], [], []]);

@@ -63,6 +63,11 @@ export interface StoredRunInfo {
   /** Imported prompts: the file name. */
   sourceFile: string | null;
   error: string | null;
+  /**
+   * Listed only (never stored): the run stopped without finishing (its tab closed, its worker
+   * crashed, its backend failed) and can go on from its last epoch checkpoint, exactly.
+   */
+  resumable?: boolean;
 }
 
 export type RunExportKind = 'safetensors' | 'prompt-png' | 'sample-png' | 'prompt-npy' | 'report-json' | 'charts-svg';

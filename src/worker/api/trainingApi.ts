@@ -3,6 +3,7 @@
  * with the datasets it lists. Only types and plain data cross a worker boundary (structured clone).
  */
 import type { BackendChoice, BackendName, BackendPreference } from '../../engine/backend/selectBackend';
+import type { ParityReport } from '../../engine/backend/backendParity';
 import type { VPDesign } from '../../core/design/design';
 import type { MappingState } from '../../engine/mapping/labelMapping';
 import type { SemanticMappingReport } from '../../engine/mapping/semantic';
@@ -21,6 +22,13 @@ export type {
   MappingState,
   VPDesign,
 };
+
+/** A tfjs model as model.json and its weights decode to (tf.io.ModelArtifacts, plain data). */
+export interface ModelArtifactsData {
+  modelTopology: object;
+  weightSpecs: { name: string; shape: number[]; dtype: 'float32' }[];
+  weightData: ArrayBuffer;
+}
 
 /** A small picture for the UI, RGBA row-major. */
 export interface Thumbnail {
@@ -57,6 +65,12 @@ export interface TrainRequest {
    * stored separately.
    */
   resumeFrom?: string;
+  /**
+   * Go on with an interrupted run (its id: the tab closed, the worker crashed, the GPU was lost)
+   * in place, from its last epoch checkpoint, exactly as if it had not stopped. The stored run's
+   * dataset, model, design and data are used; this request's are ignored.
+   */
+  recoverRun?: string;
 }
 
 export type TrainPhase = 'loading-data' | 'loading-model' | 'training' | 'testing' | 'baseline';
@@ -79,7 +93,18 @@ export type TrainEvent =
    * The backend failed at its first real use (`failure`, in words); the run starts again on
    * `backend`, the next one that passed its probe.
    */
-  | { type: 'backend-switched'; failed: BackendName; failure: string; backend: BackendChoice };
+  | { type: 'backend-switched'; failed: BackendName; failure: string; backend: BackendChoice }
+  /** The run is recorded under this id (sent before its first step). */
+  | { type: 'recording'; runId: string }
+  /** A recovered run goes on after these epochs of its checkpoint (none: it starts again), of `of` planned. */
+  | { type: 'resumed'; runId: string; epochs: EpochMetrics[]; of: number }
+  /**
+   * The backend failed mid-run (`failure`, in words: a lost WebGPU device, an uncaptured
+   * error); the run goes on on `backend` from its last epoch checkpoint.
+   */
+  | { type: 'backend-fault'; failed: BackendName; failure: string; backend: BackendChoice }
+  /** Something of the run could not be saved (a full quota), in words; training goes on. */
+  | { type: 'storage'; message: string };
 
 /** Metrics of one model on one split. */
 export interface EvaluationSummary {
@@ -139,6 +164,28 @@ export interface TrainingEngineApi {
   train(request: TrainRequest, onEvent: (event: TrainEvent) => void): Promise<RunSummary>;
   /** Ask the running training to stop after the current batch. */
   stop(): void;
+  /**
+   * The run can no longer be resumed (the user let it go): its trainer state is dropped, its
+   * record and last checkpoint stay.
+   */
+  discardResume(runId: string): Promise<void>;
+  /**
+   * Test hooks for the fault tests (e2e/faults.spec.ts): 'lose-gpu-device' destroys the WebGPU
+   * device (false when not on WebGPU), 'crash' ends this worker at once, as an out-of-memory
+   * kill would, without telling the page.
+   */
+  injectFault(kind: 'lose-gpu-device' | 'crash'): Promise<boolean>;
+  /**
+   * Holds a Web Lock named `name` for as long as this worker lives: the page queues for the same
+   * lock and is granted it only when the worker dies (see client/engineClient.ts).
+   */
+  holdLifeLock(name: string): Promise<void>;
+  /**
+   * Test hook: a network's forward and input gradient, layer by layer, on `backends[0]` against
+   * `backends[1]` (engine/backend/backendParity.ts), in this worker; `unavailable` says which
+   * backend could not start here and why.
+   */
+  checkBackendParity(artifacts: ModelArtifactsData, backends: [BackendName, BackendName]): Promise<ParityReport | { unavailable: string }>;
   /** Imported datasets, newest first (unfinished imports are cleaned away). */
   listDatasets(): Promise<StoredDatasetInfo[]>;
   /** Deletes an imported dataset and its stored pixels. */

@@ -11,6 +11,8 @@ export interface SeenImage {
   label: number;
   className: string;
   picture: RgbaPicture;
+  /** SMM: this image's own mask (grey = 0, brighter = larger), as its mask generator draws it. */
+  mask?: RgbaPicture;
 }
 
 export interface PromptSnapshot {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { toBatchTensor } from '../../engine/data/batches';
 import type { ImageSet } from '../../core/data/imageSet';
 import { encodeNpy } from '../../engine/export/npy';
-import { promptedPictures, promptPicture, type RgbaImage } from '../../engine/export/promptPictures';
+import { fileInputSpec, promptedPictures, promptPicture, type RgbaImage } from '../../engine/export/promptPictures';
 import { chartsSvg } from '../../engine/export/reportCharts';
 import type { ExportedFile, RunExportKind, StoredRunInfo } from '../api/runsApi';
 import { getDataset } from '../datasets/datasets';
@@ -63,7 +63,7 @@ export async function exportRun(id: string, kind: RunExportKind, sampleDatasetId
       const sample = await sampleSet(info, sampleDatasetId);
       const base = toBatchTensor(sample.set, [sample.index], file.manifest.config.baseSize);
       try {
-        const [seen] = await promptedPictures(file.manifest.config, file.prompt, base);
+        const [seen] = await promptedPictures(file.manifest.config, file.prompt, base, fileInputSpec(file.manifest.model));
         return { name: `${stem}-on-sample.png`, mime: 'image/png', bytes: await png(seen!) };
       } finally {
         base.dispose();

@@ -2,6 +2,8 @@
  * Every trained or imported prompt, kept in IndexedDB (via idb) until the user deletes it:
  *   runs     id → StoredRunInfo (small: what the runs list shows, the report needs)
  *   prompts  runId → the run's latest prompt file (.safetensors bytes)
+ *   resume   runId → the trainer's state at that prompt's epoch checkpoint (optimiser, shuffles),
+ *            while the run may still be resumed; written in the same transaction as the prompt
  * A training run writes its record when it starts and a checkpoint of its prompt file after
  * every epoch and when it ends, so a crash or a reload loses at most the epoch in progress.
  * A run that was training when its tab died is listed as 'interrupted': training holds a Web
@@ -9,10 +11,11 @@
  */
 import type { DBSchema } from 'idb';
 import { lazyDatabase } from '../../browser/lazyDatabase';
+import type { TrainerState } from '../../engine/train/trainer';
 import type { StoredRunInfo } from '../api/runsApi';
 
 const DB_NAME = 'autovp-runs';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 interface PromptRecord {
   runId: string;
@@ -20,14 +23,23 @@ interface PromptRecord {
   savedAt: number;
 }
 
+interface ResumeRecord {
+  runId: string;
+  trainer: TrainerState;
+}
+
 interface Schema extends DBSchema {
   runs: { key: string; value: StoredRunInfo };
   prompts: { key: string; value: PromptRecord };
+  resume: { key: string; value: ResumeRecord };
 }
 
-const db = lazyDatabase<Schema>(DB_NAME, DB_VERSION, (d) => {
-  d.createObjectStore('runs', { keyPath: 'id' });
-  d.createObjectStore('prompts', { keyPath: 'runId' });
+const db = lazyDatabase<Schema>(DB_NAME, DB_VERSION, (d, oldVersion) => {
+  if (oldVersion < 1) {
+    d.createObjectStore('runs', { keyPath: 'id' });
+    d.createObjectStore('prompts', { keyPath: 'runId' });
+  }
+  if (oldVersion < 2) d.createObjectStore('resume', { keyPath: 'runId' });
 });
 
 export const runLockName = (id: string) => `autovp-run-${id}`;
@@ -53,14 +65,30 @@ async function heldRunLocks(): Promise<Set<string> | null> {
 const exactBuffer = (a: Uint8Array): ArrayBuffer =>
   (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a.buffer : a.slice().buffer) as ArrayBuffer;
 
-/** All runs, newest first; runs whose training died with their tab show as 'interrupted'. */
+/**
+ * All runs, newest first; runs whose training died with their tab (or worker) show as
+ * 'interrupted'; `resumable` marks those whose last epoch checkpoint can be trained on.
+ */
 export async function listStoredRuns(): Promise<StoredRunInfo[]> {
-  const [runs, held] = await Promise.all([(await db()).getAll('runs'), heldRunLocks()]);
+  const d = await db();
+  const [runs, resumable, held] = await Promise.all([d.getAll('runs'), d.getAllKeys('resume'), heldRunLocks()]);
+  const canResume = new Set(resumable);
   return runs
-    .map((r) =>
-      r.status === 'training' && held && !held.has(runLockName(r.id)) ? { ...r, status: 'interrupted' as const } : r,
-    )
+    .map((r) => {
+      const listed = r.status === 'training' && held && !held.has(runLockName(r.id)) ? { ...r, status: 'interrupted' as const } : r;
+      return canResume.has(r.id) && listed.status !== 'training' ? { ...listed, resumable: true } : listed;
+    })
     .sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/** The trainer's state saved with the run's epoch checkpoint, or null. */
+export async function getResumeState(id: string): Promise<TrainerState | null> {
+  return (await (await db()).get('resume', id))?.trainer ?? null;
+}
+
+/** The run can no longer be resumed (it finished, or the user let it go); its prompt stays. */
+export async function forgetResumeState(id: string): Promise<void> {
+  await (await db()).delete('resume', id);
 }
 
 export async function getStoredRun(id: string): Promise<StoredRunInfo | null> {
@@ -73,13 +101,19 @@ export async function getRunPromptBytes(id: string): Promise<Uint8Array | null> 
   return r ? new Uint8Array(r.bytes) : null;
 }
 
-/** Writes the run's record, and its prompt file when given, in one transaction. */
-export async function putRun(info: StoredRunInfo, prompt?: Uint8Array): Promise<void> {
+/**
+ * Writes the run's record, and its prompt file when given, in one transaction; with the prompt,
+ * the trainer's state of the same checkpoint (`resume`), or null to say it cannot be resumed.
+ */
+export async function putRun(info: StoredRunInfo, prompt?: Uint8Array, resume?: TrainerState | null): Promise<void> {
   const d = await db();
-  const tx = d.transaction(['runs', 'prompts'], 'readwrite');
-  const writes = [tx.objectStore('runs').put(info)];
+  const tx = d.transaction(['runs', 'prompts', 'resume'], 'readwrite');
+  const { resumable: _listedOnly, ...record } = info;
+  const writes: Promise<unknown>[] = [tx.objectStore('runs').put(record)];
   if (prompt)
     writes.push(tx.objectStore('prompts').put({ runId: info.id, bytes: exactBuffer(prompt), savedAt: Date.now() }));
+  if (resume) writes.push(tx.objectStore('resume').put({ runId: info.id, trainer: resume }));
+  else if (resume === null) writes.push(tx.objectStore('resume').delete(info.id));
   try {
     await Promise.all([...writes, tx.done]);
   } catch (e) {
@@ -106,6 +140,11 @@ export async function updateRun(
 
 export async function deleteStoredRun(id: string): Promise<void> {
   const d = await db();
-  const tx = d.transaction(['runs', 'prompts'], 'readwrite');
-  await Promise.all([tx.objectStore('runs').delete(id), tx.objectStore('prompts').delete(id), tx.done]);
+  const tx = d.transaction(['runs', 'prompts', 'resume'], 'readwrite');
+  await Promise.all([
+    tx.objectStore('runs').delete(id),
+    tx.objectStore('prompts').delete(id),
+    tx.objectStore('resume').delete(id),
+    tx.done,
+  ]);
 }

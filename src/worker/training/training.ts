@@ -15,6 +15,9 @@ import { getDataset } from '../datasets/datasets';
 import { getSourceModel, modelClassNames } from '../models/models';
 import { loadRunFile } from '../runs/storedRuns';
 import { type RunRecorder, startRecording } from '../runs/runRecorder';
+import type { TrainerState } from '../../engine/train/trainer';
+import type { StoredRunInfo } from '../api/runsApi';
+import { getResumeState, getStoredRun } from '../runs/runsStore';
 import { startViews, type ViewsRecorder } from '../views/liveViews';
 
 let stopRequested = false;
@@ -33,20 +36,75 @@ export function requestStop(): void {
   baselineThread?.stop();
 }
 
+/**
+ * A fault of the compute device (lost, uncaptured error), in words; set by the worker's watcher,
+ * cleared (null) when the worker moves to another backend.
+ */
+let deviceFault: string | null = null;
+
+export function reportDeviceFault(message: string | null): void {
+  deviceFault = message;
+}
+
+/** The run was cut short by a device fault; `runId` holds its last checkpoint. */
+export class RunFault extends Error {
+  constructor(
+    message: string,
+    readonly runId: string | null,
+  ) {
+    super(message);
+    this.name = 'RunFault';
+  }
+}
+
+/** A fault lands asynchronously (device.lost) while the failed step's error may come first. */
+async function faultBehind(): Promise<string | null> {
+  if (!deviceFault) await new Promise((r) => setTimeout(r, 250));
+  return deviceFault;
+}
+
 export async function train(
   request: TrainRequest,
   backend: BackendChoice,
   onEvent: (event: TrainEvent) => void,
 ): Promise<RunSummary> {
   if (training) throw new Error('A run is already training.');
-  const problems = designProblems(request.design);
+  const recovery = request.recoverRun ? await recoveryOf(request.recoverRun) : null;
+  const asked = recovery?.request ?? request;
+  const problems = designProblems(asked.design);
   if (problems.length) throw new Error(`This design cannot be trained: ${problems.join('; ')}.`);
   training = true;
   try {
-    return await trainAndRecord(request, backend, onEvent);
+    return await trainAndRecord(asked, backend, onEvent, recovery);
   } finally {
     training = false;
   }
+}
+
+/** An interrupted run to go on with: its record, and its checkpoint when one was saved. */
+interface Recovery {
+  info: StoredRunInfo;
+  request: TrainRequest;
+  checkpoint: { file: Awaited<ReturnType<typeof loadRunFile>>['file']; trainer: TrainerState } | null;
+}
+
+async function recoveryOf(runId: string): Promise<Recovery> {
+  const info = await getStoredRun(runId);
+  if (!info) throw new Error('This run is not stored in this browser any more.');
+  if (!info.dataset || !info.data) throw new Error(`"${info.name}" was imported, not trained here: there is nothing to resume.`);
+  if (info.checkpoint?.final) throw new Error(`"${info.name}" finished training already.`);
+  const trainer = await getResumeState(runId);
+  const checkpoint = trainer && info.checkpoint ? { file: (await loadRunFile(runId)).file, trainer } : null;
+  const request: TrainRequest = {
+    datasetId: info.dataset.id,
+    modelId: info.modelId,
+    design: info.design,
+    data: info.data,
+    baseline: info.baseline,
+    // No epoch checkpoint yet: a continued run starts again from its parent's prompt.
+    ...(!checkpoint && info.parentId ? { resumeFrom: info.parentId } : {}),
+  };
+  return { info, request, checkpoint };
 }
 
 /** A stored run to continue: its prompt file, checked against the new run's model and classes. */
@@ -72,12 +130,13 @@ async function trainAndRecord(
   request: TrainRequest,
   backend: BackendChoice,
   onEvent: (event: TrainEvent) => void,
+  recovery: Recovery | null,
 ): Promise<RunSummary> {
   stopRequested = false;
   const started = tf.util.now();
   onEvent({ type: 'phase', phase: 'loading-data' });
   const d = await getDataset(request.datasetId);
-  const parent = await continuation(request, d);
+  const parent = recovery?.checkpoint ? null : await continuation(request, d);
   onEvent({ type: 'phase', phase: 'loading-model' });
   const source = await getSourceModel(request.modelId, (loadedBytes, totalBytes) =>
     onEvent({ type: 'model-progress', loadedBytes, totalBytes }),
@@ -86,7 +145,8 @@ async function trainAndRecord(
   lastRun?.dispose();
   // Continuing: the stored prompt's structure, this request's training settings.
   const design = parent ? designFor(parent.file, request.design) : request.design;
-  lastRun = parent ? modelFromPromptFile(source, parent.file, request.design) : null;
+  const resumeFile = recovery?.checkpoint?.file ?? parent?.file;
+  lastRun = resumeFile ? modelFromPromptFile(source, resumeFile, design) : null;
   // Made when the model is ready: the run's record in the runs store and its views.
   const live: { recorder: RunRecorder | null; views: ViewsRecorder | null } = { recorder: null, views: null };
   baselineThread = request.baseline ? startBaselineThread(request, backend.name) : null;
@@ -99,6 +159,7 @@ async function trainAndRecord(
       selection: request.data,
       design,
       resume: lastRun,
+      resumeState: recovery?.checkpoint?.trainer,
       classNames: () => modelClassNames(request.modelId),
       fetchBytes: fetchAppBytes,
       // The helper thread's result, or (no thread, or it failed) the same computed here.
@@ -124,8 +185,12 @@ async function trainAndRecord(
                 origin: parent ? 'continued' : 'trained',
                 parentId: parent?.info.id ?? null,
                 valCount: splits.val.indices.length,
+                ...(recovery ? { existing: recovery.info } : {}),
+                onStorageProblem: (message) => onEvent({ type: 'storage', message }),
               })
             : null;
+          if (recorder) onEvent({ type: 'recording', runId: recorder.runId });
+          if (recorder && recovery) onEvent({ type: 'resumed', runId: recorder.runId, epochs: recovery.checkpoint?.trainer.epochs ?? [], of: design.epochs });
           // Views (views/liveViews.ts): prompt snapshots while training, validation predictions afterwards.
           const views = startViews({
             model,
@@ -149,13 +214,16 @@ async function trainAndRecord(
               : { type: 'phase', phase },
           ),
         onBatch: (metrics) => {
+          // A lost device may still hand back numbers: none of them may be recorded.
+          if (deviceFault) throw new RunFault(deviceFault, live.recorder?.runId ?? null);
           onEvent({ type: 'batch', metrics });
           live.recorder?.batch(metrics);
           live.views?.batch(metrics);
         },
-        onEpoch: (metrics) => {
+        onEpoch: (metrics, captureState) => {
+          if (deviceFault) throw new RunFault(deviceFault, live.recorder?.runId ?? null);
           onEvent({ type: 'epoch', metrics });
-          if (lastRun) live.recorder?.epoch(metrics, snapshotModel(lastRun));
+          if (lastRun && live.recorder) live.recorder.epoch(metrics, snapshotModel(lastRun), captureState());
           live.views?.epoch(metrics);
         },
         onMapping: (epoch, state) => {
@@ -163,6 +231,7 @@ async function trainAndRecord(
           live.views?.mapping(epoch, state);
         },
         onTrained: async (result) => {
+          if (deviceFault) throw new RunFault(deviceFault, live.recorder?.runId ?? null);
           if (lastRun) live.recorder?.trained(result.validation, result.stopped, result.steps, snapshotModel(lastRun));
           await live.views?.finish(result.validation, result.steps);
         },
@@ -189,8 +258,10 @@ async function trainAndRecord(
     return runSummary;
   } catch (e) {
     live.views?.dispose();
-    await live.recorder?.fail(e);
-    throw e;
+    const fault = backend.name === 'webgpu' ? await faultBehind() : null;
+    const error = fault && !(e instanceof RunFault) ? new RunFault(fault, live.recorder?.runId ?? null) : e;
+    await live.recorder?.fail(error);
+    throw error;
   } finally {
     baselineThread?.stop();
     baselineThread = null;

@@ -18,9 +18,9 @@ import type { SplitImages } from '../../core/data/runSplits';
 import type { BatchMetrics, EpochMetrics } from '../../engine/train/trainer';
 import type { VisualPromptModel } from '../../engine/train/visualPromptModel';
 import { describeMapping, type MappingView, mappingHistory } from '../../engine/views/mapping';
-import { sampleIndices } from '../../engine/views/pictures';
+import { downscaleRgba, sampleIndices } from '../../engine/views/pictures';
 import { captureLive } from '../../engine/views/capture';
-import { pictureBuffers, type PromptViews } from '../../engine/views/promptViews';
+import { pictureBuffers, type PromptViews, VIEW_MAX_SIDE } from '../../engine/views/promptViews';
 import type { PromptSnapshot, SnapshotMoment } from '../api/viewsApi';
 import type { TrainEvent } from '../api/trainingApi';
 import { modelClassNames } from '../models/models';
@@ -60,6 +60,8 @@ interface SnapshotParts {
   mapping: MappingView | null;
   cost: PromptSnapshot['cost'];
   note?: string;
+  /** SMM: the sample images' masks, in the order of `views.seen`. */
+  masks?: RgbaImage[];
 }
 
 export function snapshotOf(p: SnapshotParts): PromptSnapshot {
@@ -76,7 +78,8 @@ export function snapshotOf(p: SnapshotParts): PromptSnapshot {
     spectrumRange: p.views.spectrumRange,
     seen: p.views.seen.map((picture, i) => {
       const label = p.sampleLabels[i] ?? -1;
-      return { label, className: p.classes[label] ?? `class ${label}`, picture };
+      const mask = p.masks?.[i];
+      return { label, className: p.classes[label] ?? `class ${label}`, picture, ...(mask ? { mask } : {}) };
     }),
     mapping: p.mapping,
     cost: p.cost,
@@ -85,7 +88,7 @@ export function snapshotOf(p: SnapshotParts): PromptSnapshot {
 }
 
 export const transferable = (s: PromptSnapshot) =>
-  pictureBuffers([s.prompt, s.spectrum, ...s.seen.map((x) => x.picture)] as RgbaImage[]);
+  pictureBuffers([s.prompt, s.spectrum, ...s.seen.flatMap((x) => (x.mask ? [x.picture, x.mask] : [x.picture]))] as RgbaImage[]);
 
 export interface ViewsRecorder {
   /** Before the first step: the initial prompt. */
@@ -149,7 +152,7 @@ export function startViews(ctx: ViewsContext): ViewsRecorder {
     lastStep = at.step;
     queue = queue
       .then(async () => {
-        const [{ state, seen }, sourceNames] = await Promise.all([read(), names]);
+        const [{ state, seen, masks }, sourceNames] = await Promise.all([read(), names]);
         const work = computeViews(state.prompt, model.design.promptActivation, seen);
         const t1 = now();
         const mapping = mappingViewOf(state.mapping, sourceNames, numTarget, history, similarities);
@@ -159,7 +162,8 @@ export function startViews(ctx: ViewsContext): ViewsRecorder {
         const blocking = syncMs + mappingMs + (offThread ? 0 : ms);
         interval = Math.max(SNAPSHOT_INTERVAL_MS, INTERVAL_PER_COST * blocking);
         const cost = { syncMs: syncMs + mappingMs, computeMs: ms, offThread };
-        const snapshot = snapshotOf({ moment, ...at, views, sampleLabels, classes, mapping, cost });
+        const shown = masks.map((m) => downscaleRgba(m, VIEW_MAX_SIDE));
+        const snapshot = snapshotOf({ moment, ...at, views, sampleLabels, classes, mapping, cost, masks: shown });
         ctx.onEvent(Comlink.transfer({ type: 'prompt-snapshot', snapshot }, transferable(snapshot)));
       })
       .catch(() => undefined);
@@ -185,7 +189,7 @@ export function startViews(ctx: ViewsContext): ViewsRecorder {
       take('epoch');
     },
     mapping(epoch, state) {
-      if (state.kind !== 'fully') computed.push({ epoch, assignment: state.assignment.map((a) => [...a]) });
+      if ('assignment' in state) computed.push({ epoch, assignment: state.assignment.map((a) => [...a]) });
     },
     async finish(validation, steps) {
       if (steps !== lastStep) take('end');

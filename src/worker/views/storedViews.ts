@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import { toBatchTensor } from '../../engine/data/batches';
 import type { Dataset } from '../../core/data/imageSet';
 import { modelFromPromptFile } from '../../engine/export/loadPrompt';
-import { promptedPictures, type RgbaImage } from '../../engine/export/promptPictures';
+import { fileInputSpec, promptedPictures, type RgbaImage } from '../../engine/export/promptPictures';
 import { evaluate } from '../../engine/train/evaluate';
 import { selectSplits } from '../../core/data/runSplits';
 import { imagePicture, sampleIndices } from '../../engine/views/pictures';
@@ -56,7 +56,7 @@ export async function runViews(runId: string): Promise<PromptSnapshot> {
     sampleLabels = idx.map((i) => d.train.labels[i]!);
     const base = toBatchTensor(d.train, idx, design.baseSize);
     try {
-      seen = await promptedPictures(design, file.prompt, base);
+      seen = await promptedPictures(design, file.prompt, base, fileInputSpec(file.manifest.model));
     } finally {
       base.dispose();
     }

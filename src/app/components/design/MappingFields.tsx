@@ -1,5 +1,6 @@
 import { sourceClassCount } from '../../../../models';
 import { mappingCapacityProblem } from '../../../core/design/design';
+import { isOneToOne } from '../../../core/design/kinds';
 import { useApp } from '../../store';
 import { DesignField } from './DesignField';
 
@@ -9,7 +10,7 @@ export function useCapacityProblem(): string | null {
   const dataset = useApp((s) => s.dataset);
   const modelId = useApp((s) => s.modelId);
   const model = useApp((s) => s.models.find((m) => m.manifest.id === modelId));
-  if (!dataset || !model || design.labelMapping === 'fully') return null;
+  if (!dataset || !model || !isOneToOne(design.labelMapping)) return null;
   return mappingCapacityProblem(sourceClassCount(model.manifest), dataset.classes.length, design.k);
 }
 

@@ -16,7 +16,11 @@ function statusWords(t: TrialRecord, maxEpochs: number, live: boolean): string {
     case 'completed':
       return `ran all ${maxEpochs}`;
     case 'stopped':
-      return `stopped after ${t.epochs.length}`;
+      return t.stoppedBy === 'budget'
+        ? `budget ended it after ${t.epochs.length}`
+        : t.stoppedBy === 'cancel'
+          ? `cancelled after ${t.epochs.length}`
+          : `stopped after ${t.epochs.length}`;
     case 'failed':
       return 'failed';
   }

@@ -1,4 +1,5 @@
-import { createAsha, DEFAULT_ASHA } from '../../../core/search/asha';
+import { createAsha } from '../../../core/search/asha';
+import { DEFAULT_SEARCH } from '../../../core/search/searchDefaults';
 import { defaultPoolSize, MAX_POOL_SIZE } from '../../../client/search/pool';
 import { useApp } from '../../store';
 import { tuningGrid } from '../../../core/search/space';
@@ -73,10 +74,10 @@ export function RunFields() {
             {rungs.milestones.length
               ? `Rungs after epoch ${list(rungs.milestones)}: at each, a trial stops if it is in the bottom ${Math.round(100 - 100 / asha.reductionFactor)}% of the trials recorded there so far. `
               : 'No rung below the maximum: every trial runs to the end. '}
-            Every trial stops at {asha.maxEpochs} epochs. Defaults {DEFAULT_ASHA.maxEpochs} / {DEFAULT_ASHA.gracePeriod}{' '}
-            / {DEFAULT_ASHA.reductionFactor}: AutoVP’s reference uses 2–5 epochs with a grace period of 2–3 on full
-            datasets, where an epoch is hundreds of steps; a browser search trains on a few hundred images, so an epoch
-            is a few steps and the first cut can come after one.
+            Every trial stops at {asha.maxEpochs} epochs. Defaults {DEFAULT_SEARCH.asha.maxEpochs} /{' '}
+            {DEFAULT_SEARCH.asha.gracePeriod} / {DEFAULT_SEARCH.asha.reductionFactor}: AutoVP’s reference uses 2–5
+            epochs with a grace period of 2–3 on full datasets, where an epoch is hundreds of steps; a browser search
+            trains on a few hundred images, so an epoch is a few steps and the first cut can come after one.
           </small>
         )}
       </fieldset>
@@ -84,7 +85,14 @@ export function RunFields() {
         <legend>Running</legend>
         <div className="row">
           <NumberField
-            label="Time budget (minutes, 0 = none)"
+            label="Training images per trial"
+            value={form.trialTrainImages}
+            min={1}
+            max={100_000}
+            onChange={(trialTrainImages) => setForm({ trialTrainImages })}
+          />
+          <NumberField
+            label="Trials’ time budget (min, 0 = none)"
             value={form.budgetMinutes}
             min={0}
             max={10_000}
@@ -99,10 +107,11 @@ export function RunFields() {
           />
         </div>
         <small className="hint" data-testid="pool-hint">
-          The budget stops new trials and epochs (the ones in flight finish); pauses do not count. Each worker trains
-          one trial at a time with its own copy of the model (about 0.5–1 GB at batch 32, 224²) on one core. This
-          device: {cores ?? '?'} cores, {memory ? `${memory} GB` : 'unknown'} memory → {suggested} suggested (half the
-          cores, at most one per 2 GB). More workers than free cores make every trial slower.
+          The budget stops new trials and epochs (the ones in flight finish; the winner still trains); pauses do not
+          count. Each worker trains one trial at a time with its own copy of the model (about 0.5–1 GB at batch 32,
+          224²) on one core. This device: {cores ?? '?'} cores, {memory ? `${memory} GB` : 'unknown'} memory →{' '}
+          {suggested} suggested (half the cores, at most one per 2 GB). More workers than free cores make every trial
+          slower.
         </small>
         <Checkbox checked={form.stage2} onChange={(stage2) => setForm({ stage2 })}>
           Then tune the winner’s learning rate ({TUNING.learningRates.join(', ')}) × weight decay (
@@ -122,10 +131,11 @@ export function RunFields() {
           beside linear probing, kept in Saved prompts
         </Checkbox>
         <small className="hint" data-testid="search-data">
-          Every trial trains on the same {data.trainImages} training images and is ranked on the same {data.valImages}{' '}
-          validation images (held out of the training data), with the training settings of panel 3:{' '}
-          {design.optimizer === 'adam' ? 'Adam' : 'SGD'}, learning rate {design.learningRate}, batch {design.batchSize},
-          seed {design.seed}. The test images are used once, by the final training.
+          Every trial trains on the same {Math.min(form.trialTrainImages, data.trainImages)} training images and is
+          ranked on the same {data.valImages} validation images (held out of the training data); the winner trains on
+          all {data.trainImages}. Training settings of panel 3: {design.optimizer === 'adam' ? 'Adam' : 'SGD'}, learning
+          rate {design.learningRate}, batch {design.batchSize}, seed {design.seed}. The test images are used once, by
+          the final training.
         </small>
       </fieldset>
     </>

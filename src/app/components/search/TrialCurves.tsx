@@ -2,7 +2,7 @@ import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { SearchRecord } from '../../../core/search/records';
 import { leaderboard } from '../../../core/search/searchState';
-import { mappingWords } from '../../../core/search/searchReport';
+import { trialName } from '../../../core/search/trialName';
 import { useApp } from '../../store';
 import type { LivePoint } from '../../store/searchSlice';
 
@@ -86,10 +86,21 @@ const Chart = memo(function Chart({ series, maxEpochs }: { series: Series[]; max
   );
 });
 
+/** What the chart shows, as it shows it now. */
+function captionFor(coloured: number, liveCurves: boolean, grey: number): string {
+  return (
+    `Validation accuracy after each epoch (solid line, a dot per epoch) of the ${coloured === 1 ? 'trial' : `${coloured} best trials and those training now`}, named below` +
+    (liveCurves ? '; dashed: smoothed training accuracy of a trial while it trains' : '') +
+    (grey > 0 ? `; ${grey} other trial${grey === 1 ? '' : 's'} in grey` : '') +
+    '.'
+  );
+}
+
 /** Validation accuracy per epoch of every trial; the leaders and the trials in flight in colour, with their live training curve. */
 export function TrialCurves({ record }: { record: SearchRecord }) {
   const curves = useApp((s) => s.searchLive.curves);
   const series = useMemo(() => {
+    const several = Object.keys(record.setup.models).length > 1;
     const ranked = leaderboard(record.state.trials).filter((t) => t.epochs.length > 0 || t.status === 'running');
     const running = ranked.filter((t) => t.status === 'running');
     const top = ranked
@@ -100,7 +111,7 @@ export function TrialCurves({ record }: { record: SearchRecord }) {
     const toLive = (pts: LivePoint[] | undefined) => (pts ?? []).map((p) => ({ x: p.x, y: p.acc }));
     const out: Series[] = colored.map((t, i) => ({
       id: t.config.id,
-      label: `${mappingWords(t.config.design)} ×${t.config.design.inputScale}${t.config.design.trainableResize ? ' resize' : ''}`,
+      label: trialName(t, several ? record.setup.models[t.config.modelId]?.name : undefined),
       color: TRIAL_COLORS[i] as string,
       val: toVal(t),
       live: t.status === 'running' ? toLive(curves[t.config.id]) : [],
@@ -108,7 +119,7 @@ export function TrialCurves({ record }: { record: SearchRecord }) {
     const grey = ranked.filter((t) => !colored.includes(t) && t.epochs.length > 0).slice(0, MAX_GREY);
     return [
       ...out,
-      ...grey.map((t) => ({ id: t.config.id, label: t.config.id, color: null, val: toVal(t), live: [] })),
+      ...grey.map((t) => ({ id: t.config.id, label: trialName(t), color: null, val: toVal(t), live: [] })),
     ];
   }, [record, curves]);
   const colored = series.filter((s) => s.color);
@@ -123,16 +134,19 @@ export function TrialCurves({ record }: { record: SearchRecord }) {
     <section className="card" aria-labelledby="curves-title" data-testid="trial-curves" data-series={series.length}>
       <h2 id="curves-title">Trial curves</h2>
       <figure className="chart">
-        <figcaption className="hint">
-          Validation accuracy after each epoch (solid) and smoothed training accuracy as it trains (dashed); other
-          trials in grey.
+        <figcaption className="hint" data-testid="curves-caption">
+          {captionFor(
+            colored.length,
+            colored.some((s) => s.live.length > 0),
+            series.length - colored.length,
+          )}
         </figcaption>
         <Chart series={series} maxEpochs={record.state.asha.maxEpochs} />
         <ul className="trial-legend">
           {colored.map((s) => (
             <li key={s.id}>
               <span className="swatch" style={{ background: s.color as string }} aria-hidden="true" />
-              <span className="path">{s.id}</span>
+              <span>{s.label}</span>
             </li>
           ))}
         </ul>

@@ -3,7 +3,7 @@ import type { MappedSource, MappingStep, MappingView as Mapping } from '../../..
 import { useApp } from '../../store';
 import { runById } from '../../store/runsSlice';
 import { viewClasses, viewRunId } from '../../store/viewsSlice';
-import { mappingName } from '../../../core/design/kinds';
+import { isBayesian, mappingName } from '../../../core/design/kinds';
 import { signed } from './viewText';
 
 /** Rows shown before "Show all". */
@@ -23,15 +23,24 @@ function explanation(m: Mapping, model: string): string {
       return `${common} With SemanticMap each of your classes takes the score of ${k} whose names mean the most similar thing (WordNet); the similarity is shown from 0 to 1.`;
     case 'random':
       return `${common} With the random mapping each of your classes takes the score of ${k} picked at random: a baseline that shows how much the prompt alone can do.`;
+    case 'blm':
+    case 'blmplus': {
+      const counted =
+        m.kind === 'blm'
+          ? 'how often the model’s top guess is that source class'
+          : 'how much probability the model gives that source class among its top guesses';
+      return `${common} With ${mappingName(m.kind)} each of your classes takes a weighted sum of all source scores. The weights are counted again before every epoch from the training images: ${counted} for images of your class, relative to how often it comes up for all classes. Each row lists the largest weights; a class’s weights add up to 100%.`;
+    }
   }
 }
 
-function Source({ s, scale }: { s: MappedSource; scale: number }) {
+function Source({ s, scale, share }: { s: MappedSource; scale: number; share: boolean }) {
   if (s.weight !== undefined) {
     const w = s.weight;
     return (
       <li className={`chip ${w < 0 ? 'neg' : 'pos'}`}>
-        <bdi className="source-name">{s.name}</bdi> <span className="weight-value">{signed(w)}</span>
+        <bdi className="source-name">{s.name}</bdi>{' '}
+        <span className="weight-value">{share ? `${(w * 100).toFixed(1)}%` : signed(w)}</span>
         <span
           className="chip-bar"
           aria-hidden="true"
@@ -93,6 +102,7 @@ function Table({ m, classes, model }: { m: Mapping; classes: string[]; model: st
   const scale = Math.max(1e-9, ...m.targets.flat().map((s) => Math.abs(s.weight ?? 0)));
   const sourceNames = new Map(m.targets.flat().map((s) => [s.source, s.name]));
   const computed = m.targets.some((t) => t.length > 0);
+  const bayesian = isBayesian(m.kind);
   return (
     <>
       <p className="hint view-explanation">{explanation(m, model)}</p>
@@ -105,7 +115,11 @@ function Table({ m, classes, model }: { m: Mapping; classes: string[]; model: st
             <tr>
               <th scope="col">Your class</th>
               <th scope="col">
-                {m.kind === 'fully' ? `Strongest weights from the ${model} classes` : `Source classes of ${model}`}
+                {m.kind === 'fully'
+                  ? `Strongest weights from the ${model} classes`
+                  : bayesian
+                    ? `Largest weights of the ${model} classes`
+                    : `Source classes of ${model}`}
               </th>
             </tr>
           </thead>
@@ -118,7 +132,7 @@ function Table({ m, classes, model }: { m: Mapping; classes: string[]; model: st
                 <td>
                   <ul className="mapped-sources">
                     {sources.map((s) => (
-                      <Source key={s.source} s={s} scale={scale} />
+                      <Source key={s.source} s={s} scale={scale} share={bayesian} />
                     ))}
                   </ul>
                 </td>
@@ -137,7 +151,7 @@ function Table({ m, classes, model }: { m: Mapping; classes: string[]; model: st
   );
 }
 
-/** For each target class, the source classes it reads: names, FullyMap weights, IterMap's changes. */
+/** For each target class, the source classes it reads: names, FullyMap and BLM weights, IterMap's changes. */
 export function MappingView() {
   const mapping = useApp((s) => s.run.snapshot?.mapping ?? null);
   const status = useApp((s) => s.run.status);

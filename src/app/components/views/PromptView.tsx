@@ -131,6 +131,13 @@ function Views({ s, stepTime, live }: { s: PromptSnapshot; stepTime: number | nu
                 size={112}
                 alt={`A training image of class ${x.className}, placed on the canvas with the prompt around it, as the model sees it.`}
               />
+              {x.mask && (
+                <Picture
+                  picture={x.mask}
+                  size={112}
+                  alt={`The mask SMM's mask generator draws for this image of class ${x.className} (grey is 0, brighter is larger).`}
+                />
+              )}
               <span className="seen-label">
                 <bdi>{x.className}</bdi>
               </span>

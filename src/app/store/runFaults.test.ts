@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { backendFaultNotice, crashNotice, crashSignal, EngineCrashed, resumedText } from './runFaults';
+
+/** An engine client stand-in whose worker "dies" on demand. */
+function fakeEngine() {
+  const listeners = new Set<(message: string) => void>();
+  return {
+    onCrash(listener: (message: string) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    die: (message: string) => [...listeners].forEach((l) => l(message)),
+    listening: () => listeners.size,
+  };
+}
+
+describe('the page noticing a dead engine worker', () => {
+  it('rejects the run in flight with the crash, in words, and stops listening when disposed', async () => {
+    const engine = fakeEngine();
+    const signal = crashSignal(engine);
+    const neverAnswered = new Promise<string>(() => undefined);
+    const race = Promise.race([neverAnswered, signal.crashed]);
+    engine.die('The engine worker stopped unexpectedly.');
+    await expect(race).rejects.toBeInstanceOf(EngineCrashed);
+    await expect(race).rejects.toThrow('The engine worker stopped unexpectedly.');
+    signal.dispose();
+    expect(engine.listening()).toBe(0);
+  });
+
+  it('says what happened and where the run went on from', () => {
+    expect(crashNotice('The engine worker stopped unexpectedly.', 1)).toBe(
+      'The engine worker stopped unexpectedly. It was restarted and the run goes on from its last checkpoint.',
+    );
+    expect(crashNotice('X.', 2)).toContain('restarted (2 times)');
+    expect(resumedText(2, 4)).toBe('Resumed from the checkpoint after epoch 2 of 4; the epochs before it are kept.');
+    expect(resumedText(0, 4)).toBe('No epoch had finished yet, so the run started again from its first batch.');
+    expect(
+      backendFaultNotice({
+        type: 'backend-fault',
+        failed: 'webgpu',
+        failure: 'the WebGPU device was lost (destroyed: Device was destroyed.)',
+        backend: { name: 'wasm', reason: '', attempts: [] },
+      }),
+    ).toBe(
+      'WEBGPU failed during the run: the WebGPU device was lost (destroyed: Device was destroyed.). The run moved to WASM and goes on from its last checkpoint.',
+    );
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * CLIP as the CLI's source model, from a folder holding a checkpoint in the Hugging Face layout
+ * (config.json, model.safetensors, tokenizer.json) or from the hub (`hf:owner/name`), downloaded
+ * once with progress and kept in ~/.cache/autovp/hub for offline use. Its source classes are the
+ * run's own class names under CLIP's templates, so the source model is built per run.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Dataset } from '../core/data/imageSet';
+import { type DataSelection, selectSplits } from '../core/data/runSplits';
+import { CLIP_VP_PADDING, clipVpRecipe } from '../core/design/clipRecipe';
+import type { VPDesign } from '../core/design/design';
+import { DEFAULT_DESIGN, designParam } from '../core/design/schema';
+import { buildClipCheckpoint, CLIP_FILES, type ClipCheckpointFiles } from '../engine/models/clip/clipCheckpoint';
+import { clipParameterCount, parseClipConfig } from '../engine/models/clip/clipConfig';
+import { clipHubUrls, downloadClipFiles, fetchHubFile, isClipCached } from '../engine/models/clip/clipHub';
+import { CLIP_MEAN, CLIP_STD } from '../engine/models/clip/clipModel';
+import { CLIP_OUTPUTS, createClipSourceModel } from '../engine/models/clip/clipSource';
+import { CLIP_TEMPLATES } from '../engine/models/clip/clipTemplates';
+import { zeroShotEvaluation } from '../engine/models/clip/zeroShot';
+import type { ModelManifest, ModelWeightsOrigin } from '../engine/models/manifest';
+import type { SourceModel } from '../engine/train/visualPromptModel';
+import { type CliEnv, CliError, cacheDir, shownPath } from './env';
+import { designArgs } from './designOptions';
+import { diskCache, hubMirror, networkFetch } from './hubCache';
+import type { ResolvedModel } from './models';
+import { megabytes, type Progress, percent } from './progress';
+import { writeAtomic } from './run';
+
+const DESIGN_MIN_BASE = designParam('baseSize').min;
+
+/** `--model hf:owner/name`: a CLIP checkpoint on the Hugging Face hub. */
+export const HUB_PREFIX = 'hf:';
+
+/** True when the folder holds the three files of a CLIP checkpoint. */
+export async function isClipFolder(dir: string): Promise<boolean> {
+  for (const f of Object.values(CLIP_FILES)) {
+    if (!(await stat(join(dir, f)).catch(() => null))?.isFile()) return false;
+  }
+  return true;
+}
+
+function manifestOf(id: string, name: string, config: Uint8Array, weights: ModelWeightsOrigin, sizeBytes: number): ModelManifest {
+  const c = parseClipConfig(JSON.parse(new TextDecoder().decode(config)));
+  const v = c.vision;
+  return {
+    id,
+    name,
+    summary: `CLIP (ViT, patch ${v.patchSize}, ${v.imageSize}² input): image and text towers; the source classes are your class names under ${CLIP_TEMPLATES.length} templates, averaged.`,
+    trainedOn: 'Image–text pairs (see the checkpoint’s model card).',
+    license: 'See the checkpoint’s model card.',
+    weights,
+    format: 'clip',
+    inputSize: v.imageSize,
+    valueRange: [0, 1],
+    normalization: { mean: CLIP_MEAN, std: CLIP_STD },
+    sourceOutput: CLIP_OUTPUTS.logits,
+    featureOutput: CLIP_OUTPUTS.features,
+    sourceClasses: [],
+    sizeBytes,
+    textImage: true,
+    architecture: `CLIP ViT (${v.layers} layers, width ${v.hiddenSize}, patch ${v.patchSize})`,
+    parameterCount: clipParameterCount(c),
+  };
+}
+
+function build(files: ClipCheckpointFiles, classes: readonly string[], name: string): SourceModel {
+  try {
+    const { model, tokenizer } = buildClipCheckpoint(files);
+    try {
+      return createClipSourceModel(model, tokenizer, classes);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  } catch (e) {
+    throw new CliError(`${name}: ${(e as Error).message}`);
+  }
+}
+
+const notForArtifacts = (name: string) => async (): Promise<never> => {
+  throw new CliError(`${name} is a CLIP model: it is built for a run's class names, not from TensorFlow.js artifacts.`, [
+    'autovp train takes CLIP models; this command does not yet.',
+  ]);
+};
+
+/** A folder with config.json, model.safetensors and tokenizer.json. */
+export async function resolveClipFolder(dir: string, env: CliEnv): Promise<ResolvedModel> {
+  const read = (f: string) => readFile(join(dir, f)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  const config = await read(CLIP_FILES.config);
+  const size = (await stat(join(dir, CLIP_FILES.weights))).size;
+  const name = basename(dir);
+  let manifest: ModelManifest;
+  try {
+    manifest = manifestOf(`folder:${name}`, name, config, { kind: 'user', files: Object.values(CLIP_FILES) }, size);
+  } catch (e) {
+    throw new CliError(`${dir}: ${(e as Error).message}`);
+  }
+  const shown = shownPath(env, dir);
+  return {
+    id: manifest.id,
+    manifest,
+    origin: 'folder',
+    folder: dir,
+    notes: [`${shown}: a CLIP checkpoint (${manifest.architecture}, ${megabytes(size)} of weights).`, ...clipRecipeHint(manifest.inputSize)],
+    artifacts: notForArtifacts(name),
+    classNames: async () => null,
+    buildSourceFor: async (classes, progress) => {
+      progress.line(`Loading CLIP from ${shown} and encoding ${classes.length} class names × ${CLIP_TEMPLATES.length} templates…`);
+      const files = { config, weights: await read(CLIP_FILES.weights), tokenizer: await read(CLIP_FILES.tokenizer) };
+      return build(files, classes, name);
+    },
+  };
+}
+
+/** `hf:owner/name`: config.json now (small), the weights and tokenizer when a run needs them. */
+export async function resolveClipHub(spec: string, env: CliEnv): Promise<ResolvedModel> {
+  const repo = spec.slice(HUB_PREFIX.length);
+  let urls: ReturnType<typeof clipHubUrls>;
+  try {
+    urls = clipHubUrls(repo);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const cache = diskCache(cacheDir(env));
+  const where = `It is downloaded from https://huggingface.co/${repo} once and kept in ${join(cacheDir(env), 'hub')}.`;
+  const failed = (e: unknown) => new CliError(`CLIP ${repo}: ${(e as Error).message}`, [where]);
+  const config = await fetchHubFile(urls.config, networkFetch(env), { cache, mirror: hubMirror(env) }).catch((e: unknown) => {
+    throw failed(e);
+  });
+  let manifest: ModelManifest;
+  try {
+    manifest = manifestOf(`hf:${repo}`, repo, config, { kind: 'hub', url: urls.weights, homepage: `https://huggingface.co/${repo}` }, 0);
+  } catch (e) {
+    throw new CliError(`${urls.config}: ${(e as Error).message}`);
+  }
+  return {
+    id: manifest.id,
+    manifest,
+    origin: 'hub',
+    folder: null,
+    notes: clipRecipeHint(manifest.inputSize),
+    artifacts: notForArtifacts(repo),
+    classNames: async () => null,
+    buildSourceFor: async (classes, shown) => {
+      const cached = await isClipCached(urls, cache);
+      shown.line(cached ? `Loading CLIP ${repo} from the cache ${cacheDir(env)}…` : `Downloading CLIP ${repo} from the Hugging Face hub…`);
+      const started = performance.now();
+      let arrived = 0;
+      // The CLI's fetch reads whole files, counting the bytes as they come.
+      const net = networkFetch(env, (n) => {
+        arrived += n;
+        const seconds = (performance.now() - started) / 1000;
+        shown.status(`  ${repo}: ${megabytes(arrived)} downloaded (${megabytes(arrived / Math.max(seconds, 1e-3))}/s)`);
+      });
+      const files = await downloadClipFiles(urls, net, { cache, mirror: hubMirror(env) }).catch((e: unknown) => {
+        throw failed(e);
+      });
+      shown.clear();
+      return build(files, classes, repo);
+    },
+  };
+}
+
+export interface ZeroShotResult {
+  accuracy: number;
+  /** The split it was measured on: the run's test images, or its validation images without them. */
+  split: 'test' | 'validation';
+  count: number;
+}
+
+/**
+ * CLIP's zero-shot accuracy on the run's own test split (the seed fixes the splits, as for the
+ * prompt's test), the baseline a CLIP prompt has to beat.
+ */
+export async function clipZeroShot(source: SourceModel, dataset: Dataset, selection: DataSelection, design: VPDesign, progress: Progress): Promise<ZeroShotResult> {
+  const splits = selectSplits(dataset, selection, design.seed);
+  const split = splits.test && splits.test.indices.length > 0 ? splits.test : splits.val;
+  const name = split === splits.test ? 'test' : 'validation';
+  progress.line(`Zero-shot baseline on the ${split.indices.length} ${name} images (no prompt)…`);
+  const e = await zeroShotEvaluation(source, split, dataset.meta.classes.length, design.batchSize);
+  progress.line(`zero-shot: ${name} accuracy ${percent(e.accuracy)}`);
+  return { accuracy: e.accuracy, split: name, count: e.count };
+}
+
+/** Adds the zero-shot baseline to a run's metrics.json. */
+export async function recordZeroShot(metricsPath: string, zeroShot: ZeroShotResult): Promise<void> {
+  const metrics = JSON.parse(await readFile(metricsPath, 'utf8')) as Record<string, unknown>;
+  metrics.baselineZeroShot = zeroShot;
+  await writeAtomic(metricsPath, `${JSON.stringify(metrics, null, 2)}\n`);
+}
+
+/** The flags of the CLIP-VP recipe (AutoVP's CLIP defaults) for a canvas, as a hint (none when the canvas is too small for it). */
+function clipRecipeHint(canvas: number): string[] {
+  if (canvas - 2 * CLIP_VP_PADDING < DESIGN_MIN_BASE) return [];
+  const recipe = clipVpRecipe(DEFAULT_DESIGN, canvas);
+  const changed = Object.fromEntries(
+    Object.entries(recipe).filter(([k, v]) => DEFAULT_DESIGN[k as keyof VPDesign] !== v),
+  ) as Partial<VPDesign>;
+  return [`CLIP-VP recipe (AutoVP's CLIP settings): ${designArgs(changed).join(' ')}`];
+}

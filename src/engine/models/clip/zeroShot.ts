@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { SplitImages } from '../../../core/data/runSplits';
+import { toBatchTensor } from '../../data/batches';
+import { toModelRange } from '../../prompt/prompter';
+import { chunks, type Evaluation, labelsOf, summarise, yieldToEventLoop } from '../../train/evaluate';
+import { crossEntropy, type SourceModel } from '../../train/visualPromptModel';
+
+/**
+ * CLIP's zero-shot accuracy on a split, the baseline every CLIP run is shown beside: no prompt,
+ * each image resized to the whole canvas (CLIP's own preprocessing) and classified by its most
+ * similar class text. Needs a source model with one source class per target class, in order
+ * (createClipSourceModel with the 'mean' head over the target class names).
+ */
+export async function zeroShotEvaluation(source: SourceModel, split: SplitImages, numTarget: number, batchSize: number): Promise<Evaluation> {
+  if (source.numSource !== numTarget) {
+    throw new Error(`zero-shot needs one CLIP class per target class (${numTarget}); this source model has ${source.numSource}.`);
+  }
+  const labels = labelsOf(split.set, split.indices);
+  const predictions = new Int32Array(split.indices.length);
+  let lossSum = 0;
+  let offset = 0;
+  for (const batch of chunks(split.indices, batchSize)) {
+    const [loss, pred] = tf.tidy(() => {
+      const x = toModelRange(toBatchTensor(split.set, batch, source.input.canvas), source.input);
+      const [logits] = source.network.apply(x, [source.sourceOutput]);
+      const y = tf.tensor1d(labels.subarray(offset, offset + batch.length), 'int32');
+      return [crossEntropy(logits as tf.Tensor2D, y), tf.argMax(logits as tf.Tensor2D, 1)];
+    });
+    const [l, p] = await Promise.all([loss.data(), pred.data()]);
+    tf.dispose([loss, pred]);
+    lossSum += (l[0] as number) * batch.length;
+    predictions.set(p as Int32Array, offset);
+    offset += batch.length;
+    await yieldToEventLoop();
+  }
+  return summarise(predictions, labels, numTarget, lossSum);
+}

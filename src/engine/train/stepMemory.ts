@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendFailure } from '../backend/backendFailure';
+import { toBatchTensor } from '../data/batches';
+import type { SplitImages } from '../../core/data/runSplits';
+import { labelsOf } from './evaluate';
+import { crossEntropy, type VisualPromptModel } from './visualPromptModel';
+
+/**
+ * How backends say that an allocation failed: wasm's heap (4 GB at most) overrun, JavaScript's
+ * ArrayBuffer limits, WebGL / WebGPU out of memory.
+ */
+const ALLOCATION_FAILURE =
+  /memory access out of bounds|out of memory|array buffer allocation failed|invalid (typed )?array length|cannot allocate|failed to allocate|allocation failed/i;
+
+/** True when `e` (or the error a BackendFailure wraps) is a failed allocation. */
+export function isAllocationFailure(e: unknown): boolean {
+  const inner = e instanceof BackendFailure ? e.cause : e;
+  return inner instanceof Error && ALLOCATION_FAILURE.test(inner.message);
+}
+
+/** Bytes at the peak of one training step's forward and backward pass on the first `count` training images (no update). */
+async function stepPeak(model: VisualPromptModel, train: SplitImages, count: number): Promise<number> {
+  const indices = train.indices.slice(0, count);
+  const before = tf.memory().numBytes;
+  const info = await tf.profile(() => {
+    tf.tidy(() => {
+      const x = toBatchTensor(train.set, indices, model.design.baseSize);
+      const y = tf.tensor1d(labelsOf(train.set, indices), 'int32');
+      tf.variableGrads(() => crossEntropy(model.logits(x, true), y), model.variables());
+    });
+  });
+  return Math.max(0, info.peakBytes - before);
+}
+
+/**
+ * The memory one training step needs, measured on one and on two images: a fixed part (the
+ * prompt's gradients, the mapping) and a part per image (the canvas and the network's
+ * activations, forward and backward).
+ */
+export async function stepMemory(model: VisualPromptModel, train: SplitImages): Promise<{ fixed: number; perImage: number }> {
+  const one = await stepPeak(model, train, 1);
+  const two = await stepPeak(model, train, 2);
+  const perImage = Math.max(1, two - one);
+  return { fixed: Math.max(0, one - perImage), perImage };
+}
