@@ -45,13 +45,13 @@ describe('configuration links', () => {
     const decoded = decodeLink(`#${hash}`, defaults)!;
     expect(decoded.notices).toEqual([]);
     expect(decoded.config).toEqual(changed);
-    expect(decoded.present.size).toBe(27);
+    expect(decoded.present.size).toBe(28);
   });
 
   it('is compact and readable', () => {
     const hash = encodeLink(defaults);
     expect(hash).toBe(
-      'v1&ds=mnist&m=nsfwjs-mobilenet-v2&base=128&s=1&tr=0&p=pad&ps=32&act=sigmoid&map=fully&k=1&int=1&idi=0&opt=adam&lr=0.05&wd=0&mom=0.9&sch=step&ep=2&bs=16&seed=7&n=500&nv=200&nt=500&vf=0.1&r=1&lp=1',
+      'v1&ds=mnist&m=nsfwjs-mobilenet-v2&base=128&s=1&tr=0&p=pad&ps=32&rank=4&act=sigmoid&map=fully&k=1&int=1&idi=0&opt=adam&lr=0.05&wd=0&mom=0.9&sch=step&ep=2&bs=16&seed=7&n=500&nv=200&nt=500&vf=0.1&r=1&lp=1',
     );
     expect(hash.length).toBeLessThan(260);
   });
