@@ -247,10 +247,19 @@ test('the default search says what it runs and how long, keeps one clock in view
   // Before Start: the default search on the default model, its size, what it leaves out and its duration.
   const count = page.getByTestId('trial-count');
   await expect(count).toHaveText('4 trials.');
-  await expect(page.getByTestId('search-estimate')).toContainText(/^About \d+ min in all: the trials/);
+  await expect(page.getByTestId('search-estimate')).toContainText(/^About \d+ min in all \(at most \d+ min if ASHA stops no trial\): the trials/);
   await expect(page.getByTestId('search-start')).toHaveText(/^Start the search \(4 trials, about \d+ min\)$/);
   await expect(page.getByTestId('search-not-searched')).toContainText('Not searched: SemanticMap');
   await page.locator('.search-setup').screenshot({ path: '/tmp/search-setup.png' });
+  // The newer prompts join the space: one trial per mapping each (they have no scale or resize).
+  const prompts = page.getByTestId('axis-prompts');
+  await expect(prompts.getByRole('checkbox', { name: 'padding' })).toBeChecked();
+  await prompts.getByRole('checkbox', { name: 'SMM' }).check();
+  await prompts.getByRole('checkbox', { name: 'LoR-VP' }).check();
+  await expect(count).toHaveText('6 trials.');
+  await prompts.getByRole('checkbox', { name: 'SMM' }).uncheck();
+  await prompts.getByRole('checkbox', { name: 'LoR-VP' }).uncheck();
+  await expect(count).toHaveText('4 trials.');
   // A 5-output model leaves the one-to-one mappings out, says why, and offers the model that runs them.
   const models = page.getByTestId('axis-models');
   await models.getByRole('checkbox', { name: /^MobileNetV2 \(ImageNet backbone/ }).check();

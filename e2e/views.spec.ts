@@ -282,3 +282,39 @@ test('views show the prompt, the mapping, the errors and the runs, and the link 
   await expect(compare).toHaveAttribute('data-series', '1');
   expect(errors).toEqual([]);
 });
+
+test('BLM’s mapping view shows ω as a heat map: your classes down, the source classes that matter across', async ({
+  page,
+  errors,
+}) => {
+  test.setTimeout(5 * 60_000);
+  await page.goto('/');
+  await ready(page);
+  await page.getByLabel('Label mapping', { exact: true }).selectOption('blm');
+  await smallRun(page, 1);
+  await page.getByTestId('train').click();
+  await expect(page.getByTestId('run-result')).toBeVisible({ timeout: 4 * 60_000 });
+  const heat = page.getByTestId('mapping-view').getByTestId('omega-heat');
+  await heat.scrollIntoViewIfNeeded();
+  await expect(heat.locator('tbody tr')).toHaveCount(10);
+  const columns = await heat.locator('thead th').count();
+  expect(columns - 1).toBeGreaterThanOrEqual(10); // every class has at least its strongest source
+  expect(columns - 1).toBeLessThanOrEqual(24);
+  // Every class's weights add up to 100% over all sources: the shown ones cannot exceed it.
+  const rowSums = await heat
+    .locator('tbody tr')
+    .evaluateAll((rows) =>
+      rows.map((r) =>
+        Array.from(r.querySelectorAll('td')).reduce(
+          (sum, td) => sum + Number(/: ([\d.]+)%$/.exec(td.title)?.[1] ?? 0),
+          0,
+        ),
+      ),
+    );
+  for (const sum of rowSums) {
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThanOrEqual(100.5);
+  }
+  await look(page, 'blm-heat', 1280);
+  expect(errors).toEqual([]);
+});

@@ -16,7 +16,13 @@ interface AutovpTestHooks {
 
 export function installTestHooks(): void {
   const hooks: AutovpTestHooks = {
-    injectFault: (kind) => engine.api().injectFault(kind),
+    injectFault: async (kind) => {
+      if (kind === 'lose-gpu-device') return engine.api().injectFault('lose-gpu-device');
+      // Terminated from outside mid-step, as an out-of-memory kill: self.close() inside the worker
+      // would let the running training task go on to its end.
+      engine.kill();
+      return true;
+    },
     checkBackendParity: (artifacts, backends) => engine.api().checkBackendParity(artifacts, backends),
     storedRuns: () => engine.api().listRuns(),
   };

@@ -91,6 +91,10 @@ describe('autovp benchmark', () => {
     expect(md).toContain('AutoVP (paper)');
     expect(md).toMatch(/\| eurosat \| FullyMap, padding \(AutoVP; the app default\) \| [\d.]+ ± [\d.]+ \|/);
     expect(md).toMatch(/- my-colours: best by validation is /);
+    // The probe ran once per task and seed (with the first method) and is shown beside each method.
+    const iter1 = JSON.parse(readFileSync(join(tmp, 'bench', 'runs', 'eurosat', 'iter', 's1', 'metrics.json'), 'utf8'));
+    expect(iter1.baselineLP ?? null).toBeNull();
+    expect(json.rows[1]?.lpTest).toEqual(json.rows[0]?.lpTest);
     // Each run is `autovp train`'s own output folder.
     expect(readdirSync(join(tmp, 'bench', 'runs', 'eurosat', 'iter')).sort()).toEqual(['s1', 's2']);
     expect(existsSync(join(tmp, 'bench', 'runs', 'eurosat', 'iter', 's1', 'prompt.safetensors'))).toBe(true);

@@ -164,8 +164,10 @@ function readRun(dir: string, base: Pick<BenchmarkRun, 'task' | 'method' | 'seed
     test?: { accuracy: number | null } | null;
     baselineLP?: { accuracy: number | null } | null;
     baselineLPFlattened?: { accuracy: number | null } | null;
+    epochDetails?: { seconds: number }[];
     timing?: { totalSeconds?: number };
   };
+  const epochs = m.epochDetails ?? [];
   return {
     ...base,
     classes: m.dataset?.classes?.length ?? base.classes,
@@ -173,7 +175,8 @@ function readRun(dir: string, base: Pick<BenchmarkRun, 'task' | 'method' | 'seed
     test: m.test?.accuracy ?? null,
     lpTest: m.baselineLP?.accuracy ?? null,
     lpFlattenedTest: m.baselineLPFlattened?.accuracy ?? null,
-    seconds: m.timing?.totalSeconds ?? null,
+    // Training time (epochs with their validation): comparable whether or not this run also probed.
+    seconds: epochs.length ? epochs.reduce((sum, e) => sum + e.seconds, 0) : (m.timing?.totalSeconds ?? null),
   };
 }
 
@@ -209,6 +212,7 @@ export async function runBenchmark(
   );
 
   const runs: BenchmarkRun[] = [];
+  const probes = new Map<string, Pick<BenchmarkRun, 'lpTest' | 'lpFlattenedTest'>>();
   let done = 0;
   for (const task of tasks) {
     for (const method of methods) {
@@ -229,11 +233,15 @@ export async function runBenchmark(
           existsSync(join(dir, 'metrics.json')) &&
           existsSync(argsFile) &&
           readFileSync(argsFile, 'utf8') === JSON.stringify(args);
+        // Linear probing depends on the task, seed and model only: probed once, shown beside every method.
+        const probeKey = `${task.id}\u0000${seed}`;
+        const probe = probes.get(probeKey);
         let run: BenchmarkRun;
         if (finished) run = readRun(dir, base);
         else {
           const log = recorder();
-          const code = await train(['train', ...args, '--seed', String(seed), '--out', dir, '--quiet'], {
+          const noProbe = probe ? ['--no-baseline'] : [];
+          const code = await train(['train', ...args, ...noProbe, '--seed', String(seed), '--out', dir, '--quiet'], {
             ...env,
             stdout: log,
             stderr: log,
@@ -258,6 +266,9 @@ export async function runBenchmark(
             };
           }
         }
+        if (run.lpTest !== null && !probe)
+          probes.set(probeKey, { lpTest: run.lpTest, lpFlattenedTest: run.lpFlattenedTest });
+        else if (probe && run.lpTest === null && !run.error) run = { ...run, ...probe };
         runs.push(run);
         done++;
         const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);

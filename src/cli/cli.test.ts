@@ -367,8 +367,8 @@ describe.skipIf(!hasDarknet)(
       expect(result.accuracy).toBeCloseTo(test.accuracy, 10);
     });
 
-    it('searches a few configurations with ASHA and trains the winner', async () => {
-      const run = await autovp([
+    it('searches a few configurations with ASHA and trains the winner, in one process or in two workers', async () => {
+      const searchArgs = [
         'search',
         '--data',
         'easy',
@@ -395,7 +395,8 @@ describe.skipIf(!hasDarknet)(
         '5',
         '--out',
         'search',
-      ]);
+      ];
+      const run = await autovp(searchArgs);
       expect(run.code, run.stderr).toBe(0);
       const search = readJson(join(tmp, 'search', 'search.json'));
       expect(search.status).toBe('finished');
@@ -425,6 +426,18 @@ describe.skipIf(!hasDarknet)(
       expect((metrics.counts as { test: number }).test).toBe(12); // --test-data: every image of tt/test
       const file = parsePromptFile(new Uint8Array(readFileSync(join(tmp, 'search', 'prompt.safetensors'))));
       expect(file.manifest.targetClasses).toEqual(['checker', 'red', 'stripes']);
+
+      // The same search with two worker processes: each trial's first epoch trains to the same
+      // numbers as in one process (same seed, same data), and both workers take part.
+      const parallel = await autovp([...searchArgs.slice(0, -1), 'search2', '--workers', '2']);
+      expect(parallel.code, parallel.stderr).toBe(0);
+      expect(parallel.stderr).toContain('2 workers');
+      const search2 = readJson(join(tmp, 'search2', 'search.json'));
+      expect(search2.status).toBe('finished');
+      expect((search2.config as { workers: number }).workers).toBe(2);
+      const firstEpoch = (ts: unknown) =>
+        Object.fromEntries((ts as { id: string; valAccByEpoch: number[] }[]).map((t) => [t.id, t.valAccByEpoch[0]]));
+      expect(firstEpoch(search2.trials)).toEqual(firstEpoch(trials));
     });
   },
 );

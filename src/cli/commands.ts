@@ -2,6 +2,7 @@
 import { LABEL_MAPPINGS, PROMPT_SHAPES } from '../core/design/kinds';
 import { designParam } from '../core/design/schema';
 import { DEFAULT_SEARCH } from '../core/search/searchDefaults';
+import { MODELS } from '../../models';
 import type { CommandSpec, OptionSpec } from './args';
 import { BENCHMARK } from './benchmark';
 import { SEARCH_DESIGN_OPTIONS, TRAIN_DESIGN_OPTIONS } from './designOptions';
@@ -244,7 +245,7 @@ export const SEARCH: CommandSpec = {
   name: 'search',
   summary: 'AutoVP search: find the best visual-prompting design (ASHA), then train the winner',
   usage:
-    'autovp search --data DIR [--test-data DIR] --model ID|DIR [--model …] [--max-trials N] [--budget-minutes M] [--seed N] --out DIR',
+    'autovp search --data DIR [--test-data DIR] [--model ID|DIR …] [--max-trials N] [--budget-minutes M] [--seed N] --out DIR',
   options: [
     ...searchDataOptions,
     {
@@ -259,8 +260,8 @@ export const SEARCH: CommandSpec = {
       name: 'model',
       kind: 'list',
       arg: 'ID|DIR',
-      required: true,
       help: 'Candidate source model (repeat, or separate with commas).',
+      defaultText: `${MODELS[0]!.id}, the app's default model`,
     },
     ...modelFolderOptions,
     {

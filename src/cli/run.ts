@@ -7,7 +7,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VPDesign } from '../core/design/design';
 import { mappingName } from '../core/design/kinds';
-import { designParam } from '../core/design/schema';
+import { divergenceText } from '../core/design/divergence';
 import { type LearntState, modelFromPromptFile, snapshotModel } from '../engine/export/loadPrompt';
 import { buildPromptFile, type PromptMetrics, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
 import { preprocessingOf } from '../engine/run/preprocessing';
@@ -116,16 +116,14 @@ function interrupted(env: CliEnv, output: OutputFolder, epochsDone: number, plan
     : new CliError('Interrupted before the first epoch ended: there is nothing to keep.', [], 130);
 }
 
-/** A learning rate a tenth of `lr`, in short decimal form, not below the schema's minimum. */
-const saferRate = (lr: number) => Math.max(designParam('learningRate').min, Number((lr / 10).toPrecision(2)));
-
 /** Why training stopped on a loss that was not finite, and what to change. */
-function divergenceMessage(d: Divergence, design: VPDesign, modelName: string): string {
-  const loss = Number.isNaN(d.loss) ? 'NaN' : String(d.loss);
-  if (d.keptStep === null)
-    return `The loss is ${loss} at the first step, before any update: ${modelName} gives outputs that are not finite for these images (check its weights, and --values for the input range it expects). Nothing was written.`;
-  return `Training diverged at epoch ${d.epoch + 1}, step ${d.step}: the ${d.during === 'validation' ? 'validation ' : ''}loss became ${loss}. The learning rate ${design.learningRate} is too high for this model and data: try --lr ${saferRate(design.learningRate)}. The prompt after ${d.keptStep - 1} of those steps, the last whose loss was finite, was kept.`;
-}
+const divergenceMessage = (d: Divergence, design: VPDesign, modelName: string): string =>
+  divergenceText(d, design.learningRate, {
+    modelName,
+    setRate: (rate) => `--lr ${rate}`,
+    checkInput: 'check its weights, and --values for the input range it expects',
+    nothingKept: 'Nothing was written.',
+  });
 
 /** Trains, tests and writes OUT/metrics.json and OUT/prompt.safetensors. */
 export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { VPDesign } from '../core/design/design';
 import type { PromptKind } from '../core/design/kinds';
+import { MODELS } from '../../models';
 import { sourceClassCount } from '../engine/models/classNames';
 import { SourceModelHolder } from '../engine/models/modelHolder';
 import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
@@ -53,6 +54,11 @@ function values(raw: string[] | undefined, flag: string, key: 'inputScale' | 'k'
 }
 
 /** The search space from the options (the default search's, the app's too, where none are given). */
+/** The candidate models: those given, else the app's default model (the first built-in). */
+function searchModelSpecs(o: ParsedOptions): string[] {
+  return (o.model as string[] | undefined) ?? [MODELS[0]!.id];
+}
+
 function spaceFromOptions(o: ParsedOptions, modelIds: string[]): SearchSpace {
   const space: SearchSpace = {
     models: modelIds,
@@ -139,7 +145,7 @@ async function loadSearch(o: ParsedOptions, env: CliEnv, progress: Progress) {
   };
   // Models: resolved once, by id (a folder of a built-in model gets the built-in id).
   const models = new Map<string, ResolvedModel>();
-  for (const spec of o.model as string[]) {
+  for (const spec of searchModelSpecs(o)) {
     const m = await resolveModel(spec, env, folderModelOptions(o));
     for (const n of m.notes) progress.line(n);
     if (!models.has(m.id)) models.set(m.id, m);
@@ -303,12 +309,12 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
     },
   };
   // Speed: darknet-tiny's reference until the first batch, then what the trials measure.
-  let secondsPerImage: number | null = models.has(REFERENCE_SPEED.modelId) ? REFERENCE_SPEED.secondsPerImage : null;
+  let secondsPerImage: number | null = models.has(REFERENCE_SPEED.modelId) ? REFERENCE_SPEED.cliSecondsPerImage : null;
   if (secondsPerImage !== null) {
     const e = estimateSearch(work, secondsPerImage);
     progress.line(
-      `Estimate: about ${formatDuration(e.totalSeconds)} in all — the trials ${formatDuration(e.searchSeconds)}${e.budgetBinds ? ' (the budget ends them)' : ''}, ` +
-        `the winner ${formatDuration(e.finalSeconds)} (darknet-tiny's speed on 2 CPU cores; corrected as the trials run).`,
+      `Estimate: about ${formatDuration(e.totalSeconds)} in all${e.longestSeconds - e.totalSeconds >= 60 ? ` (at most ${formatDuration(e.longestSeconds)} if ASHA stops no trial)` : ''} — the trials ${formatDuration(e.searchSeconds)}${e.budgetBinds ? ' (the budget ends them)' : ''}, ` +
+        `the winner ${formatDuration(e.finalSeconds)} (darknet-tiny's speed on one CPU core; corrected as the trials run).`,
     );
   }
 
@@ -317,7 +323,7 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
   const config = {
     command: 'search',
     models: [...models.keys()],
-    modelSpecs: o.model,
+    modelSpecs: searchModelSpecs(o),
     dataPath: data.train.location,
     testDataPath: data.testData?.location ?? null,
     seed,

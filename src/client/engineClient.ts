@@ -13,6 +13,8 @@ import type { EngineApi } from '../worker/api/engineApi';
 export interface EngineClient {
   api(): Comlink.Remote<EngineApi>;
   restart(): void;
+  /** Test hook: ends the worker as the browser does when it runs out of memory (no notice; the crash path runs). */
+  kill(): void;
   /** Called when the worker dies without being asked to; returns the unsubscribe. */
   onCrash(listener: (message: string) => void): () => void;
 }
@@ -61,6 +63,10 @@ export function createEngineClient(): EngineClient {
       worker?.terminate();
       worker = null;
       remote = null;
+    },
+    kill() {
+      // Still `worker`: its freed life lock reports the crash, as for a worker the browser ended.
+      worker?.terminate();
     },
     onCrash(listener) {
       listeners.add(listener);

@@ -28,6 +28,20 @@ export interface SearchForm extends SearchSpace {
   trialTrainImages: number;
 }
 
+/** The space a form describes over the given models (the padding prompt alone keeps AutoVP's trial ids). */
+export function formSpace(form: SearchForm, models: string[]): SearchSpace {
+  const prompts = form.prompts ?? ['pad'];
+  return {
+    ...autovpSpace(models),
+    mappings: form.mappings,
+    scales: form.scales,
+    trainableResize: form.trainableResize,
+    ks: form.ks,
+    intervals: form.intervals,
+    ...(prompts.length === 1 && prompts[0] === 'pad' ? {} : { prompts }),
+  };
+}
+
 /** A point of a trial's live curve: fractional epoch, smoothed training accuracy and loss. */
 export interface LivePoint {
   x: number;
@@ -152,6 +166,7 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
       trainableResize: [...DEFAULT_SEARCH.trainableResize],
       ks: [...DEFAULT_SEARCH.ks],
       intervals: [...DEFAULT_SEARCH.intervals],
+      prompts: ['pad'],
       asha: { ...DEFAULT_SEARCH.asha },
       budgetMinutes: DEFAULT_SEARCH.budgetMinutes,
       poolSize: defaultPoolSize(nav?.hardwareConcurrency, nav?.deviceMemory),
@@ -183,14 +198,10 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
         numSource: m.sourceClassCount,
         textImage: m.manifest.textImage === true,
       }));
-      const space = {
-        ...autovpSpace(entries.map((m) => m.manifest.id)),
-        mappings: form.mappings,
-        scales: form.scales,
-        trainableResize: form.trainableResize,
-        ks: form.ks,
-        intervals: form.intervals,
-      };
+      const space = formSpace(
+        form,
+        entries.map((m) => m.manifest.id),
+      );
       let enumerated: ReturnType<typeof enumerateTrials>;
       try {
         enumerated = enumerateTrials(space, infos, dataset.classes.length);
@@ -374,6 +385,7 @@ export const createSearchSlice: Slice<SearchSlice> = (set, get) => {
             data: record.setup.data,
             baseDesign: record.setup.baseDesign,
             finalEpochs: record.setup.finalEpochs,
+            ...(record.setup.trialTrainImages !== undefined ? { trialTrainImages: record.setup.trialTrainImages } : {}),
             createdAt: new Date(record.createdAt).toISOString().slice(0, 10),
           });
           saveDownload(`autovp_search_${record.setup.datasetId.replace(/[^\w-]+/g, '_')}.py`, 'text/x-python', script);

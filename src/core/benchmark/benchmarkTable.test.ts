@@ -72,7 +72,7 @@ describe('benchmark table', () => {
 
     const md = benchmarkMarkdown(rows, 'Context line.');
     expect(md).toContain(
-      '| task | method | VP validation | VP test | LP test (pooled) | LP test (flattened) | chance | AutoVP (paper) | ILM-VP (paper) | SMM (paper) | s/run | runs |',
+      '| task | method | VP validation | VP test | LP test (pooled) | LP test (flattened) | chance | AutoVP (paper) | ILM-VP (paper) | SMM (paper) | train s/run | runs |',
     );
     expect(md).toContain(
       '| eurosat | FullyMap | 80.0 ± 14.1 | 70.0 ± 14.1 | 60.0 ± 0.0 | – | 10.0 | 93.0 | 85.2 | 92.2 ± 0.2 | 10 | 2/2 |',

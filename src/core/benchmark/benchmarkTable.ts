@@ -136,7 +136,7 @@ export function benchmarkMarkdown(rows: readonly BenchmarkRow[], context: string
     'LP test (flattened)',
     'chance',
     ...(paper ? PUBLISHED_METHODS.map((m) => `${m} (paper)`) : []),
-    's/run',
+    'train s/run',
     'runs',
   ];
   const lines = [context, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];

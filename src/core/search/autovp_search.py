@@ -32,8 +32,10 @@ BASE_SIZE = 128  # every image is first resized to BASE_SIZE x BASE_SIZE (AutoVP
 BATCH_SIZE = 32
 VAL_FRACTION = 0.1  # of the training pool, held out for validation
 TEST_FRACTION = 0.2  # carved out of the pool only for an image folder without a test/ folder
-# The browser trained on 1000 images and validated on 200; None = use the whole split.
-TRAIN_IMAGES = None
+# The browser's trials trained on 300 images, its winner on 1000, all validated on 200;
+# here None = use the whole split (set the browser's counts to repeat its search exactly).
+TRAIN_IMAGES = None  # the winner's final training
+TRIAL_TRAIN_IMAGES = None  # each trial's (at most TRAIN_IMAGES)
 VAL_IMAGES = None
 TEST_IMAGES = None
 FINAL_EPOCHS = 3
@@ -92,7 +94,7 @@ def report(metrics):
 # Data: the validation split comes out of the training pool; test is touched once, at the end.
 
 
-def load_splits(data_dir):
+def load_splits(data_dir, train_images):
     to_tensor = [transforms.Resize((BASE_SIZE, BASE_SIZE)), transforms.ToTensor()]
     gray = [transforms.Grayscale(num_output_channels=3)]
     if DATASET_SOURCE in ("mnist", "fashion-mnist"):
@@ -114,7 +116,7 @@ def load_splits(data_dir):
     if test is None:
         test = Subset(pool, test_idx)
     cut = lambda idx, n: idx if n is None else idx[:n]
-    train = Subset(pool, cut(train_idx, TRAIN_IMAGES))
+    train = Subset(pool, cut(train_idx, train_images))
     val = Subset(pool, cut(val_idx, VAL_IMAGES))
     if TEST_IMAGES is not None:
         test = Subset(test, list(range(min(TEST_IMAGES, len(test)))))
@@ -219,10 +221,10 @@ def learnt_scale(model, cfg):
     return model.train_resize.scale.item() if model.no_trainable_resize == 0 else float(cfg["scale"])
 
 
-def run_epochs(cfg, data_dir, epochs, on_epoch):
+def run_epochs(cfg, data_dir, epochs, train_images, on_epoch):
     seed_everything(SEED)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    train, val, test = load_splits(data_dir)
+    train, val, test = load_splits(data_dir, train_images)
     train_loader, val_loader = loader(train, True), loader(val, False)
     model = build_model(cfg, device)
     opt, sched = optimiser(model, cfg, epochs * len(train_loader))
@@ -239,7 +241,7 @@ def run_epochs(cfg, data_dir, epochs, on_epoch):
                 "last_scale": learnt_scale(model, cfg),
             }
         )
-    return model, test, device
+    return model, test, device, len(train)
 
 
 def trainable(config, data_dir):
@@ -247,7 +249,8 @@ def trainable(config, data_dir):
     cfg = dict(config["trial"], lr=config["lr"], weight_decay=config["weight_decay"])
     if cfg["lr"] is None:
         cfg["lr"] = default_lr(cfg)
-    run_epochs(cfg, data_dir, MAX_T, report)
+    trial_images = TRAIN_IMAGES if TRIAL_TRAIN_IMAGES is None else min(TRIAL_TRAIN_IMAGES, TRAIN_IMAGES or TRIAL_TRAIN_IMAGES)
+    run_epochs(cfg, data_dir, MAX_T, trial_images, report)
 
 
 def default_lr(cfg):
@@ -314,7 +317,8 @@ def main():
 
     final = dict(winner, lr=lr, weight_decay=wd)
     print(f"Training the winner for {FINAL_EPOCHS} epochs: {final}")
-    model, test, device = run_epochs(final, data_dir, FINAL_EPOCHS, lambda m: print(m))
+    model, test, device, n_train = run_epochs(final, data_dir, FINAL_EPOCHS, TRAIN_IMAGES, lambda m: print(m))
+    print(f"The winner trained on {n_train} images")
     test_acc, test_loss = evaluate(model, loader(test, False), device)
     print(f"Test accuracy of the winner: {test_acc:.4f} ({len(test)} images)")
 

@@ -90,6 +90,11 @@ describe('Ray Tune export', () => {
     expect(script).toContain('DATASET_SOURCE = "mnist"');
     expect(script).toContain('FINAL_EPOCHS = 3');
     expect(script).toMatch(/tune\.grid_search\(configs\)/);
+    // The browser's image counts, the trials' apart from the winner's.
+    expect(rayTuneScript(exportOf({ trialTrainImages: 25 }))).toContain(
+      "# The browser's trials trained on 25 images, its winner on 40, all validated on 40;",
+    );
+    expect(script).toContain("# The browser's trials trained on 40 images, its winner on 40");
   });
 
   it('narrows with the search, leaves SemanticMap out for CLIP and one-to-one mappings that do not fit', () => {
@@ -408,6 +413,7 @@ for split, n in (("train", 12), ("test", 4)):
         }),
       )
         .replace('TRAIN_IMAGES = None', 'TRAIN_IMAGES = 20')
+        .replace('TRIAL_TRAIN_IMAGES = None', 'TRIAL_TRAIN_IMAGES = 12')
         .replace('num_workers=2', 'num_workers=0'); // no loader processes for 16 images
       writeFileSync(join(dir, 'job.py'), script);
       const r = spawnSync(python, ['job.py', '--data-dir', 'data', '--gpus-per-trial', '0', '--cpus-per-trial', '1'], {
@@ -417,6 +423,7 @@ for split, n in (("train", 12), ("test", 4)):
         timeout: 240_000,
       });
       expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('The winner trained on 20 images');
       const tuners = r.stdout
         .split('\n')
         .filter((l) => l.startsWith('TUNER '))

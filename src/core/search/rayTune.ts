@@ -33,6 +33,8 @@ export interface RayTuneExport {
   data: DataSelection;
   baseDesign: Pick<VPDesign, 'learningRate' | 'weightDecay' | 'batchSize' | 'baseSize'>;
   finalEpochs: number;
+  /** Training images of each trial, when fewer than the winner's (`data.trainImages`). */
+  trialTrainImages?: number;
   /** When the file was made (ISO date), for its header. */
   createdAt?: string;
 }
@@ -112,6 +114,7 @@ const comment = (text: string, indent = '') =>
 
 export function rayTuneScript(o: RayTuneExport): string {
   const { state, dataset, data } = o;
+  const trialImages = Math.min(o.trialTrainImages ?? data.trainImages, data.trainImages);
   const { pretrained, trials, excluded } = referenceTrials(o);
   if (trials.length === 0) throw new Error('No configuration of this search can run with the reference models.');
   const builtin = dataset.id === 'mnist' || dataset.id === 'fashion-mnist' ? dataset.id : null;
@@ -162,8 +165,10 @@ BASE_SIZE = ${o.baseDesign.baseSize}  # every image is first resized to BASE_SIZ
 BATCH_SIZE = ${o.baseDesign.batchSize}
 VAL_FRACTION = ${pyFloat(data.valFraction)}  # of the training pool, held out for validation
 TEST_FRACTION = ${pyFloat(data.testFraction ?? 0.2)}  # carved out of the pool only for an image folder without a test/ folder
-# The browser trained on ${data.trainImages} images and validated on ${data.valImages}${data.fraction > 1 ? ` (1/${data.fraction} of the pool)` : ''}; None = use the whole split.
-TRAIN_IMAGES = None
+# The browser's trials trained on ${trialImages} images, its winner on ${data.trainImages}, all validated on ${data.valImages}${data.fraction > 1 ? ` (1/${data.fraction} of the pool)` : ''};
+# here None = use the whole split (set the browser's counts to repeat its search exactly).
+TRAIN_IMAGES = None  # the winner's final training
+TRIAL_TRAIN_IMAGES = None  # each trial's (at most TRAIN_IMAGES)
 VAL_IMAGES = None
 TEST_IMAGES = None
 FINAL_EPOCHS = ${o.finalEpochs}

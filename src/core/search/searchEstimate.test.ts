@@ -53,6 +53,8 @@ describe('estimateSearch', () => {
     const final = 0.1 * (2000 + (300 + 300 + 1450) * FORWARD_SHARE);
     expect(e.finalSeconds).toBeCloseTo(final);
     expect(e.totalSeconds).toBeCloseTo(6 * epoch + final);
+    // If ASHA stopped nobody: every trial to the maximum.
+    expect(e.longestSeconds).toBeCloseTo(work.trials * work.asha.maxEpochs * epoch + final);
     expect(e.budgetBinds).toBe(false);
   });
 

@@ -10,9 +10,10 @@ import type { SearchState } from './searchState';
 
 /**
  * darknet-tiny's training speed on 2 CPU cores (WASM, batch 16): the default run's 2,000 image
- * steps took 3 min 36 s in the browser with its test and linear probing (BENCHMARKS.md).
+ * steps took 3 min 36 s in the browser with its test and linear probing (BENCHMARKS.md). The CLI
+ * trains single-threaded in Node: 0.12 s an image over the default search's trials and winner.
  */
-export const REFERENCE_SPEED = { modelId: 'darknet-tiny', secondsPerImage: 0.1 };
+export const REFERENCE_SPEED = { modelId: 'darknet-tiny', secondsPerImage: 0.1, cliSecondsPerImage: 0.12 };
 
 /** A forward pass (validation, test, the probe's features) costs about a third of a training step. */
 export const FORWARD_SHARE = 1 / 3;
@@ -62,6 +63,11 @@ export interface SearchEstimate {
   uncappedSearchSeconds: number;
   finalSeconds: number;
   totalSeconds: number;
+  /**
+   * The whole search if ASHA stops no trial (asynchronous ASHA promotes every trial that leads its
+   * rung when it arrives, so a few trials in a lucky order all run to the maximum), capped by the budget.
+   */
+  longestSeconds: number;
   /** The budget ends the trials before ASHA would. */
   budgetBinds: boolean;
 }
@@ -73,12 +79,15 @@ export function estimateSearch(w: SearchWork, secondsPerImage: number): SearchEs
   const budgetBinds = w.budgetSeconds !== null && uncapped > w.budgetSeconds;
   const searchSeconds = budgetBinds ? (w.budgetSeconds as number) : uncapped;
   const final = finalSeconds(w, secondsPerImage);
+  const everyEpoch = (w.trials * w.asha.maxEpochs * trialEpochSeconds(w, secondsPerImage)) / Math.max(1, w.workers);
+  const longestSearch = w.budgetSeconds === null ? everyEpoch : Math.min(everyEpoch, w.budgetSeconds);
   return {
     trialEpochs,
     searchSeconds,
     uncappedSearchSeconds: uncapped,
     finalSeconds: final,
     totalSeconds: searchSeconds + final,
+    longestSeconds: Math.max(searchSeconds, longestSearch) + final,
     budgetBinds,
   };
 }

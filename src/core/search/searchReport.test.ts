@@ -126,7 +126,7 @@ describe('search reports', () => {
   });
 
   it('says when the budget ended the search, and compares the final run with linear probing', async () => {
-    const r = await finishedRecord({ budget: 100 });
+    const r = await finishedRecord({ budget: 115 });
     expect(r.state.status).toBe('out-of-time');
     r.final = {
       trialId: 'x',
@@ -139,6 +139,8 @@ describe('search reports', () => {
       seconds: 60,
     };
     const text = explainSearch(r).join('\n');
+    // The trial the budget interrupted is counted as such, not as ASHA's.
+    expect(text).toMatch(/configurations: \d+ ran to the maximum(, \d+ were stopped by ASHA at a rung[^,]*)?, 1 was stopped by the time budget\./);
     expect(text).toMatch(
       /The time budget \(2 min\) ended the search: \d+ configurations never started, so this is the best of what ran/,
     );

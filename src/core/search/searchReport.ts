@@ -5,7 +5,7 @@
  */
 import { isOneToOne, mappingName } from '../design/kinds';
 import { bestTrial, leaderboard } from './searchState';
-import type { TrialRecord } from './searchState';
+import type { StopReason, TrialRecord } from './searchState';
 import type { ExcludedConfig } from './space';
 import type { SearchRecord, SearchSetup } from './records';
 
@@ -86,6 +86,22 @@ export function trialCountText(trials: number, excluded: readonly ExcludedConfig
   return `${head}, ${excluded.length} excluded: ${why}.`;
 }
 
+/** Why the stopped trials stopped, each reason counted (", 3 were stopped by ASHA …, 1 by the time budget"). */
+function stoppedWords(trials: TrialRecord[]): string {
+  const stopped = trials.filter((t) => t.status === 'stopped');
+  const count = (by: StopReason | undefined) => stopped.filter((t) => t.stoppedBy === by).length;
+  const parts = [
+    [count('asha'), 'by ASHA at a rung for falling below the others recorded there'],
+    [count('budget'), 'by the time budget'],
+    [count('cancel'), 'when the search was stopped'],
+    [count(undefined), 'early'],
+  ] as const;
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, why]) => `, ${n} ${n === 1 ? 'was' : 'were'} stopped ${why}`)
+    .join('');
+}
+
 /** The winner in plain words, with what limits the claim. Empty before any trial has an epoch. */
 export function explainSearch(record: SearchRecord): string[] {
   const { state, setup } = record;
@@ -128,18 +144,12 @@ export function explainSearch(record: SearchRecord): string[] {
   const stage1 = state.trials.filter((t) => t.stage === 1);
   const ran = stage1.filter((t) => t.epochs.length > 0);
   const completed = stage1.filter((t) => t.status === 'completed').length;
-  const stopped = stage1.filter((t) => t.status === 'stopped').length;
   const failed = stage1.filter((t) => t.status === 'failed').length;
   const pending = stage1.filter((t) => t.status === 'pending' || t.status === 'running').length;
-  const ended = state.status === 'out-of-time' || state.status === 'cancelled';
-  const stopWords =
-    `${stopped} ${stopped === 1 ? 'was' : 'were'} stopped ` +
-    (ended
-      ? 'early (by ASHA at a rung for falling below their peers, or when the search ended)'
-      : 'by ASHA at a rung for falling below the others recorded there');
   out.push(
     `ASHA (grace period ${state.asha.gracePeriod}, reduction factor ${state.asha.reductionFactor}, at most ${plural(state.asha.maxEpochs, 'epoch')}) ` +
-      `trained ${ran.length} of ${stage1.length} configurations: ${completed} ran to the maximum, ${stopWords}` +
+      `trained ${ran.length} of ${stage1.length} configurations: ${completed} ran to the maximum` +
+      stoppedWords(stage1) +
       `${failed ? `, ${failed} failed` : ''}.` +
       (record.excluded.length
         ? ` ${plural(record.excluded.length, 'other configuration')} of the space could not run: ` +

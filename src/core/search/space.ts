@@ -101,33 +101,37 @@ export function enumerateTrials(
       const ks = isOneToOne(family) ? space.ks : [null];
       const intervals = family === 'iter' ? space.intervals : [1];
       for (const prompt of space.prompts ?? ['pad']) {
-      const whole = fillsInput(prompt);
-      for (const k of ks) {
-        for (const interval of intervals) {
-          for (const scale of whole ? space.scales.slice(0, 1) : space.scales) {
-            for (const resize of whole ? [false] : space.trainableResize) {
-              const id = trialId(modelId, family, k, scale, resize, interval, prompt);
-              if (family === 'semantic' && model.textImage) {
-                excluded.push({ id, reason: 'SemanticMap is not used with text-image models.' });
-                continue;
+        const whole = fillsInput(prompt);
+        for (const k of ks) {
+          for (const interval of intervals) {
+            for (const scale of whole ? space.scales.slice(0, 1) : space.scales) {
+              for (const resize of whole ? [false] : space.trainableResize) {
+                const id = trialId(modelId, family, k, scale, resize, interval, prompt);
+                if (family === 'semantic' && model.textImage) {
+                  excluded.push({ id, reason: 'SemanticMap is not used with text-image models.' });
+                  continue;
+                }
+                const capacity = k === null ? null : mappingCapacityProblem(model.numSource, numTarget, k);
+                if (capacity) {
+                  excluded.push({ id, reason: capacity });
+                  continue;
+                }
+                trials.push({
+                  id,
+                  modelId,
+                  design: {
+                    labelMapping: family,
+                    k: k ?? 1,
+                    interval,
+                    inputScale: scale,
+                    trainableResize: resize,
+                    ...(space.prompts ? { prompt } : {}),
+                  },
+                });
               }
-              const capacity = k === null ? null : mappingCapacityProblem(model.numSource, numTarget, k);
-              if (capacity) {
-                excluded.push({ id, reason: capacity });
-                continue;
-              }
-              trials.push({
-                id,
-                modelId,
-                design: {
-                  labelMapping: family, k: k ?? 1, interval, inputScale: scale, trainableResize: resize,
-                  ...(space.prompts ? { prompt } : {}),
-                },
-              });
             }
           }
         }
-      }
       }
     }
   }

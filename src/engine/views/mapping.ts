@@ -46,12 +46,55 @@ export interface MappingView {
   targets: MappedSource[][];
   /** FullyMap: the bias of each class. */
   bias?: number[];
+  /** BLM / BLM+: ω over the source classes that matter most (see omegaHeat), for a heat map. */
+  heat?: OmegaHeat;
   /** FreqMap / IterMap: each computation, oldest first. */
   history: MappingStep[];
 }
 
 /** FullyMap's and BLM's weights listed per class. */
 export const FULLY_TOP = 5;
+
+/** ω restricted to a few source classes: rows are target classes, columns `sources`. */
+export interface OmegaHeat {
+  sources: { source: number; name: string }[];
+  /** [target][column]: ω[source, target]. */
+  omega: number[][];
+}
+
+/** Columns of the heat map at most (with 10 classes: every class's top 2 or 3). */
+const HEAT_COLUMNS = 24;
+
+/**
+ * The heat map's columns: each class's largest weights in turn (all classes' first, then their
+ * second, …) until HEAT_COLUMNS, ordered by the class they weigh most for, so a clean mapping
+ * reads as a diagonal.
+ */
+function omegaHeat(omega: Float32Array, numSource: number, numTarget: number, names: readonly string[]): OmegaHeat {
+  const at = (s: number, t: number) => omega[s * numTarget + t]!;
+  const ranked = Array.from({ length: numTarget }, (_, t) =>
+    Array.from({ length: numSource }, (_, s) => s)
+      .filter((s) => at(s, t) > 0)
+      .sort((a, b) => at(b, t) - at(a, t) || a - b),
+  );
+  const chosen = new Set<number>();
+  for (let rank = 0; chosen.size < HEAT_COLUMNS && ranked.some((r) => r.length > rank); rank++) {
+    for (const r of ranked) {
+      const s = r[rank];
+      if (s !== undefined && chosen.size < HEAT_COLUMNS) chosen.add(s);
+    }
+  }
+  const strongest = (s: number) => {
+    let best = 0;
+    for (let t = 1; t < numTarget; t++) if (at(s, t) > at(s, best)) best = t;
+    return best;
+  };
+  const columns = [...chosen].sort((a, b) => strongest(a) - strongest(b) || at(b, strongest(b)) - at(a, strongest(a)));
+  return {
+    sources: columns.map((s) => ({ source: s, name: nameOf(names, s) })),
+    omega: Array.from({ length: numTarget }, (_, t) => columns.map((s) => at(s, t))),
+  };
+}
 
 const nameOf = (names: readonly string[], s: number) => names[s] ?? `source #${s}`;
 
@@ -88,7 +131,15 @@ export function describeMapping(
       column.sort((a, b) => b.weight! - a.weight! || a.source - b.source);
       return column.slice(0, top);
     });
-    return { kind: state.kind, k: top, numSource, numTarget, targets, history: [] };
+    return {
+      kind: state.kind,
+      k: top,
+      numSource,
+      numTarget,
+      targets,
+      ...(omega.length ? { heat: omegaHeat(omega, numSource, numTarget, sourceNames) } : {}),
+      history: [],
+    };
   }
   const numTarget = state.assignment.length || (options.numTarget ?? 0);
   const targets = Array.from({ length: numTarget }, (_, t) =>

@@ -81,8 +81,29 @@ describe('describeMapping', () => {
       [['cat', 0.667], ['dog', 0.333]],
       [['dog', 1]],
     ]);
+    // The heat map: the sources any class reads, ordered by the class they weigh most for.
+    expect(view.heat!.sources.map((s) => s.name)).toEqual(['cat', 'dog']);
+    expect(view.heat!.omega.map((row) => row.map((w) => +w.toFixed(3)))).toEqual([
+      [0.667, 0.333],
+      [0, 1],
+    ]);
     const empty = describeMapping({ kind: 'blm', omega: new Float32Array(0), numSource: 3, numTarget: 2 }, ['cat', 'dog', 'fox']);
     expect(empty.targets).toEqual([[], []]);
+    expect(empty.heat).toBeUndefined();
+  });
+
+  it('keeps BLM’s heat map to 24 source classes, every class’s strongest first, as a diagonal', () => {
+    // 30 classes, 100 sources: class t reads source 3t (0.6), 3t+1 (0.3) and 3t+2 (0.1).
+    const numTarget = 30;
+    const omega = new Float32Array(100 * numTarget);
+    for (let t = 0; t < numTarget; t++) [0.6, 0.3, 0.1].forEach((w, i) => (omega[(3 * t + i) * numTarget + t] = w));
+    const view = describeMapping({ kind: 'blm', omega, numSource: 100, numTarget }, []);
+    const columns = view.heat!.sources.map((s) => s.source);
+    expect(columns).toHaveLength(24);
+    // 30 first choices do not fit in 24: the first 24 classes' strongest, in class order.
+    expect(columns).toEqual(Array.from({ length: 24 }, (_, t) => 3 * t));
+    expect(view.heat!.omega[5]![5]).toBeCloseTo(0.6);
+    expect(view.heat!.omega[5]![6]).toBe(0);
   });
 
   it('shows an uncomputed frequency mapping as empty classes', () => {

@@ -170,11 +170,10 @@ export interface TrainingEngineApi {
    */
   discardResume(runId: string): Promise<void>;
   /**
-   * Test hooks for the fault tests (e2e/faults.spec.ts): 'lose-gpu-device' destroys the WebGPU
-   * device (false when not on WebGPU), 'crash' ends this worker at once, as an out-of-memory
-   * kill would, without telling the page.
+   * Test hook for the fault tests (e2e/faults.spec.ts): destroys the WebGPU device, as a driver
+   * reset would (false when not on WebGPU). A crash is injected from the page (EngineClient.kill).
    */
-  injectFault(kind: 'lose-gpu-device' | 'crash'): Promise<boolean>;
+  injectFault(kind: 'lose-gpu-device'): Promise<boolean>;
   /**
    * Holds a Web Lock named `name` for as long as this worker lives: the page queues for the same
    * lock and is granted it only when the worker dies (see client/engineClient.ts).

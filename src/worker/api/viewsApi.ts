@@ -1,7 +1,7 @@
 /** Views of a run (../views/): what the prompt and the label mapping have become, and which validation images the model gets wrong. Live while training ('prompt-snapshot' events), and for a stored run from its prompt file. */
-import type { MappedSource, MappingStep, MappingView } from '../../engine/views/mapping';
+import type { MappedSource, MappingStep, MappingView, OmegaHeat } from '../../engine/views/mapping';
 import type { RgbaPicture } from './runsApi';
-export type { MappedSource, MappingStep, MappingView };
+export type { MappedSource, MappingStep, MappingView, OmegaHeat };
 
 /** When a snapshot was taken: training started, during an epoch, at an epoch's end, after a stop; or read from a stored run. */
 export type SnapshotMoment = 'start' | 'batch' | 'epoch' | 'end' | 'stored';

@@ -3,11 +3,10 @@ import { LABEL_MAPPINGS } from '../../../core/design/kinds';
 import { leftOutByDefault } from '../../../core/search/searchDefaults';
 import { estimateSearch, type SearchEstimate, type SearchWork } from '../../../core/search/searchEstimate';
 import { planSearch } from '../../../core/search/searchPlan';
-import { autovpSpace } from '../../../core/search/space';
 import { excludedSummary, trialCountText } from '../../../core/search/searchReport';
 import { duration } from '../../format';
 import { useApp } from '../../store';
-import { isResumable } from '../../store/searchSlice';
+import { formSpace, isResumable } from '../../store/searchSlice';
 import { ashaRungs, RunFields } from './RunFields';
 import { searchSpeed, type Speed } from './searchWork';
 import { SpaceFields, useSearchModels } from './SpaceFields';
@@ -25,17 +24,16 @@ function usePlan() {
       numSource: m.sourceClassCount,
       textImage: m.manifest.textImage === true,
     }));
-    const space = {
-      ...autovpSpace(ticked.filter((id) => infos.some((m) => m.id === id))),
-      mappings: form.mappings,
-      scales: form.scales,
-      trainableResize: form.trainableResize,
-      ks: form.ks,
-      intervals: form.intervals,
-    };
+    const space = formSpace(
+      form,
+      ticked.filter((id) => infos.some((m) => m.id === id)),
+    );
     return planSearch(space, infos, dataset.classes.length);
   }, [dataset, form, models, ticked]);
 }
+
+/** The worst case is worth saying when it is a minute or more beyond the expectation. */
+const longer = (e: SearchEstimate) => e.longestSeconds - e.totalSeconds >= 60;
 
 /** How long the search will take, from a measured speed. */
 function useEstimate(trials: number): { estimate: SearchEstimate | null; speed: Speed | null; missing: string[] } {
@@ -161,7 +159,7 @@ export function SearchSetup() {
           )}
           <p className="search-estimate" data-testid="search-estimate">
             {estimate && speed
-              ? `About ${minutes(estimate.totalSeconds)} in all: the trials ${minutes(estimate.searchSeconds)}` +
+              ? `About ${minutes(estimate.totalSeconds)} in all${longer(estimate) ? ` (at most ${minutes(estimate.longestSeconds)} if ASHA stops no trial)` : ''}: the trials ${minutes(estimate.searchSeconds)}` +
                 `${estimate.budgetBinds ? ` (the ${form.budgetMinutes}-min budget ends them; without it ${minutes(estimate.uncappedSearchSeconds)})` : ` (about ${estimate.trialEpochs} epochs of ${Math.min(form.trialTrainImages, data.trainImages)} images)`}` +
                 `${estimate.finalSeconds > 0 ? `, then the winner ${minutes(estimate.finalSeconds)} (${form.finalEpochs} epochs, test, linear probing)` : ''}` +
                 ` — at ${(1 / speed.secondsPerImage).toFixed(1)} training images/s, ${speed.source}.`

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { MappingFamily } from '../../../worker/api/searchApi';
-import { LABEL_MAPPINGS } from '../../../core/design/kinds';
+import { LABEL_MAPPINGS, PROMPT_SHAPES, type PromptKind } from '../../../core/design/kinds';
 import { designParam, searchValues } from '../../../core/design/schema';
 import { autovpSpace } from '../../../core/search/space';
 import { useApp } from '../../store';
@@ -93,6 +93,8 @@ function Axis<T extends string | number | boolean>(props: {
 /** The families AutoVP searches, offered in the schema's order. */
 const FAMILIES: MappingFamily[] = autovpSpace([]).mappings;
 const familyLabel = (f: MappingFamily) => LABEL_MAPPINGS.find((m) => m.id === f)?.label ?? f;
+const PROMPTS: PromptKind[] = PROMPT_SHAPES.map((p) => p.id);
+const promptLabel = (p: PromptKind) => PROMPT_SHAPES.find((s) => s.id === p)?.name ?? p;
 const SCALE = designParam('inputScale');
 const K = designParam('k');
 const INTERVAL = designParam('interval');
@@ -149,6 +151,15 @@ export function SpaceFields() {
         onChange={(mappings) => setForm({ mappings })}
         hint="SemanticMap is left out for text-image models; one-to-one mappings (all but FullyMap) need classes × k source labels."
         testId="axis-mappings"
+      />
+      <Axis<PromptKind>
+        legend="Prompt"
+        values={PROMPTS}
+        selected={form.prompts ?? ['pad']}
+        label={promptLabel}
+        onChange={(prompts) => setForm({ prompts })}
+        hint="AutoVP searches the padding prompt. LoR-VP and SMM fill the model’s whole input: one trial per mapping, with no scale or resize to search."
+        testId="axis-prompts"
       />
       <div className="axis-row">
         <Axis<number>

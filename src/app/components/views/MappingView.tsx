@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { MappedSource, MappingStep, MappingView as Mapping } from '../../../worker/api/viewsApi';
+import type { MappedSource, MappingStep, MappingView as Mapping, OmegaHeat } from '../../../worker/api/viewsApi';
 import { useApp } from '../../store';
 import { runById } from '../../store/runsSlice';
 import { viewClasses, viewRunId } from '../../store/viewsSlice';
@@ -57,6 +57,58 @@ function Source({ s, scale, share }: { s: MappedSource; scale: number; share: bo
   );
 }
 
+/** BLM's ω as a heat map: your classes down, the source classes that matter most across, darker = larger weight. */
+function OmegaHeatMap({ heat, classes, model }: { heat: OmegaHeat; classes: string[]; model: string }) {
+  const max = Math.max(1e-9, ...heat.omega.flat());
+  return (
+    <div className="omega-heat-scroll">
+      <table className="omega-heat" data-testid="omega-heat">
+        <caption className="sr-only">
+          ω: the weight of each of {model}’s classes (columns) in each of your classes (rows)
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">
+              <span className="sr-only">Your class</span>
+            </th>
+            {heat.sources.map((s) => (
+              <th key={s.source} scope="col" title={s.name}>
+                <span className="omega-source">{s.name}</span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {heat.omega.map((row, t) => (
+            <tr key={t}>
+              <th scope="row">
+                <bdi>{classes[t] ?? `class ${t}`}</bdi>
+              </th>
+              {row.map((w, i) => {
+                const label = `${classes[t] ?? `class ${t}`} ← ${heat.sources[i]!.name}: ${(w * 100).toFixed(1)}%`;
+                return (
+                  <td
+                    key={i}
+                    title={label}
+                    aria-label={label}
+                    style={{ background: `rgba(11, 92, 173, ${(w / max).toFixed(3)})` }}
+                    className={w / max > 0.55 ? 'strong' : undefined}
+                  >
+                    {w >= 0.005 ? Math.round(w * 100) : ''}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <small className="hint">
+        Weights in percent of each class’s sum; darker is larger. Hover a cell for its pair.
+      </small>
+    </div>
+  );
+}
+
 function sourceList(ids: number[], names: Map<number, string>): string {
   return ids.map((s) => names.get(s) ?? `source #${s}`).join(', ');
 }
@@ -109,37 +161,40 @@ function Table({ m, classes, model }: { m: Mapping; classes: string[]; model: st
       {!computed ? (
         <p className="muted">The mapping is counted before the first epoch: it appears here in a moment.</p>
       ) : (
-        <table className="mapping-table" data-testid="mapping-table">
-          <caption className="sr-only">For each of your classes, the source classes of {model} it reads</caption>
-          <thead>
-            <tr>
-              <th scope="col">Your class</th>
-              <th scope="col">
-                {m.kind === 'fully'
-                  ? `Strongest weights from the ${model} classes`
-                  : bayesian
-                    ? `Largest weights of the ${model} classes`
-                    : `Source classes of ${model}`}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((sources, t) => (
-              <tr key={t}>
-                <th scope="row">
-                  <bdi>{classes[t] ?? `class ${t}`}</bdi>
+        <>
+          {m.heat && <OmegaHeatMap heat={m.heat} classes={classes} model={model} />}
+          <table className="mapping-table" data-testid="mapping-table">
+            <caption className="sr-only">For each of your classes, the source classes of {model} it reads</caption>
+            <thead>
+              <tr>
+                <th scope="col">Your class</th>
+                <th scope="col">
+                  {m.kind === 'fully'
+                    ? `Strongest weights from the ${model} classes`
+                    : bayesian
+                      ? `Largest weights of the ${model} classes`
+                      : `Source classes of ${model}`}
                 </th>
-                <td>
-                  <ul className="mapped-sources">
-                    {sources.map((s) => (
-                      <Source key={s.source} s={s} scale={scale} share={bayesian} />
-                    ))}
-                  </ul>
-                </td>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((sources, t) => (
+                <tr key={t}>
+                  <th scope="row">
+                    <bdi>{classes[t] ?? `class ${t}`}</bdi>
+                  </th>
+                  <td>
+                    <ul className="mapped-sources">
+                      {sources.map((s) => (
+                        <Source key={s.source} s={s} scale={scale} share={bayesian} />
+                      ))}
+                    </ul>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
       {m.targets.length > ROWS && (
         <button type="button" className="link-button" onClick={() => setAll(!all)} aria-expanded={all}>

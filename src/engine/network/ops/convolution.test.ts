@@ -130,3 +130,21 @@ describe('softmax activation', () => {
     x.dispose();
   });
 });
+
+describe('dilate', () => {
+  it('spreads every element over the stride grid at its offset, zeros between (hand-worked)', async () => {
+    const { dilate } = await import('./dilate');
+    // Two channels, so rows and columns must keep each element's channels together.
+    const x = tf.tensor4d([1, -1, 2, -2, 3, -3, 4, -4], [1, 2, 2, 2]);
+    const spread = dilate(x, [2, 3], [1, 2]);
+    expect(spread.shape).toEqual([1, 4, 6, 2]);
+    const at = (r: number, c: number) => [...tf.slice(spread, [0, r, c, 0], [1, 1, 1, 2]).dataSync()];
+    expect(at(1, 2)).toEqual([1, -1]);
+    expect(at(1, 5)).toEqual([2, -2]);
+    expect(at(3, 2)).toEqual([3, -3]);
+    expect(at(3, 5)).toEqual([4, -4]);
+    expect(tf.sum(spread).dataSync()[0]).toBe(0);
+    expect(tf.sum(tf.abs(spread)).dataSync()[0]).toBe(20);
+    expect(dilate(x, [1, 1])).toBe(x);
+  });
+});
