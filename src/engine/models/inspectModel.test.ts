@@ -15,14 +15,16 @@ const bytesOf = (a: tf.io.ModelArtifacts) => (a.weightData as ArrayBuffer).byteL
 /** conv → flatten → dense "features" → dense "head" (softmax), for an H×W×C input. */
 async function small(shape: [number, number, number], options: { zeroHead?: boolean; lambda?: boolean } = {}) {
   const input = tfl.input({ shape });
-  const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', name: 'conv' }).apply(input);
+  // Seeded weights: with unseeded ones, all six ReLUs are sometimes dead and no gradient reaches the input.
+  const seeded = (seed: number) => ({ kernelInitializer: tfl.initializers.glorotUniform({ seed }) });
+  const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', name: 'conv', ...seeded(1) }).apply(input);
   const flat = tfl.layers.flatten({ name: 'flat' }).apply(conv);
-  const features = tfl.layers.dense({ units: 6, activation: 'relu', name: 'features' }).apply(flat);
+  const features = tfl.layers.dense({ units: 6, activation: 'relu', name: 'features', ...seeded(2) }).apply(flat);
   const head = tfl.layers.dense({
     units: 4,
     activation: 'softmax',
     name: 'head',
-    ...(options.zeroHead ? { kernelInitializer: 'zeros' } : {}),
+    ...(options.zeroHead ? { kernelInitializer: 'zeros' } : seeded(3)),
   }).apply(features) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs: input, outputs: head });
   const a = await artifactsOf(model);

@@ -182,7 +182,11 @@ export function checkGradientPath(network: FrozenNetwork, output: string): void 
   try {
     ok = tf.tidy(() => {
       const x = tf.randomUniform([1, h, w, c], 0, 1, 'float32', 17) as tf.Tensor4D;
-      const g = tf.grad((input: tf.Tensor) => tf.sum(network.apply(input as tf.Tensor4D, [output])[0] as tf.Tensor))(x);
+      // A random projection, not a plain sum: the sum of a softmax (or of centred logits) is constant.
+      const g = tf.grad((input: tf.Tensor) => {
+        const y = network.apply(input as tf.Tensor4D, [output])[0] as tf.Tensor;
+        return tf.sum(tf.mul(y, tf.randomNormal(y.shape, 0, 1, 'float32', 23)));
+      })(x);
       const magnitude = tf.sum(tf.abs(g)).dataSync()[0] as number;
       return Number.isFinite(magnitude) && magnitude > 0;
     });
