@@ -4,7 +4,11 @@
  * survives must end exactly as an undisturbed run of the same seed. And WebGPU (SwiftShader
  * here) against WASM, layer by layer, forward and input gradient, to 1e-4.
  */
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
+import { parsePromptFile } from '../src/engine/export/promptFileReader';
 import { expect, setNumber, test } from './fixtures';
 
 /** What the page's test hooks (src/app/testHooks.ts) return of a stored run. */
@@ -19,6 +23,7 @@ interface StoredRun {
     validation: { loss: number; accuracy: number } | null;
     test: { loss: number; accuracy: number } | null;
     backend: { name: string };
+    diverged?: { epoch: number; step: number; keptStep: number | null; learningRate: number };
   } | null;
 }
 
@@ -127,24 +132,92 @@ test('a run survives a killed worker and a reload, and ends exactly as an undist
   expect(errors).toEqual([]);
 });
 
-// FIXME (issue 17, open): on SwiftShader the tiny run never reached its first checkpoint in 240 s
-// (tried again 2026-12-05 with one other job on the 2 cores), so the device was never destroyed;
-// needs a lighter model or a test hook that loses the device earlier.
-test.fixme('a lost WebGPU device moves the run to WASM from its last checkpoint, and WebGPU can be chosen again', async ({ page }) => {
-  test.setTimeout(12 * 60_000);
+test('a diverging run says where and why, keeps its last finite prompt, and offers a safer learning rate', async ({ page, errors }) => {
+  test.setTimeout(8 * 60_000);
+  // 100 is the schema's largest learning rate. With SGD, no decay and an unbounded (identity)
+  // prompt it diverges in the second epoch: autovp train with these settings on MNIST and
+  // darknet-tiny measured a NaN loss at step 10 of 18.
+  await page.goto('/#v1&opt=sgd&lr=100&act=identity&sch=constant&ep=3&bs=16&n=96&nv=32&nt=32&lp=0');
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  const rate = page.getByLabel('Learning rate', { exact: true });
+  await expect(rate).toHaveValue('100');
+  await page.getByTestId('train').click();
+
+  const notice = page.getByTestId('divergence-notice');
+  await expect(notice).toContainText(/^Training diverged at epoch [1-3], step \d+: the loss became (NaN|Infinity|-Infinity)\./, { timeout: 240_000 });
+  await expect(notice).toContainText('The learning rate 100 is too high for this model and data: try a learning rate of 10.');
+  await expect(notice).toContainText(/The prompt after \d+ of those steps, the last whose loss was finite, was kept\./);
+  await expect(page.getByTestId('run-status')).toHaveText(/^Stopped early after .*: training diverged\.$/);
+  // Not failed: the kept prompt is tested as any other and stored as a diverged run.
+  await expect(page.getByTestId('run-result')).toBeVisible();
+  await expect(page.getByTestId('test-accuracy')).toBeVisible();
+  const [run] = await storedRuns(page);
+  expect(run).toMatchObject({ status: 'diverged', checkpoint: { final: true }, summary: { diverged: { learningRate: 100 } } });
+  const diverged = run!.summary!.diverged!;
+  console.log(`diverged at epoch ${diverged.epoch + 1}, step ${diverged.step}; kept the prompt of step ${diverged.keptStep}`);
+  expect(diverged.keptStep).toBeGreaterThan(1);
+
+  // The kept prompt downloads as a prompt file, which refuses values that are not finite.
+  const row = page.getByTestId('runs').getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-status', 'diverged');
+  await row.locator('.downloads summary').click();
+  const waiting = page.waitForEvent('download');
+  await row.getByRole('button', { name: 'Prompt (.safetensors)' }).click();
+  const file = parsePromptFile(new Uint8Array(readFileSync(await (await waiting).path())));
+  expect(file.manifest.metrics).toMatchObject({ final: true });
+
+  // The safer rate is one click away.
+  await page.getByTestId('apply-safer-rate').click();
+  await expect(rate).toHaveValue('10');
+  await expect(page.getByTestId('safer-rate-set')).toHaveText("The form's learning rate is now 10: train again to use it.");
+  expect(errors).toEqual([]);
+});
+
+/**
+ * darknet-tiny (committed under models/) with its input declared 64² instead of 224², as files
+ * for "Add your own model": every padding is "same" and it ends in a global average, so it runs at
+ * any size, at a twelfth of the work. At 224² SwiftShader's software WebGPU did not finish the
+ * first epoch of a tiny run in 240 s.
+ */
+function smallDarknetFiles(): string[] {
+  const from = resolve(import.meta.dirname, '../models/darknet-tiny');
+  const dir = mkdtempSync(join(tmpdir(), 'darknet-64-'));
+  for (const f of readdirSync(from)) {
+    if (f.startsWith('group') || f === 'classes.json') copyFileSync(join(from, f), join(dir, f));
+  }
+  const json = readFileSync(join(from, 'model.json'), 'utf8').replaceAll(/\[\s*null,\s*224,\s*224,\s*3\s*\]/g, '[null, 64, 64, 3]');
+  expect(json).toContain('[null, 64, 64, 3]');
+  writeFileSync(join(dir, 'model.json'), json);
+  return readdirSync(dir).map((f) => join(dir, f));
+}
+
+test('a lost WebGPU device moves the run to WASM from its last checkpoint, and WebGPU can be chosen again', async ({ page }) => {
+  test.setTimeout(14 * 60_000);
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  // Software WebGPU is slow: a small model (added on WASM, where its inspection is quick) and a tiny run.
+  await page.getByText('Add your own model').click();
+  await page.getByLabel('Model files').setInputFiles(smallDarknetFiles());
+  const review = page.getByRole('form', { name: 'Review your model' });
+  await expect(review.or(page.getByRole('alert'))).toBeVisible({ timeout: 120_000 });
+  expect(await page.getByRole('alert').allTextContents()).toEqual([]);
+  await review.getByLabel('Name').fill('Darknet tiny at 64²');
+  await review.getByRole('button', { name: 'Add this model' }).click();
+  await expect(review).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByRole('combobox', { name: 'Model', exact: true }).locator('option:checked')).toHaveText(/^Darknet tiny at 64² — 64²/);
   const compute = page.getByLabel('Compute');
   await compute.selectOption('webgpu');
   await expect(page.getByTestId('backend-name')).not.toHaveText('WASM', { timeout: 120_000 });
   const chosen = await page.getByTestId('backend-name').textContent();
   test.skip(chosen !== 'WEBGPU', `WebGPU could not start in this browser: ${await page.getByTestId('backend-reason').textContent()}`);
 
-  // Software WebGPU is slow: a tiny run.
-  const RUN = { train: 8, val: 8, test: 8, epochs: 3, batch: 4 };
+  await setNumber(page, 'Base size (px)', 48);
+  const RUN = { train: 16, val: 8, test: 8, epochs: 3, batch: 8 };
   await smallRun(page, RUN);
+  const started = Date.now();
   await page.getByTestId('train').click();
   const run = await afterCheckpoint(page, 1);
+  console.log(`WebGPU (SwiftShader): the checkpoint after epoch ${run.checkpoint?.epochs} came ${((Date.now() - started) / 1000).toFixed(0)} s after Train`);
   await injectFault(page, 'lose-gpu-device');
   const notice = page.getByTestId('run-notice');
   await expect(notice).toContainText('WEBGPU failed during the run: the WebGPU device was lost (destroyed', { timeout: 120_000 });
@@ -156,19 +229,29 @@ test.fixme('a lost WebGPU device moves the run to WASM from its last checkpoint,
   expect(moved.status).toBe('done');
   expect(moved.summary?.backend.name).toBe('wasm');
   expect(moved.epochs).toHaveLength(3);
+  // The epochs of the checkpoint are kept as WebGPU computed them, not redone.
+  const kept = run.checkpoint!.epochs;
+  expect(moved.epochs.slice(0, kept)).toEqual(run.epochs.slice(0, kept));
 
-  // The same run undisturbed on WASM. Epochs before the fault ran on WebGPU, whose float results
-  // differ from WASM's in the last bits: the results are compared to a tolerance, and measured.
+  // The same run undisturbed on WASM. It cannot match bit for bit: the epochs before the fault ran
+  // on WebGPU, whose convolutions sum in another order (tiled shaders against XNNPACK) and whose
+  // exp and log are other approximations, so the prompt in the checkpoint differs from WASM's in
+  // its last bits, and the epochs after it start from there. Compared to a tolerance, measured.
   await page.getByTestId('train').click();
   await expect(page.getByTestId('run-result')).toBeVisible({ timeout: 300_000 });
   const reference = (await storedRuns(page))[0]!;
+  expect(reference.id).not.toBe(moved.id);
   const dLoss = Math.abs(moved.summary!.validation!.loss - reference.summary!.validation!.loss);
+  const dEpochs = moved.epochs.map((e, i) => Math.abs(e.valLoss - reference.epochs[i]!.valLoss));
   console.log(
     `lost device: val loss ${moved.summary!.validation!.loss} (WebGPU then WASM) vs ${reference.summary!.validation!.loss} (WASM only), ` +
-      `difference ${dLoss.toExponential(2)}; accuracy ${moved.summary!.validation!.accuracy} vs ${reference.summary!.validation!.accuracy}`,
+      `difference ${dLoss.toExponential(2)}, per epoch ${dEpochs.map((d) => d.toExponential(2)).join(' ')}; ` +
+      `accuracy ${moved.summary!.validation!.accuracy} vs ${reference.summary!.validation!.accuracy}, test ${moved.summary!.test!.accuracy} vs ${reference.summary!.test!.accuracy}`,
   );
   expect(dLoss).toBeLessThan(1e-3);
+  expect(Math.max(...dEpochs)).toBeLessThan(1e-3);
   expect(moved.summary!.validation!.accuracy).toBe(reference.summary!.validation!.accuracy);
+  expect(moved.summary!.test!.accuracy).toBe(reference.summary!.test!.accuracy);
 
   // The backend can be changed after the fault, without a reload: WebGPU on a new device, then WASM.
   await compute.selectOption('webgpu');

@@ -1,4 +1,5 @@
 import type { ModelManifest } from '../src/engine/models/manifest';
+import clipVitB32 from './clip-vit-base-patch32.json';
 import darknetReference from './darknet-reference.json';
 import darknetTiny from './darknet-tiny.json';
 import mobilenetV1 from './mobilenet-v1-imagenet.json';
@@ -21,6 +22,7 @@ export const MODELS: ModelManifest[] = [
   darknetReference as ModelManifest,
   mobilenetV1 as ModelManifest,
   mobilenetV2Imagenet as ModelManifest,
+  clipVitB32 as unknown as ModelManifest, // JSON arrays are not tuples; checked in clipManifest.test.ts
 ];
 
 /** Models the user added (kept in IndexedDB); registered by whoever reads them (worker, UI). */
@@ -31,13 +33,27 @@ export function registerUserModels(manifests: readonly ModelManifest[]): void {
   userModels = manifests.filter((m) => m.weights.kind === 'user' && !MODELS.some((b) => b.id === m.id));
 }
 
+/**
+ * Built-in manifests as the files they were loaded from describe them (a CLIP checkpoint's
+ * config.json gives its input size), registered by whoever read those files (the worker).
+ */
+const refined = new Map<string, ModelManifest>();
+
+/** Replaces a built-in model's manifest in this JavaScript context with one read from its files. */
+export function registerRefinedModel(manifest: ModelManifest): void {
+  if (MODELS.some((b) => b.id === manifest.id)) refined.set(manifest.id, manifest);
+}
+
+const builtIn = (m: ModelManifest) => refined.get(m.id) ?? m;
+
 /** Built-in models followed by the user's own. */
 export function allModels(): ModelManifest[] {
-  return [...MODELS, ...userModels];
+  return [...MODELS.map(builtIn), ...userModels];
 }
 
 export function findModel(id: string): ModelManifest | undefined {
-  return MODELS.find((m) => m.id === id) ?? userModels.find((m) => m.id === id);
+  const b = MODELS.find((m) => m.id === id);
+  return b ? builtIn(b) : userModels.find((m) => m.id === id);
 }
 
 /** Number of source classes a manifest declares (inline names or the count of the file it names). */

@@ -3,7 +3,8 @@
     /usr/bin/python3 python/examples/apply_prompt.py PROMPT.safetensors MODEL_DIR IMAGE [IMAGE …]
 
 MODEL_DIR holds the model's model.json and weight shards (for the app's bundled model:
-public/generated/models/nsfwjs-mobilenet-v2 after `npm install`). Images are prepared as the
+public/generated/models/nsfwjs-mobilenet-v2 after `npm install`), or for a CLIP prompt the
+checkpoint folder (config.json, model.safetensors, tokenizer.json). Images are prepared as the
 manifest's "preprocessing" says (square fit, transparency onto alphaBackground) with Pillow;
 the app resamples with the browser's canvas, so probabilities can differ slightly from the
 app's for the same file (the stored pixels of a dataset give identical results, see
@@ -18,6 +19,7 @@ from PIL import Image, ImageOps
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from autovp.clip_prompt import clip_source_model  # noqa: E402
 from autovp.prompt_file import load_prompt_file  # noqa: E402  (numpy only)
 from autovp.tfjs_to_torch import load_tfjs_layers_model  # noqa: E402
 
@@ -43,8 +45,12 @@ def prepare(path: str, size: int, fit: str, background) -> np.ndarray:
 def main() -> None:
     prompt_path, model_dir, *images = sys.argv[1:]
     pf = load_prompt_file(prompt_path)
-    model = load_tfjs_layers_model(model_dir)
-    out = pf.source_output
+    if pf.manifest["model"]["format"] == "clip":
+        source = clip_source_model(pf, model_dir)
+    else:
+        model = load_tfjs_layers_model(model_dir)
+        out = pf.source_output
+        source = lambda x: model(x, [out])[out]  # noqa: E731
     pre = pf.manifest["preprocessing"]
     probs = []
     for path in images:
@@ -54,7 +60,7 @@ def main() -> None:
         own = min(w, h) if pre["fit"] == "crop" else max(w, h)
         size = pre["workingSize"] or min(own, pre["baseSize"])
         pixels = prepare(path, size, pre["fit"], pre["alphaBackground"])[None]
-        probs.append(pf.predict(lambda x: model(x, [out])[out], pixels)[0])
+        probs.append(pf.predict(source, pixels)[0])
 
     for path, p in zip(images, probs):
         top = np.argsort(-p)[: min(5, len(p))]

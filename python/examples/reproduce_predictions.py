@@ -4,6 +4,9 @@ src/engine/export/pythonInterop.test.ts, usable by hand too).
     /usr/bin/python3 python/examples/reproduce_predictions.py PROMPT.safetensors MODEL_DIR IMAGES.npy \
         [--labels LABELS.npy] [--engine-input INPUT.npy] [--out OUT.json]
 
+MODEL_DIR: the tfjs model folder (model.json), or for a CLIP prompt the checkpoint folder
+(config.json, model.safetensors, tokenizer.json; autovp.clip_prompt rebuilds its text head).
+
 IMAGES.npy: uint8 [N, H, W(, 3)] images prepared like the run's dataset. LABELS.npy: int32 [N].
 INPUT.npy: the engine's model input for the same images (float32 NHWC), to compare with.
 Writes (or prints) JSON: probabilities [N, T], argmax, accuracy, and the largest difference
@@ -23,8 +26,18 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from autovp.clip_prompt import clip_source_model  # noqa: E402
 from autovp.prompt_file import load_prompt_file  # noqa: E402
 from autovp.tfjs_to_torch import load_tfjs_layers_model  # noqa: E402
+
+
+def source_model(pf, model_dir: str):
+    """Model input → source logits: a CLIP checkpoint folder for CLIP prompts, else a tfjs model.json."""
+    if pf.manifest["model"]["format"] == "clip":
+        return clip_source_model(pf, model_dir)
+    model = load_tfjs_layers_model(model_dir)
+    name = pf.source_output
+    return lambda x: model(x, [name])[name]
 
 
 def main() -> None:
@@ -40,10 +53,8 @@ def main() -> None:
     torch.set_num_threads(max(1, os.cpu_count() or 1))
 
     pf = load_prompt_file(args.prompt)
-    model = load_tfjs_layers_model(args.model_dir)
-    name = pf.source_output
     pixels = np.load(args.images)
-    probs = pf.predict(lambda x: model(x, [name])[name], pixels)
+    probs = pf.predict(source_model(pf, args.model_dir), pixels)
     result = {
         "probabilities": probs.tolist(),
         "argmax": probs.argmax(axis=1).tolist(),

@@ -60,6 +60,30 @@ describe('autovp train with CLIP', () => {
     expect(again.stderr).toMatch(/from the cache/);
     // Same checkpoint, same seed: the same run.
     expect(metrics('hub2').baselineZeroShot).toEqual(metrics('hub1').baselineZeroShot);
+    // eval finds the checkpoint the prompt names (hf:…) in the cache.
+    const evaluated = await autovp(['eval', '--prompt', 'hub2/prompt.safetensors', '--data', 'easy', '--json'], { AUTOVP_CACHE_DIR: cache });
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect((JSON.parse(evaluated.stdout) as { accuracy: number }).accuracy).toBe((metrics('hub2').test as { accuracy: number }).accuracy);
+  }, 180_000);
+
+  it('searches with CLIP built per run: SemanticMap set apart, the winner beside its zero-shot baseline', async () => {
+    const r = await autovp(['search', '--data', 'easy', '--model', FIXTURE, '--mappings', 'fully,freq,semantic', '--ks', '1', '--scales', '1',
+      '--resize', 'fixed', '--base-size', '40', '--max-epochs', '1', '--final-epochs', '1', '--no-baseline', '--out', 'search'], { AUTOVP_CACHE_DIR: join(tmp, 'c3') });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/winner folder:tiny-clip\/(fully|freq)\S* · test accuracy \d\.\d{4} .* zero-shot \(test\) \d\.\d{4}/);
+    const search = JSON.parse(readFileSync(join(tmp, 'search', 'search.json'), 'utf8')) as { trials: { id: string; epochs: number }[]; excluded: { id: string; reason: string }[] };
+    expect(search.trials.map((t) => [t.id, t.epochs]).sort()).toEqual([['folder:tiny-clip/freq/k1/s1/fixed', 1], ['folder:tiny-clip/fully/s1/fixed', 1]]);
+    expect(search.excluded).toEqual([{ id: 'folder:tiny-clip/semantic/k1/s1/fixed', reason: 'SemanticMap is not used with text-image models.' }]);
+    expect(metrics('search').baselineZeroShot).toMatchObject({ split: 'test', count: 3 });
+  }, 180_000);
+
+  it('eval names the CLIP checkpoint a prompt needs when given another model', async () => {
+    const trained = await autovp([...TRAIN, '--model', FIXTURE, '--base-size', '40', '--out', 'for-eval'], { AUTOVP_CACHE_DIR: join(tmp, 'c4') });
+    expect(trained.code, trained.stderr).toBe(0);
+    const r = await autovp(['eval', '--prompt', 'for-eval/prompt.safetensors', '--data', 'easy', '--model', 'darknet-tiny'], {});
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('The prompt was trained on the CLIP folder tiny-clip, not on');
+    expect(r.stderr).toMatch(/--model hf:owner\/name/);
   }, 180_000);
 
   it('offline with an empty cache: names the URL and what to do', async () => {
@@ -67,5 +91,6 @@ describe('autovp train with CLIP', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`Cannot download ${HUB}config.json`);
     expect(r.stderr).toMatch(/connect to the internet once/);
+    expect(r.stderr).toMatch(/point --model at a folder holding config.json/);
   }, 60_000);
 });

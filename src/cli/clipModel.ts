@@ -12,12 +12,13 @@ import { CLIP_VP_PADDING, clipVpRecipe } from '../core/design/clipRecipe';
 import type { VPDesign } from '../core/design/design';
 import { DEFAULT_DESIGN, designParam } from '../core/design/schema';
 import { buildClipCheckpoint, CLIP_FILES, type ClipCheckpointFiles } from '../engine/models/clip/clipCheckpoint';
-import { clipParameterCount, parseClipConfig } from '../engine/models/clip/clipConfig';
 import { clipHubUrls, downloadClipFiles, fetchHubFile, isClipCached } from '../engine/models/clip/clipHub';
-import { CLIP_MEAN, CLIP_STD } from '../engine/models/clip/clipModel';
-import { CLIP_OUTPUTS, createClipSourceModel } from '../engine/models/clip/clipSource';
+import { clipConfigOf, clipManifest, refineClipManifest } from '../engine/models/clip/clipManifest';
+import { type ClipHeadOptions, createClipSourceModel } from '../engine/models/clip/clipSource';
+import { type ClipCheckpointRef, configDifferences, describeCheckpoint } from '../engine/models/clip/clipTextHead';
 import { CLIP_TEMPLATES } from '../engine/models/clip/clipTemplates';
 import { zeroShotEvaluation } from '../engine/models/clip/zeroShot';
+import type { PromptFile } from '../engine/export/promptFile';
 import type { ModelManifest, ModelWeightsOrigin } from '../engine/models/manifest';
 import type { SourceModel } from '../engine/train/visualPromptModel';
 import { type CliEnv, CliError, cacheDir, shownPath } from './env';
@@ -41,34 +42,15 @@ export async function isClipFolder(dir: string): Promise<boolean> {
 }
 
 function manifestOf(id: string, name: string, config: Uint8Array, weights: ModelWeightsOrigin, sizeBytes: number): ModelManifest {
-  const c = parseClipConfig(JSON.parse(new TextDecoder().decode(config)));
-  const v = c.vision;
-  return {
-    id,
-    name,
-    summary: `CLIP (ViT, patch ${v.patchSize}, ${v.imageSize}² input): image and text towers; the source classes are your class names under ${CLIP_TEMPLATES.length} templates, averaged.`,
-    trainedOn: 'Image–text pairs (see the checkpoint’s model card).',
-    license: 'See the checkpoint’s model card.',
-    weights,
-    format: 'clip',
-    inputSize: v.imageSize,
-    valueRange: [0, 1],
-    normalization: { mean: CLIP_MEAN, std: CLIP_STD },
-    sourceOutput: CLIP_OUTPUTS.logits,
-    featureOutput: CLIP_OUTPUTS.features,
-    sourceClasses: [],
-    sizeBytes,
-    textImage: true,
-    architecture: `CLIP ViT (${v.layers} layers, width ${v.hiddenSize}, patch ${v.patchSize})`,
-    parameterCount: clipParameterCount(c),
-  };
+  return clipManifest(id, name, clipConfigOf(config), weights, sizeBytes);
 }
 
-function build(files: ClipCheckpointFiles, classes: readonly string[], name: string): SourceModel {
+function build(files: ClipCheckpointFiles, classes: readonly string[], checkpoint: ClipCheckpointRef, head: ClipHeadOptions): SourceModel {
+  const name = checkpoint.kind === 'hub' ? checkpoint.repo : checkpoint.name;
   try {
     const { model, tokenizer } = buildClipCheckpoint(files);
     try {
-      return createClipSourceModel(model, tokenizer, classes);
+      return createClipSourceModel(model, tokenizer, classes, { ...head, checkpoint });
     } catch (e) {
       model.dispose();
       throw e;
@@ -80,9 +62,13 @@ function build(files: ClipCheckpointFiles, classes: readonly string[], name: str
 
 const notForArtifacts = (name: string) => async (): Promise<never> => {
   throw new CliError(`${name} is a CLIP model: it is built for a run's class names, not from TensorFlow.js artifacts.`, [
-    'autovp train takes CLIP models; this command does not yet.',
+    'autovp train, eval and search take CLIP models; this command does not.',
   ]);
 };
+
+/** The CLI's way round the hub: the same three files in a folder. */
+const LOCAL_FOLDER = 'or point --model at a folder holding config.json, model.safetensors and tokenizer.json';
+const templateCount = (head: ClipHeadOptions) => (head.templates ?? CLIP_TEMPLATES).length;
 
 /** A folder with config.json, model.safetensors and tokenizer.json. */
 export async function resolveClipFolder(dir: string, env: CliEnv): Promise<ResolvedModel> {
@@ -105,16 +91,19 @@ export async function resolveClipFolder(dir: string, env: CliEnv): Promise<Resol
     notes: [`${shown}: a CLIP checkpoint (${manifest.architecture}, ${megabytes(size)} of weights).`, ...clipRecipeHint(manifest.inputSize)],
     artifacts: notForArtifacts(name),
     classNames: async () => null,
-    buildSourceFor: async (classes, progress) => {
-      progress.line(`Loading CLIP from ${shown} and encoding ${classes.length} class names × ${CLIP_TEMPLATES.length} templates…`);
+    buildSourceFor: async (classes, progress, head = {}) => {
+      progress.line(`Loading CLIP from ${shown} and encoding ${classes.length} class names × ${templateCount(head)} templates…`);
       const files = { config, weights: await read(CLIP_FILES.weights), tokenizer: await read(CLIP_FILES.tokenizer) };
-      return build(files, classes, name);
+      return build(files, classes, { kind: 'folder', name }, head);
     },
   };
 }
 
-/** `hf:owner/name`: config.json now (small), the weights and tokenizer when a run needs them. */
-export async function resolveClipHub(spec: string, env: CliEnv): Promise<ResolvedModel> {
+/**
+ * `hf:owner/name`: config.json now (small), the weights and tokenizer when a run needs them.
+ * `builtin`: the app's manifest of that repository (same id in prompt files), refined by its config.
+ */
+export async function resolveClipHub(spec: string, env: CliEnv, builtin?: ModelManifest): Promise<ResolvedModel> {
   const repo = spec.slice(HUB_PREFIX.length);
   let urls: ReturnType<typeof clipHubUrls>;
   try {
@@ -125,12 +114,14 @@ export async function resolveClipHub(spec: string, env: CliEnv): Promise<Resolve
   const cache = diskCache(cacheDir(env));
   const where = `It is downloaded from https://huggingface.co/${repo} once and kept in ${join(cacheDir(env), 'hub')}.`;
   const failed = (e: unknown) => new CliError(`CLIP ${repo}: ${(e as Error).message}`, [where]);
-  const config = await fetchHubFile(urls.config, networkFetch(env), { cache, mirror: hubMirror(env) }).catch((e: unknown) => {
+  const config = await fetchHubFile(urls.config, networkFetch(env), { cache, mirror: hubMirror(env), otherwise: LOCAL_FOLDER }).catch((e: unknown) => {
     throw failed(e);
   });
   let manifest: ModelManifest;
   try {
-    manifest = manifestOf(`hf:${repo}`, repo, config, { kind: 'hub', url: urls.weights, homepage: `https://huggingface.co/${repo}` }, 0);
+    manifest = builtin
+      ? refineClipManifest(builtin, clipConfigOf(config))
+      : manifestOf(`hf:${repo}`, repo, config, { kind: 'hub', url: urls.weights, homepage: `https://huggingface.co/${repo}` }, 0);
   } catch (e) {
     throw new CliError(`${urls.config}: ${(e as Error).message}`);
   }
@@ -142,7 +133,7 @@ export async function resolveClipHub(spec: string, env: CliEnv): Promise<Resolve
     notes: clipRecipeHint(manifest.inputSize),
     artifacts: notForArtifacts(repo),
     classNames: async () => null,
-    buildSourceFor: async (classes, shown) => {
+    buildSourceFor: async (classes, shown, head = {}) => {
       const cached = await isClipCached(urls, cache);
       shown.line(cached ? `Loading CLIP ${repo} from the cache ${cacheDir(env)}…` : `Downloading CLIP ${repo} from the Hugging Face hub…`);
       const started = performance.now();
@@ -153,13 +144,43 @@ export async function resolveClipHub(spec: string, env: CliEnv): Promise<Resolve
         const seconds = (performance.now() - started) / 1000;
         shown.status(`  ${repo}: ${megabytes(arrived)} downloaded (${megabytes(arrived / Math.max(seconds, 1e-3))}/s)`);
       });
-      const files = await downloadClipFiles(urls, net, { cache, mirror: hubMirror(env) }).catch((e: unknown) => {
+      const files = await downloadClipFiles(urls, net, { cache, mirror: hubMirror(env), otherwise: LOCAL_FOLDER }).catch((e: unknown) => {
         throw failed(e);
       });
       shown.clear();
-      return build(files, classes, repo);
+      shown.line(`Encoding ${classes.length} class names × ${templateCount(head)} templates…`);
+      return build(files, classes, { kind: 'hub', repo }, head);
     },
   };
+}
+
+/**
+ * The CLIP source model a prompt was trained on, built again on the checkpoint `model` from the
+ * text head its file records (class names, templates, head kind); refused when the checkpoint's
+ * sizes differ from the recorded ones.
+ */
+export async function clipSourceForPrompt(model: ResolvedModel, file: PromptFile, progress: Progress): Promise<SourceModel> {
+  const m = file.manifest.model;
+  const recorded = m.clip;
+  if (!model.buildSourceFor) {
+    throw new CliError(`The prompt was trained on ${describeCheckpoint(recorded?.checkpoint ?? null)}, not on ${model.manifest.name}.`, [
+      'Give its CLIP checkpoint: --model DIR (config.json, model.safetensors, tokenizer.json) or --model hf:owner/name.',
+    ]);
+  }
+  if (!recorded) {
+    throw new CliError(`The prompt was trained on CLIP (${m.name}) but its file does not record how the classes were made (templates, head kind, class names): it was written before prompt files recorded them.`, [
+      'Train it again with autovp train to evaluate it.',
+    ]);
+  }
+  const source = await model.buildSourceFor(recorded.classNames, progress, { templates: recorded.templates, head: recorded.head });
+  const differs = source.textHead ? configDifferences(recorded.config, source.textHead.config) : ['no text head'];
+  if (differs.length) {
+    source.network.dispose();
+    throw new CliError(`The prompt was trained on ${describeCheckpoint(recorded.checkpoint)}, whose sizes differ from ${model.manifest.name}: ${differs.join(', ')}.`, [
+      'Give that checkpoint with --model DIR or --model hf:owner/name.',
+    ]);
+  }
+  return source;
 }
 
 export interface ZeroShotResult {

@@ -373,6 +373,12 @@ export const SEARCH: CommandSpec = {
       required: true,
       help: "Output folder: search.json, and the winner's metrics.json and prompt.safetensors.",
     },
+    {
+      name: 'resume',
+      kind: 'string',
+      arg: 'DIR',
+      help: 'Continue an interrupted search from DIR/search.json (DIR: its --out), with the same options: the trials it finished are kept, not run again, and it ends with the winner the uninterrupted search would have.',
+    },
   ],
   notes: [
     `The defaults are the app's default search (src/core/search/searchDefaults.ts; BENCHMARKS.md, "The default search"): ` +

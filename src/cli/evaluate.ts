@@ -11,6 +11,7 @@ import { selectSplits } from '../core/data/runSplits';
 import type { ParsedOptions } from './args';
 import { type CliBackend, describeBackend, initBackend } from './backend';
 import { loadData, relabelAll, relabelSplit } from './data';
+import { clipSourceForPrompt, isClipFolder } from './clipModel';
 import { type CliEnv, CliError } from './env';
 import { buildSource, type ResolvedModel, resolveModel } from './models';
 import { percent, Progress } from './progress';
@@ -38,7 +39,8 @@ async function recordedFolder(promptPath: string, modelId: string): Promise<stri
       model?: { id?: string; folder?: string | null };
     };
     const folder = metrics.model?.folder;
-    return metrics.model?.id === modelId && folder && existsSync(join(folder, 'model.json')) ? folder : null;
+    if (metrics.model?.id !== modelId || !folder) return null;
+    return existsSync(join(folder, 'model.json')) || (await isClipFolder(folder)) ? folder : null;
   } catch {
     return null;
   }
@@ -88,6 +90,11 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
     }
     throw e;
   });
+  const clip = m.model.format === 'clip';
+  if (!clip && model.buildSourceFor)
+    throw new CliError(`The prompt was trained for ${m.model.name} (${m.model.id}), not for the CLIP checkpoint ${model.manifest.name}.`);
+  // A CLIP prompt on another model: clipSourceForPrompt says which checkpoint it needs.
+  if (clip && !model.buildSourceFor) await clipSourceForPrompt(model, file, progress);
   checkModel(model, file);
   for (const n of model.notes) progress.line(n);
 
@@ -149,7 +156,7 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
     if (indices.length === 0) throw new CliError(`No images to evaluate in ${data.location}.`);
     const missing = missingClasses(Int32Array.from(indices, (i) => images.labels[i] as number), classes);
     if (missing) progress.line(missing);
-    const source = buildSource(model, await model.artifacts(progress));
+    const source = clip ? await clipSourceForPrompt(model, file, progress) : buildSource(model, await model.artifacts(progress));
     const vp = modelFromPromptFile(source, file);
     try {
       progress.status(`Evaluating ${indices.length} images…`, true);

@@ -20,6 +20,8 @@ import { cachingFetch, isModelCached } from '../engine/models/hubCache';
 import { inspectArtifacts, isGraphTopology, ModelRefusal } from '../engine/models/inspectModel';
 import { describedBytes, type FetchLike, loadModelArtifacts, type ModelJson } from '../engine/models/loadArtifacts';
 import type { ModelManifest } from '../engine/models/manifest';
+import type { ClipHeadOptions } from '../engine/models/clip/clipSource';
+import { clipHubRepoOf } from '../engine/models/clip/clipHub';
 import { createSourceModel } from '../engine/models/sourceModel';
 import {
   artifactsFromFiles,
@@ -54,8 +56,11 @@ export interface ResolvedModel {
   artifacts(progress: Progress): Promise<tf.io.ModelArtifacts>;
   /** Source class names in output order, or null when unknown. */
   classNames(): Promise<string[] | null>;
-  /** Text-image models (CLIP): the source model is built for the run's class names, not from artifacts. */
-  buildSourceFor?(classNames: readonly string[], progress: Progress): Promise<SourceModel>;
+  /**
+   * Text-image models (CLIP): the source model is built for the run's class names, not from
+   * artifacts (head: the templates and head kind, CLIP's 81 templates averaged by default).
+   */
+  buildSourceFor?(classNames: readonly string[], progress: Progress, head?: ClipHeadOptions): Promise<SourceModel>;
 }
 
 const fetchFile: FetchLike = (url) => readFileUrl(url);
@@ -122,6 +127,8 @@ export async function resolveModel(
     );
   }
   const w = manifest.weights;
+  const clipRepo = manifest.format === 'clip' && w.kind === 'hub' ? clipHubRepoOf(w.url) : null;
+  if (clipRepo) return resolveClipHub(HUB_PREFIX + clipRepo, env, manifest);
   if (w.kind === 'bundled') {
     const url = pathToFileURL(join(publicDir(env), w.path)).href;
     return {

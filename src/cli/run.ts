@@ -144,7 +144,7 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
     buildPromptFile({
       ...state,
       design,
-      model: promptModelInfo(model.manifest, source.numSource),
+      model: promptModelInfo(model.manifest, source.numSource, source.textHead),
       targetClasses: classes,
       preprocessing: preprocessingOf(d, design.baseSize),
       metrics,

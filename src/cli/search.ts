@@ -40,7 +40,9 @@ import { dataSelection, loadRunData } from './runData';
 import { GENERATOR, trainOne, writeAtomic } from './run';
 import { prepareOutput } from './outputFolder';
 import { folderModelOptions } from './train';
+import { clipZeroShot, recordZeroShot } from './clipModel';
 import { type BatchNote, forkTrialWorker, noteBatch, type RemoteExecutor, serveTrials } from './searchWorkers';
+import { resumeSearchFrom } from './searchResume';
 
 /** A list option's values, each checked against the design parameter it searches. */
 function values(raw: string[] | undefined, flag: string, key: 'inputScale' | 'k'): number[] | undefined {
@@ -170,6 +172,19 @@ async function loadSearch(o: ParsedOptions, env: CliEnv, progress: Progress) {
   const sourceModel = (id: string) => {
     const m = models.get(id);
     if (!m) throw new Error(`unknown model ${id}`);
+    const buildFor = m.buildSourceFor;
+    if (buildFor) {
+      // CLIP's source classes are this run's class names: reading and building are one step, so
+      // the model in memory is freed first.
+      return holder.get(
+        id,
+        async () => {
+          holder.release();
+          return buildFor(classes, progress);
+        },
+        (source) => source,
+      );
+    }
     return holder.get(
       id,
       () => m.artifacts(progress),
@@ -243,7 +258,8 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
   // The space, and what cannot run in it.
   const infos: SearchModelInfo[] = [...models.values()].map((m) => ({
     id: m.id,
-    numSource: sourceClassCount(m.manifest),
+    // CLIP's source classes are the run's own, one per class.
+    numSource: m.buildSourceFor ? classes.length : sourceClassCount(m.manifest),
     textImage: Boolean(m.manifest.textImage),
   }));
   const space = spaceFromOptions(o, [...models.keys()]);
@@ -337,6 +353,15 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
     data: selection,
     backend: backend.name,
   };
+  if (o.resume !== undefined) {
+    // The saved search replaces the new one: its finished trials, rungs and time searched.
+    const resumed = await resumeSearchFrom(resolve(env.cwd, o.resume as string), env, { config, state });
+    Object.assign(state, resumed.state);
+    progress.line(
+      `Resuming the search of ${shownPath(env, resumed.path)}: ${resumed.kept} trial${resumed.kept === 1 ? '' : 's'} ended and kept, ` +
+        `${resumed.rerun} cut short by the interruption to run again from the start, ${state.trials.filter((t) => t.status === 'pending').length} to run in all.`,
+    );
+  }
   let finalTraining: Record<string, unknown> | null = null;
   const document = () => {
     const ranked = leaderboard(state.trials.filter((t) => t.epochs.length > 0 && t.status !== 'failed'));
@@ -415,7 +440,8 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
   }
 
   const seen = new Map<TrialRecord, { epochs: number; status: string }>();
-  let started = 0;
+  // Resumed: the trials kept count as started.
+  let started = state.trials.filter((t) => t.status !== 'pending').length;
   controller = new SearchController(state, executors, {
     onChange: (s) => {
       lastChange = performance.now();
@@ -468,6 +494,7 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
       `Winner: ${nameOf(winner)} (${winner.config.id}; validation ${percent(last?.valAcc)} after ${winner.epochs.length} epoch${winner.epochs.length === 1 ? '' : 's'}).`,
     );
     if (interrupted) {
+      progress.line(`Continue it with the same command and --resume ${shownPath(env, out)}: the trials that ended are kept.`);
       env.stdout.write(`interrupted · best so far ${winner.config.id} · ${shown}\n`);
       return 130;
     }
@@ -480,6 +507,7 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
     );
     const source = await sourceModel(m.id);
     const output = await prepareOutput(out, env);
+    const zeroShot = m.buildSourceFor ? await clipZeroShot(source, data.dataset, selection, design, progress) : null;
     const result = await trainOne({
       env,
       progress,
@@ -519,16 +547,19 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
       await output.discard(false);
       throw e;
     });
+    if (zeroShot) await recordZeroShot(result.metricsPath, zeroShot);
     finalTraining = {
       epochs: finalEpochs,
       testAccuracy: result.testAccuracy,
       validationAccuracy: result.validationAccuracy,
+      ...(zeroShot ? { zeroShot } : {}),
       metrics: 'metrics.json',
       prompt: 'prompt.safetensors',
     };
     await save();
     env.stdout.write(
-      `winner ${winner.config.id} · test accuracy ${result.testAccuracy === null ? '–' : result.testAccuracy.toFixed(4)} (${percent(result.testAccuracy)}) · ${shownPath(env, searchPath)}\n`,
+      `winner ${winner.config.id} · test accuracy ${result.testAccuracy === null ? '–' : result.testAccuracy.toFixed(4)} (${percent(result.testAccuracy)})` +
+        `${zeroShot ? ` · zero-shot (${zeroShot.split}) ${zeroShot.accuracy.toFixed(4)}` : ''} · ${shownPath(env, searchPath)}\n`,
     );
     return 0;
   } finally {

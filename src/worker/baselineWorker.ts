@@ -36,7 +36,7 @@ const api = {
     });
     if (problem) throw new Error(`The baseline thread could not start ${setup.backend}: ${problem}`);
     const dataset = await getDataset(request.datasetId);
-    const source = await getSourceModel(request.modelId, () => undefined);
+    const source = await getSourceModel(request.modelId, () => undefined, dataset.meta.classes);
     return computeBaseline(source, dataset, request, () => stopped);
   },
   stop(): void {

@@ -1,4 +1,5 @@
 import { isBusy, useApp } from '../store';
+import { ClipRecipe } from './clip/ClipRecipe';
 import { DataFields } from './design/DataFields';
 import { InputScaleFields } from './design/InputScaleFields';
 import { MappingFields } from './design/MappingFields';
@@ -12,6 +13,7 @@ export function DesignPanel() {
   return (
     <section className="card" aria-labelledby="design-title">
       <h2 id="design-title">3. Visual-prompt design</h2>
+      <ClipRecipe />
       <fieldset disabled={busy}>
         <legend>Input scaling</legend>
         <InputScaleFields />

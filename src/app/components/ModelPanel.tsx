@@ -5,6 +5,8 @@ import { bytes } from '../format';
 import { isBusy, useApp } from '../store';
 import { UserModelAdd } from './UserModelAdd';
 import { ProgressBar } from './ProgressBar';
+import { ClipFacts, clipOptionLabel } from './clip/ClipFacts';
+import { isClip } from './clip/clipText';
 
 const GROUPS: { origin: ModelOrigin; label: string }[] = [
   { origin: 'bundled', label: 'Offline (bundled with the app)' },
@@ -43,6 +45,7 @@ function origin(entry: ModelListEntry): { where: string; stored: string } {
 }
 
 function optionLabel(e: ModelListEntry): string {
+  if (isClip(e.manifest)) return clipOptionLabel(e);
   const hub = e.origin === 'hub' ? (e.cached ? ' · cached' : ' · download') : '';
   return `${e.manifest.name} — ${e.manifest.inputSize}², ${e.sourceClassCount} classes, ${bytes(e.manifest.sizeBytes)}${hub}`;
 }
@@ -174,10 +177,16 @@ export function ModelPanel() {
               {model.inputSize}×{model.inputSize} RGB, values in [{model.valueRange.join(', ')}]
               {model.normalization && `, then mean/std normalised (mean ${model.normalization.mean.join(', ')})`}
             </dd>
-            <dt>Source classes</dt>
-            <dd>
-              <ClassNames entry={entry} />
-            </dd>
+            {isClip(model) ? (
+              <ClipFacts entry={entry} />
+            ) : (
+              <>
+                <dt>Source classes</dt>
+                <dd>
+                  <ClassNames entry={entry} />
+                </dd>
+              </>
+            )}
             <dt>Trained on</dt>
             <dd>{model.trainedOn}</dd>
             {model.architecture && (

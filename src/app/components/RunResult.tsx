@@ -2,6 +2,7 @@ import type { BaselineSummary, EvaluationSummary } from '../../worker/api/traini
 import { duration, percent } from '../format';
 import { useApp } from '../store';
 import { ResultsTable } from './ResultsTable';
+import { zeroShotVerdict } from './clip/clipText';
 
 function Accuracy({ e, testId }: { e: EvaluationSummary | null | undefined; testId?: string }) {
   if (!e) return <td className="muted">–</td>;
@@ -28,6 +29,9 @@ export function RunResult() {
   const chance = 1 / dataset.classes.length;
   const v = summary.validation;
   const b = summary.baseline;
+  const zs = summary.zeroShot;
+  // The prompt against zero-shot on the test images when there are any, else on validation.
+  const versus = zs?.test && summary.test ? { prompt: summary.test.accuracy, zeroShot: zs.test.accuracy, split: 'test' as const } : zs && v ? { prompt: v.accuracy, zeroShot: zs.validation.accuracy, split: 'validation' as const } : null;
   return (
     <section className="card" aria-labelledby="result-title" data-testid="run-result">
       <h2 id="result-title">Result</h2>
@@ -49,6 +53,14 @@ export function RunResult() {
               <Accuracy e={v} testId="val-accuracy" />
               <Accuracy e={summary.test} testId="test-accuracy" />
             </tr>
+            {zs && (
+              <tr data-testid="zs-row">
+                <th scope="row">CLIP zero-shot (no prompt, no training)</th>
+                <td>0</td>
+                <Accuracy e={zs.validation} testId="zs-val-accuracy" />
+                <Accuracy e={zs.test} testId="zs-test-accuracy" />
+              </tr>
+            )}
             {b && (
               <tr data-testid="lp-row">
                 <th scope="row">{probeLabel(b)}</th>
@@ -66,6 +78,11 @@ export function RunResult() {
               </tr>
             )}
           </ResultsTable>
+          {versus && (
+            <p className={versus.prompt > versus.zeroShot ? 'hint' : 'warning'} data-testid="zs-verdict">
+              {zeroShotVerdict(versus.prompt, versus.zeroShot, versus.split)}
+            </p>
+          )}
           <table className="per-class">
             <caption>Validation accuracy per class</caption>
             <thead>

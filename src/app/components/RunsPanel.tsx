@@ -12,6 +12,7 @@ const STATUS: Record<StoredRunStatus, string> = {
   interrupted: 'interrupted',
   done: 'done',
   stopped: 'stopped',
+  diverged: 'diverged',
   failed: 'failed',
   imported: 'imported',
 };
@@ -72,6 +73,7 @@ function RunFacts({ run }: { run: StoredRunInfo }) {
     ? `${run.checkpoint.epochs} epoch${run.checkpoint.epochs === 1 ? '' : 's'} saved`
     : 'nothing saved yet';
   const lp = run.summary?.baseline?.validation.accuracy;
+  const zeroShot = run.summary?.zeroShot?.validation.accuracy;
   return (
     <span className="run-facts" data-testid="run-metrics">
       validation <strong>{percent(run.validationAccuracy)}</strong>
@@ -81,7 +83,8 @@ function RunFacts({ run }: { run: StoredRunInfo }) {
           · test <strong>{percent(run.testAccuracy)}</strong>
         </>
       )}
-      {lp !== undefined && ` · linear probing ${percent(lp)} (validation)`} · {epochs} ·{' '}
+      {lp !== undefined && ` · linear probing ${percent(lp)} (validation)`}
+      {zeroShot !== undefined && ` · zero-shot ${percent(zeroShot)} (validation)`} · {epochs} ·{' '}
       <span className="run-when">{when(run.createdAt)}</span>
     </span>
   );

@@ -1,6 +1,7 @@
 import { isBusy, useApp } from '../store';
 import { useCapacityProblem } from './DesignPanel';
 import { ProgressBar } from './ProgressBar';
+import { DivergenceNotice } from './DivergenceNotice';
 import { RunNotice } from './RunNotice';
 import { runStatusText } from './runStatus';
 
@@ -10,6 +11,8 @@ export function TrainControls() {
   const backend = useApp((s) => s.backend);
   const train = useApp((s) => s.train);
   const stop = useApp((s) => s.stop);
+  const formRate = useApp((s) => s.design.learningRate);
+  const setDesign = useApp((s) => s.setDesign);
   const capacity = useCapacityProblem();
   const last = run.batches[run.batches.length - 1];
   const fraction = last ? last.step / last.totalSteps : 0;
@@ -32,6 +35,7 @@ export function TrainControls() {
         </div>
       </div>
       <RunNotice notice={run.notice && run.resumed ? `${run.notice} ${run.resumed}` : (run.notice ?? run.resumed)} />
+      <DivergenceNotice diverged={run.summary?.diverged} formRate={formRate} onApply={(learningRate) => setDesign({ learningRate })} />
       {run.storageProblem && (
         <p className="notice warning" role="alert" data-testid="storage-problem">
           {run.storageProblem}

@@ -7,7 +7,7 @@ export interface RunStatusInput {
   phase: TrainPhase | null;
   batches: readonly BatchMetrics[];
   modelProgress: { loadedBytes: number; totalBytes: number } | null;
-  summary: { seconds: number } | null;
+  summary: { seconds: number; diverged?: unknown } | null;
 }
 
 const PHASES: Record<TrainPhase, string> = {
@@ -30,6 +30,7 @@ export function runStatusText(run: RunStatusInput, blocked: boolean): string {
     case 'stopping':
       return STOPPING;
     case 'done':
+      if (run.summary?.diverged) return `Stopped early after ${duration(run.summary.seconds)}: training diverged.`;
       return run.summary ? `Done in ${duration(run.summary.seconds)}.` : 'Done.';
     case 'stopped':
       return 'Stopped. The prompt trained so far is kept and evaluated below.';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendFaultNotice, crashNotice, crashSignal, EngineCrashed, resumedText } from './runFaults';
+import { backendFaultNotice, crashNotice, crashSignal, EngineCrashed, preferenceAfterMove, resumedText } from './runFaults';
 
 /** An engine client stand-in whose worker "dies" on demand. */
 function fakeEngine() {
@@ -44,5 +44,17 @@ describe('the page noticing a dead engine worker', () => {
     ).toBe(
       'WEBGPU failed during the run: the WebGPU device was lost (destroyed: Device was destroyed.). The run moved to WASM and goes on from its last checkpoint.',
     );
+  });
+});
+
+describe('the Compute choice after a run moved off a failed backend', () => {
+  const fault = { type: 'backend-fault' as const, failed: 'webgpu' as const, failure: 'the WebGPU device was lost (destroyed)', backend: { name: 'wasm' } as never };
+  it('shows the backend the run moved to when the failed one was chosen by name, so that choosing it again acts', () => {
+    expect(preferenceAfterMove('webgpu', fault)).toBe('wasm');
+    expect(preferenceAfterMove('webgpu', { ...fault, type: 'backend-switched' })).toBe('wasm');
+  });
+  it('keeps Automatic, and a choice that did not fail', () => {
+    expect(preferenceAfterMove('auto', fault)).toBe('auto');
+    expect(preferenceAfterMove('webgl', fault)).toBe('webgl');
   });
 });

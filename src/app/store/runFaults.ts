@@ -1,5 +1,5 @@
 import type { EngineClient } from '../../client/engineClient';
-import type { TrainEvent } from '../../worker/api/trainingApi';
+import type { BackendPreference, TrainEvent } from '../../worker/api/trainingApi';
 
 /** A run survives this many engine crashes in a row; a worker that keeps dying is reported. */
 export const MAX_CRASH_RECOVERIES = 3;
@@ -36,3 +36,13 @@ export const resumedText = (epochs: number, of: number) =>
   epochs > 0
     ? `Resumed from the checkpoint after epoch ${epochs} of ${of}; the epochs before it are kept.`
     : 'No epoch had finished yet, so the run started again from its first batch.';
+
+/**
+ * The Compute choice once a run moved off a failed backend: a backend chosen by name shows the
+ * one the run moved to, so that choosing the failed one again is a change the page acts on
+ * (a new device, no reload); 'Automatic' stays.
+ */
+export const preferenceAfterMove = (
+  preference: BackendPreference,
+  event: Extract<TrainEvent, { type: 'backend-fault' | 'backend-switched' }>,
+): BackendPreference => (preference === event.failed ? event.backend.name : preference);

@@ -3,7 +3,7 @@ import type { BatchMetrics, EpochMetrics, MappingState, RunSummary, TrainEvent, 
 import type { PromptSnapshot } from '../../worker/api/viewsApi';
 import { engine } from '../engine';
 import { frameBatcher } from './frameBatcher';
-import { backendFaultNotice, crashNotice, crashSignal, EngineCrashed, MAX_CRASH_RECOVERIES, resumedText } from './runFaults';
+import { backendFaultNotice, crashNotice, crashSignal, EngineCrashed, MAX_CRASH_RECOVERIES, preferenceAfterMove, resumedText } from './runFaults';
 import { stopAgainAfter } from './stopAgain';
 import { errorMessage, type Slice } from './types';
 
@@ -76,11 +76,15 @@ export const createRunSlice: Slice<RunSlice> = (set, get) => {
       set((s) => {
         let next = s.run;
         let backend = s.backend;
+        let backendPreference = s.backendPreference;
         for (const event of batch) {
           next = applyEvent(next, event);
-          if (event.type === 'backend-switched' || event.type === 'backend-fault') backend = event.backend;
+          if (event.type === 'backend-switched' || event.type === 'backend-fault') {
+            backend = event.backend;
+            backendPreference = preferenceAfterMove(backendPreference, event);
+          }
         }
-        return { run: next, backend };
+        return { run: next, backend, backendPreference };
       }),
     );
     const onEvent = (event: TrainEvent) => {

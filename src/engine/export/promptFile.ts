@@ -12,6 +12,7 @@ import type { VPDesign } from '../../core/design/design';
 import type { ImageFit } from '../../core/data/imageFit';
 import type { ImportPreprocessing, Rgb } from '../../core/data/importedDataset';
 import type { MappingState } from '../mapping/labelMapping';
+import type { ClipTextHead } from '../models/clip/clipTextHead';
 import type { ModelManifest, ModelWeightsOrigin } from '../models/manifest';
 import { fixedImageSize } from '../prompt/geometry';
 import type { PromptState } from '../prompt/prompter';
@@ -45,6 +46,8 @@ export interface PromptModelInfo {
   sourceOutput: string;
   /** Number of source logits (S). */
   numSource: number;
+  /** CLIP: the checkpoint, templates, head kind and class names its source classes were built from. */
+  clip?: ClipTextHead;
 }
 
 /** How an image becomes the base image the prompt was trained on. */
@@ -161,8 +164,11 @@ export const refuse = (code: PromptFileErrorCode, message: string): never => {
   throw new PromptFileError(code, message);
 };
 
-/** The model part of a manifest, from the app's model manifest and the loaded network's size. */
-export function promptModelInfo(manifest: ModelManifest, numSource: number): PromptModelInfo {
+/**
+ * The model part of a manifest, from the app's model manifest and the loaded network's size
+ * (CLIP: and the source model's textHead, so the same classes can be built again).
+ */
+export function promptModelInfo(manifest: ModelManifest, numSource: number, textHead?: ClipTextHead): PromptModelInfo {
   return {
     id: manifest.id,
     name: manifest.name,
@@ -175,6 +181,7 @@ export function promptModelInfo(manifest: ModelManifest, numSource: number): Pro
       : null,
     sourceOutput: manifest.sourceOutput,
     numSource,
+    ...(textHead ? { clip: textHead } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import { decodeSafetensors, type RawTensor, SafetensorsError, tensorValues } fro
 import { sha256, toHex } from './sha256';
 import { learntPromptTensorShapes, lowRankMismatch } from './promptTensors';
 import { designParam } from '../../core/design/schema';
+import { textHeadProblem } from '../models/clip/clipTextHead';
 
 import { isBayesian, isOneToOne, LABEL_MAPPINGS, OPTIMIZERS, PROMPT_ACTIVATIONS, PROMPT_SHAPES, SCHEDULES } from '../../core/design/kinds';
 import {
@@ -146,6 +147,10 @@ export function checkManifest(raw: unknown): PromptFileManifest {
     if (numbers(n.std, 3, 'model.normalization.std').some((s) => s === 0)) bad('model.normalization.std', 'has a zero');
   }
   if (!isObject(model.source)) bad('model.source', 'is not an object');
+  if (model.clip !== undefined) {
+    const problem = textHeadProblem(model.clip, numSource);
+    if (problem) bad('model.clip', problem);
+  }
 
   const config = checkDesign(obj(m, 'config', ''));
   m.config = config;

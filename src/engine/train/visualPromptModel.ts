@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { VPDesign } from '../../core/design/design';
 import { createLabelMapping, type LabelMapping } from '../mapping/labelMapping';
 import type { FrozenNetwork } from '../network/types';
+import type { ClipTextHead } from '../models/clip/clipTextHead';
 import { type InputSpec, Prompter } from '../prompt/prompter';
 import { type TrainableParameters, trainableParameters } from './trainableParameters';
 
@@ -16,6 +17,8 @@ export interface SourceModel {
   /** Penultimate features (linear probing). */
   featureOutput: string;
   numSource: number;
+  /** CLIP: how its source classes were made from text (recorded in prompt files to build them again). */
+  textHead?: ClipTextHead;
 }
 
 let instances = 0;

@@ -9,8 +9,11 @@ export type { TrainingCurve };
 /** trained here; imported from a .safetensors file; continued from another run. */
 export type RunOrigin = 'trained' | 'imported' | 'continued';
 
-/** 'interrupted': the tab died while it trained (its last checkpoint is kept). */
-export type StoredRunStatus = 'training' | 'interrupted' | 'done' | 'stopped' | 'failed' | 'imported';
+/**
+ * 'interrupted': the tab died while it trained (its last checkpoint is kept). 'diverged': its loss
+ * stopped being finite; the prompt is the last whose loss was finite (summary.diverged says where).
+ */
+export type StoredRunStatus = 'training' | 'interrupted' | 'done' | 'stopped' | 'diverged' | 'failed' | 'imported';
 
 /** The prompt file last saved for a run. */
 export interface RunCheckpoint {

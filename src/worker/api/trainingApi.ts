@@ -5,6 +5,7 @@
 import type { BackendChoice, BackendName, BackendPreference } from '../../engine/backend/selectBackend';
 import type { ParityReport } from '../../engine/backend/backendParity';
 import type { VPDesign } from '../../core/design/design';
+import type { DivergenceReport } from '../../core/design/divergence';
 import type { MappingState } from '../../engine/mapping/labelMapping';
 import type { SemanticMappingReport } from '../../engine/mapping/semantic';
 import type { DataSelection } from '../../core/data/runSplits';
@@ -135,6 +136,22 @@ export interface BaselineSummary {
   extra?: BaselineSummary;
 }
 
+/**
+ * Training stopped on a loss that was not finite (the trainer's divergence guard); the run's
+ * prompt is the last one whose loss was finite. With the run's learning rate and model, for the
+ * message (core/design/divergence.ts).
+ */
+export interface RunDivergence extends DivergenceReport {
+  learningRate: number;
+  modelName: string;
+}
+
+/** A text-image model's zero-shot accuracy (no prompt, no training) on the run's own images. */
+export interface ZeroShotSummary {
+  validation: EvaluationSummary;
+  test: EvaluationSummary | null;
+}
+
 export interface RunSummary {
   stopped: boolean;
   epochs: EpochMetrics[];
@@ -155,6 +172,10 @@ export interface RunSummary {
   backend: BackendChoice;
   /** The stored run (runs list) holding this run's prompt; absent if it could not be stored. */
   runId?: string;
+  /** CLIP runs: the zero-shot baseline on the same validation and test images (absent when stopped). */
+  zeroShot?: ZeroShotSummary;
+  /** Set when training diverged (and stopped early); absent when every loss was finite. */
+  diverged?: RunDivergence;
 }
 
 export interface TrainingEngineApi {

@@ -21,6 +21,7 @@ import {
 import type { SourceModel } from '../../engine/train/visualPromptModel';
 import type { ModelDownloadProgress, ModelListEntry, ModelMemory, UserModelInspectResult, UserModelSaveResult, UserModelSource } from '../api/modelsApi';
 import { appUrl } from '../context';
+import { clipCached, clipInputs, clipSourceModel, downloadClip, isClipManifest, releaseClip, removeClipFromCache } from './clipModels';
 import { hubFetch, modelCache } from './modelCache';
 import { deleteStoredModel, getStoredArtifacts, listStoredModels, putStoredModel } from './userModelStore';
 
@@ -76,30 +77,49 @@ async function fetchArtifacts(manifest: ModelManifest, onProgress: LoadProgress)
   return artifacts;
 }
 
-export async function getSourceModel(id: string, onProgress: LoadProgress): Promise<SourceModel> {
+/** The holder's key: a CLIP source model is built for one list of class names. */
+const sourceKey = (id: string, classNames: readonly string[] | undefined) => (classNames ? [id, ...classNames].join('\u0000') : id);
+const loadedModelId = () => holder.loadedId?.split('\u0000')[0] ?? null;
+
+/**
+ * The source model of `id`. A text-image model (CLIP) is built for the run's target classes
+ * (`classNames`, required for it): they become its source classes through its text tower.
+ */
+export async function getSourceModel(id: string, onProgress: LoadProgress, classNames?: readonly string[]): Promise<SourceModel> {
   const manifest = await manifestOf(id);
-  return holder.get(id, () => fetchArtifacts(manifest, onProgress), (artifacts) => createSourceModel(manifest, artifacts));
+  if (isClipManifest(manifest)) {
+    if (!classNames?.length) throw new Error(`${manifest.name} builds its classifier from class names: none were given.`);
+    return holder.get(sourceKey(id, classNames), () => clipInputs(manifest, onProgress), (inputs) => clipSourceModel(manifest, inputs, classNames));
+  }
+  return holder.get(id, () => fetchArtifacts(manifest, onProgress), (artifacts) => {
+    releaseClip();
+    return createSourceModel(manifest, artifacts);
+  });
 }
 
 /** Free the loaded model's weights (model switch, backend switch). */
 export function releaseSourceModel(): void {
   holder.release();
+  releaseClip();
 }
 
 export function modelMemory(): ModelMemory {
   const m = tf.memory();
-  return { numTensors: m.numTensors, numBytes: m.numBytes, loadedModelId: holder.loadedId };
+  return { numTensors: m.numTensors, numBytes: m.numBytes, loadedModelId: loadedModelId() };
 }
 
 // ---------------------------------------------------------------------------------------------
 // the list, the cache
 
-async function entryOf(manifest: ModelManifest): Promise<ModelListEntry> {
-  const w = manifest.weights;
+async function entryOf(listed: ModelManifest): Promise<ModelListEntry> {
+  const w = listed.weights;
   const origin = w.kind;
   let cached = true;
-  if (w.kind === 'hub') cached = await isModelCached(w.url, modelCache(), cachedExtras(manifest)).catch(() => false);
-  return { manifest, origin, cached, sourceClassCount: sourceClassCount(manifest), loaded: holder.loadedId === manifest.id };
+  if (isClipManifest(listed)) cached = await clipCached(listed).catch(() => false);
+  else if (w.kind === 'hub') cached = await isModelCached(w.url, modelCache(), cachedExtras(listed)).catch(() => false);
+  // A cached CLIP checkpoint's config.json refines its manifest (input size).
+  const manifest = findModel(listed.id) ?? listed;
+  return { manifest, origin, cached, sourceClassCount: sourceClassCount(manifest), loaded: loadedModelId() === manifest.id };
 }
 
 export async function listModels(): Promise<ModelListEntry[]> {
@@ -111,6 +131,10 @@ export async function downloadModel(id: string, onProgress: (p: ModelDownloadPro
   const manifest = await manifestOf(id);
   const w = manifest.weights;
   if (w.kind !== 'hub') return entryOf(manifest);
+  if (isClipManifest(manifest)) {
+    await downloadClip(manifest, (loadedBytes, totalBytes) => onProgress({ loadedBytes, totalBytes }));
+    return entryOf(manifest);
+  }
   await loadModelArtifacts(w.url, hubFetch(), (loadedBytes, totalBytes) => onProgress({ loadedBytes, totalBytes }), { maxBytes: MAX_MODEL_BYTES });
   await modelClassNames(id);
   return entryOf(manifest);
@@ -119,7 +143,8 @@ export async function downloadModel(id: string, onProgress: (p: ModelDownloadPro
 export async function removeModelFromCache(id: string): Promise<ModelListEntry> {
   const manifest = await manifestOf(id);
   const w = manifest.weights;
-  if (w.kind === 'hub') await removeFromCache(w.url, modelCache(), cachedExtras(manifest));
+  if (isClipManifest(manifest)) await removeClipFromCache(manifest);
+  else if (w.kind === 'hub') await removeFromCache(w.url, modelCache(), cachedExtras(manifest));
   return entryOf(manifest);
 }
 
@@ -231,7 +256,7 @@ export async function discardUserModel(draftId: string): Promise<void> {
 export async function deleteUserModel(id: string): Promise<void> {
   const manifest = await manifestOf(id);
   if (manifest.weights.kind !== 'user') throw new Error(`${manifest.name} is not one of your models.`);
-  if (holder.loadedId === id) holder.release();
+  if (loadedModelId() === id) holder.release();
   await deleteStoredModel(id);
   await refreshUserModels();
 }

@@ -37,7 +37,7 @@ let active: { runId: string; source: SourceModel; model: VisualPromptModel; file
 async function activeModel(runId: string) {
   if (isTraining()) throw new Error('Training is running: predict and evaluate once it has ended.');
   const { info, file, model: manifest } = await loadRunFile(runId);
-  const source = await getSourceModel(manifest.id, () => undefined);
+  const source = await getSourceModel(manifest.id, () => undefined, file.manifest.targetClasses);
   if (active?.runId === runId && active.source === source) return { ...active, info };
   releaseActiveModel();
   active = { runId, source, model: modelFromPromptFile(source, file), file, info };

@@ -123,3 +123,31 @@ describe('the run recorder when the storage quota is full', () => {
     expect(saved.status).toBe('failed');
   });
 });
+
+describe('the run recorder when training diverged', () => {
+  it('records the run as diverged, not failed, with the kept prompt as its final file and nothing left to resume', async () => {
+    const store = quotaStore(Infinity);
+    const m = new VisualPromptModel(source, design, 2);
+    const request = { datasetId: 'd', modelId: 'tiny', design, data: {}, baseline: false };
+    const recorder = startRecording({ request: request as never, design, dataset, model, origin: 'trained', parentId: null, valCount: 16, put: store.put });
+    const result = await trainVisualPrompt(m, train, val, {
+      onBatch: (b) => recorder.batch(b),
+      onEpoch: (e, capture) => recorder.epoch(e, snapshotModel(m), capture()),
+    });
+    // As the worker's summary reports a divergence in epoch 3 (the trainer put the kept values back).
+    const diverged = { epoch: 2, step: 8, loss: NaN, during: 'training' as const, keptStep: 7, learningRate: 100, modelName: 'Tiny' };
+    recorder.trained(result.validation, false, 7, snapshotModel(m));
+    await recorder.finish({ stopped: false, epochs: result.epochs, steps: 7, validation: null, test: null, diverged } as unknown as RunSummary, snapshotModel(m));
+    const saved = store.runs.get(recorder.runId)!;
+    expect(saved.status).toBe('diverged');
+    expect(saved.error).toBeNull();
+    expect(saved.summary?.diverged).toEqual(diverged);
+    expect(saved.checkpoint).toMatchObject({ final: true, steps: 7 });
+    expect(store.resume.has(recorder.runId)).toBe(false);
+    // The stored prompt is the model's kept values (a prompt file refuses values that are not finite).
+    const file = parsePromptFile(store.prompts.get(recorder.runId)!);
+    expect(file.prompt).toEqual((await snapshotModel(m)()).prompt);
+    expect(file.manifest.metrics).toMatchObject({ final: true, steps: 7 });
+    m.dispose();
+  });
+});

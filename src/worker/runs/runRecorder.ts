@@ -214,7 +214,7 @@ export function startRecording(ctx: RecordingContext): RunRecorder {
     },
     async finish(summary, snapshot) {
       info.summary = summary;
-      info.status = summary.stopped ? 'stopped' : 'done';
+      info.status = summary.diverged ? 'diverged' : summary.stopped ? 'stopped' : 'done';
       info.validationAccuracy = summary.validation?.accuracy ?? null;
       info.testAccuracy = summary.test?.accuracy ?? null;
       enqueue(() => 'The test results and summary', async () => {

@@ -10,6 +10,7 @@ import { promptModelInfo } from '../../engine/export/promptFile';
 import type { BaselineSummary, RunSummary, TrainEvent, TrainRequest } from '../api/trainingApi';
 import { evaluationSummary as summary, linearBaseline } from './baseline';
 import { type BaselineThread, startBaselineThread } from './baselineThread';
+import { zeroShotBaseline } from './zeroShotBaseline';
 import { fetchAppBytes } from '../context';
 import { getDataset } from '../datasets/datasets';
 import { getSourceModel, modelClassNames } from '../models/models';
@@ -138,8 +139,11 @@ async function trainAndRecord(
   const d = await getDataset(request.datasetId);
   const parent = recovery?.checkpoint ? null : await continuation(request, d);
   onEvent({ type: 'phase', phase: 'loading-model' });
-  const source = await getSourceModel(request.modelId, (loadedBytes, totalBytes) =>
-    onEvent({ type: 'model-progress', loadedBytes, totalBytes }),
+  // CLIP builds its classifier from the dataset's class names (other models ignore them).
+  const source = await getSourceModel(
+    request.modelId,
+    (loadedBytes, totalBytes) => onEvent({ type: 'model-progress', loadedBytes, totalBytes }),
+    d.meta.classes,
   );
   const manifest = findModel(request.modelId);
   lastRun?.dispose();
@@ -149,7 +153,8 @@ async function trainAndRecord(
   lastRun = resumeFile ? modelFromPromptFile(source, resumeFile, design) : null;
   // Made when the model is ready: the run's record in the runs store and its views.
   const live: { recorder: RunRecorder | null; views: ViewsRecorder | null } = { recorder: null, views: null };
-  baselineThread = request.baseline ? startBaselineThread(request, backend.name) : null;
+  // CLIP's probe runs in this thread after the prompt: a second copy of its weights would double its memory.
+  baselineThread = request.baseline && manifest?.format !== 'clip' ? startBaselineThread(request, backend.name) : null;
   try {
     const run = await runTraining<BaselineSummary>({
       source,
@@ -181,7 +186,7 @@ async function trainAndRecord(
                 request,
                 design,
                 dataset: d,
-                model: promptModelInfo(manifest, source.numSource),
+                model: promptModelInfo(manifest, source.numSource, source.textHead),
                 origin: parent ? 'continued' : 'trained',
                 parentId: parent?.info.id ?? null,
                 valCount: splits.val.indices.length,
@@ -238,6 +243,7 @@ async function trainAndRecord(
       },
     });
     const { model, trained: result, test, baseline } = run;
+    const zeroShot = stopRequested ? null : await zeroShotBaseline(manifest, source, run.splits, d.meta.classes.length, design.batchSize, onEvent);
     const v = result.validation;
     const runSummary: RunSummary = {
       stopped: result.stopped,
@@ -253,6 +259,11 @@ async function trainAndRecord(
       testCount: test?.count ?? 0,
       backend,
       ...(live.recorder ? { runId: live.recorder.runId } : {}),
+      ...(zeroShot ? { zeroShot } : {}),
+      // Not a failure: the model holds the last prompt whose loss was finite, tested as any other.
+      ...(result.diverged
+        ? { diverged: { ...result.diverged, learningRate: design.learningRate, modelName: manifest?.name ?? request.modelId } }
+        : {}),
     };
     await live.recorder?.finish(runSummary, snapshotModel(model));
     return runSummary;

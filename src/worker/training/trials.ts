@@ -95,7 +95,7 @@ async function executorFor(spec: TrialSpec): Promise<TrialExecutor> {
     plannedEpochs: spec.plannedEpochs,
     sourceModel: async (id) => {
       emit({ type: 'phase', phase: 'loading-model' });
-      return withRetry(() => getSourceModel(id, () => undefined));
+      return withRetry(() => getSourceModel(id, () => undefined, d.meta.classes));
     },
     // SemanticMap: the same class-name matching a normal run does (training.ts), once per model and k.
     async prepare(model, trial) {

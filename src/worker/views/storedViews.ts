@@ -106,7 +106,7 @@ async function reevaluate(runId: string): Promise<ViewsRecord> {
     );
   }
   const val = selectSplits(d, info.data, info.design.seed).val;
-  const source = await getSourceModel(manifest.id, () => undefined);
+  const source = await getSourceModel(manifest.id, () => undefined, file.manifest.targetClasses);
   const model = modelFromPromptFile(source, file);
   try {
     const e = await evaluate(model, val, info.design.batchSize);

@@ -11,7 +11,9 @@ export function useCapacityProblem(): string | null {
   const modelId = useApp((s) => s.modelId);
   const model = useApp((s) => s.models.find((m) => m.manifest.id === modelId));
   if (!dataset || !model || !isOneToOne(design.labelMapping)) return null;
-  return mappingCapacityProblem(sourceClassCount(model.manifest), dataset.classes.length, design.k);
+  // CLIP's source classes are the dataset's own class names.
+  const numSource = model.manifest.format === 'clip' ? dataset.classes.length : sourceClassCount(model.manifest);
+  return mappingCapacityProblem(numSource, dataset.classes.length, design.k);
 }
 
 export function MappingFields() {

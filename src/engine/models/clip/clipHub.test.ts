@@ -100,9 +100,12 @@ describe('CLIP from the hub (local HTTP at hub-shaped URLs)', () => {
 
   it('offline with nothing cached: names the URL and says what to do', async () => {
     const urls = clipHubUrls(REPO);
-    await expect(downloadClipFiles(urls, offline, { cache: memoryCache(), mirror })).rejects.toThrow(
-      /Cannot download https:\/\/huggingface\.co\/test-owner\/tiny-clip\/resolve\/main\/config\.json .*connect to the internet once.*config\.json, model\.safetensors and tokenizer\.json/,
+    const failure = downloadClipFiles(urls, offline, { cache: memoryCache(), mirror });
+    await expect(failure).rejects.toThrow(
+      /^Cannot download https:\/\/huggingface\.co\/test-owner\/tiny-clip\/resolve\/main\/config\.json .*connect to the internet once and load the model again\.$/,
     );
+    const withFolder = downloadClipFiles(urls, offline, { cache: memoryCache(), mirror, otherwise: 'or use a folder' });
+    await expect(withFolder).rejects.toThrow(/load the model again, or use a folder\.$/);
   });
 
   it('a repository without the files: HTTP 404 with the URL', async () => {

@@ -16,6 +16,25 @@ export function clipHubUrls(repo: string, revision = 'main'): Record<keyof typeo
   return { config: at(CLIP_FILES.config), weights: at(CLIP_FILES.weights), tokenizer: at(CLIP_FILES.tokenizer) };
 }
 
+/**
+ * The three files' URLs of a checkpoint whose manifest names its weights' URL: config.json and
+ * tokenizer.json sit beside model.safetensors (the hub's layout, as clipHubUrls builds it).
+ */
+export function clipUrlsBeside(weightsUrl: string): Record<keyof typeof CLIP_FILES, string> {
+  const slash = weightsUrl.lastIndexOf('/');
+  if (slash < 0 || weightsUrl.slice(slash + 1) !== CLIP_FILES.weights) {
+    throw new Error(`${weightsUrl} does not name a CLIP checkpoint's ${CLIP_FILES.weights}.`);
+  }
+  const at = (file: string) => weightsUrl.slice(0, slash + 1) + file;
+  return { config: at(CLIP_FILES.config), weights: weightsUrl, tokenizer: at(CLIP_FILES.tokenizer) };
+}
+
+/** The repository (owner/name) of a hub file URL as clipHubUrls builds it; null for other URLs. */
+export function clipHubRepoOf(url: string): string | null {
+  const m = /^https:\/\/huggingface\.co\/([^/]+\/[^/]+)\/resolve\//.exec(url);
+  return m?.[1] ?? null;
+}
+
 export interface ClipDownloadOptions {
   /** Where files are kept by public URL (Cache Storage in the browser, a folder in the CLI); null: none. */
   cache: ByteCache | null;
@@ -24,6 +43,8 @@ export interface ClipDownloadOptions {
   onProgress?: LoadProgress;
   /** Expected size of all three files, for the progress total before the weights arrive. */
   expectedBytes?: number;
+  /** As in HubFileOptions: what else to do when a file is neither online nor cached. */
+  otherwise?: string;
 }
 
 export interface HubFileOptions {
@@ -32,6 +53,8 @@ export interface HubFileOptions {
   mirror?: HubMirror | null;
   /** Bytes of this file that have arrived so far (when the response streams). */
   onBytes?: (loaded: number) => void;
+  /** What else the user can do when the file is neither online nor cached (the CLI: a local folder). */
+  otherwise?: string;
 }
 
 /**
@@ -50,8 +73,8 @@ export async function fetchHubFile(url: string, fetchFn: FetchLike, options: Hub
   } catch (e) {
     throw new Error(
       `Cannot download ${url} (${(e as Error).message}) and it is not in the cache. CLIP's files come from the ` +
-        'Hugging Face hub once and are kept for offline use: connect to the internet once and load the model again, ' +
-        'or use a folder holding config.json, model.safetensors and tokenizer.json (autovp --model <folder>).',
+        'Hugging Face hub once and are kept for offline use: connect to the internet once and load the model again' +
+        (options.otherwise ? `, ${options.otherwise}.` : '.'),
       { cause: e },
     );
   }
@@ -81,7 +104,12 @@ export async function downloadClipFiles(
     options.onProgress?.(loaded, Math.max(options.expectedBytes ?? 0, loaded));
   };
   const get = async (url: string) => {
-    const bytes = await fetchHubFile(url, fetchFn, { cache: options.cache, mirror: options.mirror ?? null, onBytes: report });
+    const bytes = await fetchHubFile(url, fetchFn, {
+      cache: options.cache,
+      mirror: options.mirror ?? null,
+      onBytes: report,
+      ...(options.otherwise ? { otherwise: options.otherwise } : {}),
+    });
     done += bytes.byteLength;
     report(0);
     return bytes;

@@ -4,16 +4,16 @@ import type { SourceModel } from '../../train/visualPromptModel';
 import { clipParameterCount } from './clipConfig';
 import { CLIP_MEAN, CLIP_STD, type ClipModel } from './clipModel';
 import { CLIP_TEMPLATES, fillTemplate } from './clipTemplates';
+import { type ClipCheckpointRef, type ClipHeadKind, type ClipTextHead, clipConfigSummary } from './clipTextHead';
 import type { ClipTokenizer } from './clipTokenizer';
 
-/**
- * How class names become CLIP's source classes:
+/*
+ * How class names become CLIP's source classes (ClipHeadKind):
  * - 'mean': one per class, the mean of its unit template embeddings made unit again (CLIP's
  *   zero-shot ensemble); the source logits are then the zero-shot logits, class by class.
  * - 'perTemplate': one per template and class, template-major (index t·C + c), as AutoVP's code
  *   feeds FullyMap (its 81 × C outputs).
  */
-export type ClipHeadKind = 'mean' | 'perTemplate';
 
 export interface ClipHeadOptions {
   templates?: readonly string[];
@@ -111,6 +111,8 @@ class ClipImageNetwork implements FrozenNetwork {
 export interface ClipSourceOptions extends ClipHeadOptions {
   /** Whether disposing the source model also frees CLIP's weights (default: it does). */
   ownsModel?: boolean;
+  /** Where the checkpoint came from, recorded in the source model's text head (prompt files). */
+  checkpoint?: ClipCheckpointRef;
 }
 
 /**
@@ -124,6 +126,13 @@ export function createClipSourceModel(
   options: ClipSourceOptions = {},
 ): SourceModel {
   const classes = classEmbeddings(clip, tokenizer, classNames, options);
+  const textHead: ClipTextHead = {
+    checkpoint: options.checkpoint ?? null,
+    config: clipConfigSummary(clip.config),
+    templates: [...(options.templates ?? CLIP_TEMPLATES)],
+    head: options.head ?? 'mean',
+    classNames: [...classNames],
+  };
   try {
     const network = new ClipImageNetwork(clip, classes, options.ownsModel ?? true);
     return {
@@ -132,6 +141,7 @@ export function createClipSourceModel(
       sourceOutput: CLIP_OUTPUTS.logits,
       featureOutput: CLIP_OUTPUTS.features,
       numSource: classes.shape[0],
+      textHead,
     };
   } finally {
     classes.dispose();

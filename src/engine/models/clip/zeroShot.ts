@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { SplitImages } from '../../../core/data/runSplits';
+import type { RunSplits, SplitImages } from '../../../core/data/runSplits';
 import { toBatchTensor } from '../../data/batches';
 import { toModelRange } from '../../prompt/prompter';
 import { chunks, type Evaluation, labelsOf, summarise, yieldToEventLoop } from '../../train/evaluate';
@@ -34,4 +34,16 @@ export async function zeroShotEvaluation(source: SourceModel, split: SplitImages
     await yieldToEventLoop();
   }
   return summarise(predictions, labels, numTarget, lossSum);
+}
+
+/** Zero-shot accuracy on a run's validation and test images, beside the prompt's on the same images. */
+export async function zeroShotOnSplits(
+  source: SourceModel,
+  splits: Pick<RunSplits, 'val' | 'test'>,
+  numTarget: number,
+  batchSize: number,
+): Promise<{ validation: Evaluation; test: Evaluation | null }> {
+  const validation = await zeroShotEvaluation(source, splits.val, numTarget, batchSize);
+  const test = splits.test && splits.test.indices.length > 0 ? await zeroShotEvaluation(source, splits.test, numTarget, batchSize) : null;
+  return { validation, test };
 }
