@@ -4,7 +4,7 @@
  * class logits) at batch 32 on tfjs WASM in Node, beside the same in PyTorch (python/autovp/
  * clip_reference.py reading the same model.safetensors).
  *
- *   npx tsx bench/clipVit.ts [--batch 32] [--repeats 2] [--no-torch]
+ *   node --import tsx --import ./bench/lib/nodeHooks.mjs bench/clipVit.ts [--batch 32] [--repeats 2] [--no-torch]
  */
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,11 +16,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clipVpRecipe } from '../src/core/design/clipRecipe';
 import { DEFAULT_DESIGN } from '../src/core/design/schema';
+import type { VPDesign } from '../src/core/design/design';
 import { Rng } from '../src/core/util/rng';
+import { toBatchTensor } from '../src/engine/data/batches';
 import { encodeSafetensors, type TensorInput } from '../src/engine/export/safetensors';
 import { buildClipCheckpoint } from '../src/engine/models/clip/clipCheckpoint';
 import { createClipSourceModel } from '../src/engine/models/clip/clipSource';
-import { Prompter } from '../src/engine/prompt/prompter';
+import { PromptTrainer } from '../src/engine/train/trainer';
+import { VisualPromptModel } from '../src/engine/train/visualPromptModel';
+import { syntheticImageSet } from './lib/vpStep';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -106,38 +110,37 @@ async function main(): Promise<void> {
     // Texts are not timed: the test fixture's small tokenizer.json is enough to build the class head.
     const tokenizer = readFileSync(join(ROOT, 'test', 'fixtures', 'tiny-clip', 'tokenizer.json'), 'utf8');
     const enc = new TextEncoder();
-    const { model, tokenizer: tok } = buildClipCheckpoint({ config: enc.encode(JSON.stringify(config)), weights, tokenizer: enc.encode(tokenizer) });
+    const { model: clip, tokenizer: tok } = buildClipCheckpoint({ config: enc.encode(JSON.stringify(config)), weights, tokenizer: enc.encode(tokenizer) });
     const classes = Array.from({ length: 10 }, (_, i) => `class ${i}`);
-    const source = createClipSourceModel(model, tok, classes, { templates: ['a photo of a {}.'] });
+    const source = createClipSourceModel(clip, tok, classes, { templates: ['a photo of a {}.'] });
     console.log(`ViT-B/32, random weights (${(weights.byteLength / 1e6).toFixed(0)} MB), batch ${BATCH}, tfjs ${tf.getBackend()}:`);
-    const design = { ...clipVpRecipe(DEFAULT_DESIGN, 224), batchSize: BATCH };
-    // The VP model's pipeline: prompter → CLIP → FullyMap (from the identity) → cross-entropy.
-    const prompter = new Prompter(design, source.input, 'bench');
-    const weight = tf.variable(tf.eye(classes.length), true, 'bench/mapping_weight');
-    const bias = tf.variable(tf.zeros([classes.length]), true, 'bench/mapping_bias');
-    const logits = (x: tf.Tensor4D) =>
-      tf.add(tf.matMul(source.network.apply(prompter.modelInput(x), [source.sourceOutput])[0] as tf.Tensor2D, weight), bias) as tf.Tensor2D;
-    const x = tf.randomUniform([BATCH, design.baseSize, design.baseSize, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % classes.length), 'int32'), classes.length);
+    // The engine's own step (PromptTrainer.trainStep: prompter → CLIP → FullyMap → cross-entropy,
+    // SGD), in micro-batches where the whole batch would exceed the step's memory budget.
+    const design: VPDesign = { ...clipVpRecipe(DEFAULT_DESIGN, 224), batchSize: BATCH, epochs: 1, schedule: 'constant' };
+    const set = syntheticImageSet(BATCH * 2);
+    const model = new VisualPromptModel(source, design, classes.length);
+    const all = { set, indices: Int32Array.from({ length: BATCH * 2 }, (_, i) => i) };
+    const trainer = new PromptTrainer(model, all, all);
+    const batch = all.indices.subarray(0, BATCH);
+    const x = toBatchTensor(set, batch, design.baseSize);
     const forward = await timed('forward (prompted, no gradient)', async () => {
-      const l = tf.tidy(() => logits(x));
+      const l = model.logits(x);
       await l.data();
       l.dispose();
     });
-    // At batch 32 the tape of the whole tower has exhausted the WASM heap (4 GB) on this machine:
-    // report the failure and go on to the PyTorch side.
-    const step = await timed('VP step (loss and gradients)', async () => {
-      const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits(x))), 1))) as tf.Scalar, [...prompter.variables(), weight, bias]);
-      await value.data();
-      tf.dispose([value, grads]);
-    }).catch((e: unknown) => {
-      console.log(`VP step failed at batch ${BATCH}: ${(e as Error).message.split('\n')[0]}`);
-      return NaN;
+    const step = await timed('VP step (the trainer\'s: loss, gradients, update)', async () => {
+      await trainer.trainStep(batch);
     });
-    console.log(`step/forward ${(step / forward).toFixed(2)} · tfjs memory held after: ${(tf.memory().numBytes / 1e9).toFixed(2)} GB`);
-    prompter.dispose();
+    const { peakBytes } = await tf.profile(() => trainer.trainStep(batch));
+    const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+    console.log(
+      `micro-batches of ${trainer.microBatch} · step/forward ${(step / forward).toFixed(2)} · peak tensor memory in a step ` +
+        `${(peakBytes / 1e9).toFixed(2)} GB (weights ${(weights.byteLength / 1e9).toFixed(2)} GB included) · wasm heap ${(heap / 1e9).toFixed(2)} GB`,
+    );
+    trainer.dispose();
+    model.dispose();
+    x.dispose();
     source.network.dispose();
-    tf.dispose([x, y, weight, bias]);
     if (!process.argv.includes('--no-torch')) {
       const py = `
 import sys, time, torch

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond npm packages, on Debian (this project's CI and dev machines):
-# Debian's Chromium for Playwright, and PyTorch, torchvision, NumPy and Pillow for the parity tests against a reference and the exported Ray Tune job.
+# Debian's Chromium for Playwright, and PyTorch (with OpenBLAS), torchvision, NumPy and Pillow for the parity tests against a reference and the exported Ray Tune job.
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 /usr/bin/python3 -c 'import torch, torchvision, numpy, PIL' 2>/dev/null || need+=(python3-torch python3-torchvision python3-numpy python3-pil)
+# Debian's torch links the reference BLAS (about 6 GFLOP/s a core here); OpenBLAS, Debian's own
+# alternative, is what an expert installs beside it (about 60): the parity tests and the PyTorch
+# rows of the benchmarks run at its speed.
+[ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || need+=(libopenblas0-pthread)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-test-deps: Chromium, PyTorch, torchvision, NumPy and Pillow are present."

@@ -184,3 +184,10 @@ class ClipReference:
             m = e.mean(dim=0)
             rows.append(m / m.norm())
         return torch.stack(rows)
+
+    def name_similarity(self, target_ids: Tensor, source_ids: Tensor, eos_id: int) -> Tensor:
+        """SemanticMap's similarity (IBM/AutoVP programs.py, Semantic_mapping): the cosine of the text
+        embeddings of the bare class names, [targets, sources]."""
+        targets = F.normalize(self.text_embeds(target_ids, eos_id), dim=-1)
+        sources = F.normalize(self.text_embeds(source_ids, eos_id), dim=-1)
+        return targets @ sources.T

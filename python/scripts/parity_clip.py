@@ -3,14 +3,16 @@
     /usr/bin/python3 python/scripts/parity_clip.py EXCHANGE_DIR
 
 Reads EXCHANGE_DIR/in (see autovp.exchange). meta: model_dir (a CLIP checkpoint folder),
-class_names, templates, texts (extra strings for the tokenizer), and the VP case (canvas = the
-model's image size, base, input_scale, activation); tensors: images [B, S, S, 3] in [0, 1] (NHWC),
-base_images [B, b, b, 3], labels [B], delta [C, C, 3], weight [S, T], bias [T].
+class_names, templates, texts (extra strings for the tokenizer), semantic (SemanticMap's
+source_names and target_names), and the VP case (canvas = the model's image size, base,
+input_scale, activation); tensors: images [B, S, S, 3] in [0, 1] (NHWC), base_images
+[B, b, b, 3], labels [B], delta [C, C, 3], weight [S, T], bias [T].
 
 Writes EXCHANGE_DIR/out: the reference tokenizer's ids of every text (ids, concatenated, and
 lengths), image features / embeddings, text embeddings of every template × class text, the
-'mean' and 'perTemplate' class heads, zero-shot logits, and one VP step with the identity
-activation and FullyMap on the per-class logits: prompted input, source logits, loss, gradients.
+'mean' and 'perTemplate' class heads, zero-shot logits, SemanticMap's name similarity (targets ×
+sources), and one VP step with the identity activation and FullyMap on the per-class logits:
+prompted input, source logits, loss, gradients.
 """
 
 from __future__ import annotations
@@ -74,6 +76,12 @@ def main() -> None:
         out["head_mean"] = np32(head)
         out["logits_mean"] = np32(clip.logits(image_embeds, head))
         out["logits_per_template"] = np32(clip.logits(image_embeds, unit))
+
+        def bare(class_names):  # SemanticMap encodes the class names alone
+            return padded(encode_all([n.replace("_", " ") for n in class_names]))
+
+        semantic = meta["semantic"]
+        out["semantic_similarity"] = np32(clip.name_similarity(bare(semantic["target_names"]), bare(semantic["source_names"]), eos))
 
     case = meta["vp"]
     model = VisualPromptReference(

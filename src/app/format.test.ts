@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration } from './format';
+import { downloadPace, duration } from './format';
 
 describe('duration', () => {
   it.each([
@@ -34,5 +34,19 @@ describe('duration', () => {
     expect(duration(NaN)).toBe('–');
     expect(duration(-1)).toBe('–');
     expect(duration(Infinity)).toBe('–');
+  });
+});
+
+describe('downloadPace', () => {
+  it('extrapolates the rate so far to what is left', () => {
+    // 100 MiB of 600 MiB in 10 s: 10 MiB/s, 50 s left.
+    expect(downloadPace(100 * 1024 ** 2, 600 * 1024 ** 2, 10)).toBe('10.0 MB/s, about 50 s left');
+  });
+  it('says nothing before a rate means anything', () => {
+    expect(downloadPace(0, 1000, 5)).toBeNull();
+    expect(downloadPace(500, 1000, 0.5)).toBeNull();
+  });
+  it('reads "0 s left" when the total was underestimated', () => {
+    expect(downloadPace(2000, 1000, 2)).toBe('1000 B/s, about 0 s left');
   });
 });

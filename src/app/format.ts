@@ -19,3 +19,14 @@ export function bytes(n: number): string {
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(0)} KB`;
   return `${(n / 1024 ** 2).toFixed(1)} MB`;
 }
+
+/**
+ * "12.3 MB/s, about 45 s left" from what a download has brought so far; null until there is a rate
+ * worth extrapolating (a second in and a byte past the start).
+ */
+export function downloadPace(loadedBytes: number, totalBytes: number, elapsedSeconds: number): string | null {
+  if (elapsedSeconds < 1 || loadedBytes <= 0) return null;
+  const rate = loadedBytes / elapsedSeconds;
+  const left = Math.max(0, totalBytes - loadedBytes) / rate;
+  return `${bytes(rate)}/s, about ${duration(left)} left`;
+}

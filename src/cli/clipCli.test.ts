@@ -1,7 +1,8 @@
 /**
  * `autovp train` with CLIP: a checkpoint folder (config.json, model.safetensors, tokenizer.json)
  * and hf:owner/name, the latter through AUTOVP_HUB_MIRROR onto the tiny fixture (no network), then
- * offline from the cache, then offline with an empty cache (a message naming the URL).
+ * offline from the cache, then offline with an empty cache (a message naming the URL); and CLIP's
+ * text encoder for SemanticMap on darknet-tiny (--text-encoder, or the built-in CLIP when cached).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeClassFolders } from '../../test/support/imageFolder';
+import { type Painter, writeClassFolders } from '../../test/support/imageFolder';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'tiny-clip');
@@ -34,6 +35,9 @@ describe('autovp train with CLIP', () => {
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), 'autovp-clip-'));
     writeClassFolders(join(tmp, 'easy'), 6, 1);
+    // Classes named as three of darknet-tiny's ImageNet classes.
+    const plain = (rgb: [number, number, number]): Painter => () => rgb;
+    writeClassFolders(join(tmp, 'named'), 6, 1, { airliner: plain([200, 40, 40]), cougar: plain([40, 200, 40]), ibex: plain([40, 40, 200]) });
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -85,6 +89,33 @@ describe('autovp train with CLIP', () => {
     expect(r.stderr).toContain('The prompt was trained on the CLIP folder tiny-clip, not on');
     expect(r.stderr).toMatch(/--model hf:owner\/name/);
   }, 180_000);
+
+  it('SemanticMap matches class names by CLIP text embeddings (--text-encoder, or the built-in CLIP when cached), else through WordNet', async () => {
+    const semantic = async (out: string, extra: string[], vars: Record<string, string>) => {
+      const r = await autovp(['train', '--data', 'named', '--model', 'darknet-tiny', '--mapping', 'semantic', '--k', '1', '--epochs', '1', '--no-baseline', ...extra, '--out', out], vars);
+      expect(r.code, r.stderr).toBe(0);
+      return { stderr: r.stderr, semanticMap: metrics(out).semanticMap };
+    };
+    // A name is most similar to itself, even under random weights.
+    const itself = { airliner: ['airliner'], cougar: ['cougar'], ibex: ['ibex'] };
+    const folder = await semantic('sem-folder', ['--text-encoder', FIXTURE], { AUTOVP_CACHE_DIR: join(tmp, 'c5') });
+    expect(folder.stderr).toContain('SemanticMap, matched by CLIP text embeddings (tiny-clip): airliner → airliner; cougar → cougar; ibex → ibex');
+    expect(folder.semanticMap).toEqual({ encoder: 'clip', checkpoint: 'tiny-clip', sources: itself });
+
+    const empty = join(tmp, 'c6');
+    const wordNet = await semantic('sem-wordnet', [], { AUTOVP_CACHE_DIR: empty });
+    expect(wordNet.stderr).toContain('SemanticMap, matched through WordNet:');
+    expect(wordNet.semanticMap).toMatchObject({ encoder: 'wordnet', checkpoint: null });
+
+    // The built-in CLIP's hub files (here the fixture, through the mirror) once in the cache: used by default.
+    const builtIn = 'https://huggingface.co/openai/clip-vit-base-patch32/resolve/main/';
+    const mirror = JSON.stringify({ [builtIn]: pathToFileURL(FIXTURE).href + '/' });
+    const hub = await semantic('sem-hub', ['--text-encoder', 'hf:openai/clip-vit-base-patch32'], { AUTOVP_CACHE_DIR: empty, AUTOVP_HUB_MIRROR: mirror });
+    expect(hub.stderr).toContain('Downloading CLIP openai/clip-vit-base-patch32');
+    const cached = await semantic('sem-default', [], { AUTOVP_CACHE_DIR: empty });
+    expect(cached.stderr).toContain('Loading CLIP openai/clip-vit-base-patch32 from the cache');
+    expect(cached.semanticMap).toEqual({ encoder: 'clip', checkpoint: 'openai/clip-vit-base-patch32', sources: itself });
+  }, 300_000);
 
   it('offline with an empty cache: names the URL and what to do', async () => {
     const r = await autovp([...TRAIN, '--model', 'hf:test-owner/tiny-clip', '--out', 'none'], { AUTOVP_CACHE_DIR: join(tmp, 'c2') });

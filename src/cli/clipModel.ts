@@ -5,20 +5,21 @@
  * run's own class names under CLIP's templates, so the source model is built per run.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Dataset } from '../core/data/imageSet';
 import { type DataSelection, selectSplits } from '../core/data/runSplits';
 import { CLIP_VP_PADDING, clipVpRecipe } from '../core/design/clipRecipe';
 import type { VPDesign } from '../core/design/design';
 import { DEFAULT_DESIGN, designParam } from '../core/design/schema';
 import { buildClipCheckpoint, CLIP_FILES, type ClipCheckpointFiles } from '../engine/models/clip/clipCheckpoint';
-import { clipHubUrls, downloadClipFiles, fetchHubFile, isClipCached } from '../engine/models/clip/clipHub';
+import { CLIP_VIT_B32_REPO, clipHubUrls, downloadClipFiles, fetchHubFile, isClipCached } from '../engine/models/clip/clipHub';
 import { clipConfigOf, clipManifest, refineClipManifest } from '../engine/models/clip/clipManifest';
 import { type ClipHeadOptions, createClipSourceModel } from '../engine/models/clip/clipSource';
 import { type ClipCheckpointRef, configDifferences, describeCheckpoint } from '../engine/models/clip/clipTextHead';
 import { CLIP_TEMPLATES } from '../engine/models/clip/clipTemplates';
 import { zeroShotEvaluation } from '../engine/models/clip/zeroShot';
 import type { PromptFile } from '../engine/export/promptFile';
+import type { TextEncoderLoader } from '../engine/mapping/semantic/clipSimilarity';
 import type { ModelManifest, ModelWeightsOrigin } from '../engine/models/manifest';
 import type { SourceModel } from '../engine/train/visualPromptModel';
 import { type CliEnv, CliError, cacheDir, shownPath } from './env';
@@ -66,14 +67,20 @@ const notForArtifacts = (name: string) => async (): Promise<never> => {
   ]);
 };
 
-/** The CLI's way round the hub: the same three files in a folder. */
-const LOCAL_FOLDER = 'or point --model at a folder holding config.json, model.safetensors and tokenizer.json';
+/** The CLI's way round the hub: the same three files in a folder (given with `flag`). */
+const localFolder = (flag: string) => `or point ${flag} at a folder holding config.json, model.safetensors and tokenizer.json`;
 const templateCount = (head: ClipHeadOptions) => (head.templates ?? CLIP_TEMPLATES).length;
+
+const readIn = (dir: string) => (f: string) => readFile(join(dir, f)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+
+async function readClipFolder(dir: string): Promise<ClipCheckpointFiles> {
+  const read = readIn(dir);
+  return { config: await read(CLIP_FILES.config), weights: await read(CLIP_FILES.weights), tokenizer: await read(CLIP_FILES.tokenizer) };
+}
 
 /** A folder with config.json, model.safetensors and tokenizer.json. */
 export async function resolveClipFolder(dir: string, env: CliEnv): Promise<ResolvedModel> {
-  const read = (f: string) => readFile(join(dir, f)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-  const config = await read(CLIP_FILES.config);
+  const config = await readIn(dir)(CLIP_FILES.config);
   const size = (await stat(join(dir, CLIP_FILES.weights))).size;
   const name = basename(dir);
   let manifest: ModelManifest;
@@ -93,10 +100,76 @@ export async function resolveClipFolder(dir: string, env: CliEnv): Promise<Resol
     classNames: async () => null,
     buildSourceFor: async (classes, progress, head = {}) => {
       progress.line(`Loading CLIP from ${shown} and encoding ${classes.length} class names × ${templateCount(head)} templates…`);
-      const files = { config, weights: await read(CLIP_FILES.weights), tokenizer: await read(CLIP_FILES.tokenizer) };
-      return build(files, classes, { kind: 'folder', name }, head);
+      return build(await readClipFolder(dir), classes, { kind: 'folder', name }, head);
     },
   };
+}
+
+function hubUrls(repo: string): ReturnType<typeof clipHubUrls> {
+  try {
+    return clipHubUrls(repo);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
+function hubFailure(repo: string, env: CliEnv, e: unknown): CliError {
+  return new CliError(`CLIP ${repo}: ${(e as Error).message}`, [
+    `It is downloaded from https://huggingface.co/${repo} once and kept in ${join(cacheDir(env), 'hub')}.`,
+  ]);
+}
+
+/** A hub checkpoint's three files: from the cache, else downloaded with progress and kept there. */
+async function hubFiles(repo: string, env: CliEnv, shown: Progress, flag: string): Promise<ClipCheckpointFiles> {
+  const urls = hubUrls(repo);
+  const cache = diskCache(cacheDir(env));
+  const cached = await isClipCached(urls, cache);
+  shown.line(cached ? `Loading CLIP ${repo} from the cache ${cacheDir(env)}…` : `Downloading CLIP ${repo} from the Hugging Face hub…`);
+  const started = performance.now();
+  let arrived = 0;
+  // The CLI's fetch reads whole files, counting the bytes as they come.
+  const net = networkFetch(env, (n) => {
+    arrived += n;
+    const seconds = (performance.now() - started) / 1000;
+    shown.status(`  ${repo}: ${megabytes(arrived)} downloaded (${megabytes(arrived / Math.max(seconds, 1e-3))}/s)`);
+  });
+  const files = await downloadClipFiles(urls, net, { cache, mirror: hubMirror(env), otherwise: localFolder(flag) }).catch((e: unknown) => {
+    throw hubFailure(repo, env, e);
+  });
+  shown.clear();
+  return files;
+}
+
+/**
+ * SemanticMap's text encoder (--text-encoder): a CLIP folder or hf:owner/name; by default the
+ * built-in CLIP when its files are in the hub cache (nothing is downloaded for it), else none,
+ * and WordNet matches the names. Checked now, loaded only when a run uses SemanticMap.
+ */
+export async function resolveTextEncoder(spec: string | undefined, env: CliEnv, progress: Progress): Promise<TextEncoderLoader> {
+  const encoder = (name: string, files: () => Promise<ClipCheckpointFiles>): TextEncoderLoader => async () => {
+    const loaded = await files();
+    progress.line(`SemanticMap: encoding the class names with CLIP ${name}…`);
+    try {
+      return { name, clip: buildClipCheckpoint(loaded) };
+    } catch (e) {
+      throw new CliError(`--text-encoder ${name}: ${(e as Error).message}`);
+    }
+  };
+  const fromHub = (repo: string) => encoder(repo, () => hubFiles(repo, env, progress, '--text-encoder'));
+  if (spec === undefined) {
+    const cached = await isClipCached(clipHubUrls(CLIP_VIT_B32_REPO), diskCache(cacheDir(env)));
+    return cached ? fromHub(CLIP_VIT_B32_REPO) : async () => null;
+  }
+  if (spec.startsWith(HUB_PREFIX)) {
+    const repo = spec.slice(HUB_PREFIX.length);
+    hubUrls(repo); // a malformed name is refused now, not when SemanticMap runs
+    return fromHub(repo);
+  }
+  const dir = resolve(env.cwd, spec);
+  if (!(await isClipFolder(dir))) {
+    throw new CliError(`--text-encoder ${spec} is neither hf:owner/name nor a folder holding a CLIP checkpoint (config.json, model.safetensors, tokenizer.json).`);
+  }
+  return encoder(basename(dir), () => readClipFolder(dir));
 }
 
 /**
@@ -105,17 +178,10 @@ export async function resolveClipFolder(dir: string, env: CliEnv): Promise<Resol
  */
 export async function resolveClipHub(spec: string, env: CliEnv, builtin?: ModelManifest): Promise<ResolvedModel> {
   const repo = spec.slice(HUB_PREFIX.length);
-  let urls: ReturnType<typeof clipHubUrls>;
-  try {
-    urls = clipHubUrls(repo);
-  } catch (e) {
-    throw new CliError((e as Error).message);
-  }
+  const urls = hubUrls(repo);
   const cache = diskCache(cacheDir(env));
-  const where = `It is downloaded from https://huggingface.co/${repo} once and kept in ${join(cacheDir(env), 'hub')}.`;
-  const failed = (e: unknown) => new CliError(`CLIP ${repo}: ${(e as Error).message}`, [where]);
-  const config = await fetchHubFile(urls.config, networkFetch(env), { cache, mirror: hubMirror(env), otherwise: LOCAL_FOLDER }).catch((e: unknown) => {
-    throw failed(e);
+  const config = await fetchHubFile(urls.config, networkFetch(env), { cache, mirror: hubMirror(env), otherwise: localFolder('--model') }).catch((e: unknown) => {
+    throw hubFailure(repo, env, e);
   });
   let manifest: ModelManifest;
   try {
@@ -134,20 +200,7 @@ export async function resolveClipHub(spec: string, env: CliEnv, builtin?: ModelM
     artifacts: notForArtifacts(repo),
     classNames: async () => null,
     buildSourceFor: async (classes, shown, head = {}) => {
-      const cached = await isClipCached(urls, cache);
-      shown.line(cached ? `Loading CLIP ${repo} from the cache ${cacheDir(env)}…` : `Downloading CLIP ${repo} from the Hugging Face hub…`);
-      const started = performance.now();
-      let arrived = 0;
-      // The CLI's fetch reads whole files, counting the bytes as they come.
-      const net = networkFetch(env, (n) => {
-        arrived += n;
-        const seconds = (performance.now() - started) / 1000;
-        shown.status(`  ${repo}: ${megabytes(arrived)} downloaded (${megabytes(arrived / Math.max(seconds, 1e-3))}/s)`);
-      });
-      const files = await downloadClipFiles(urls, net, { cache, mirror: hubMirror(env), otherwise: LOCAL_FOLDER }).catch((e: unknown) => {
-        throw failed(e);
-      });
-      shown.clear();
+      const files = await hubFiles(repo, env, shown, '--model');
       shown.line(`Encoding ${classes.length} class names × ${templateCount(head)} templates…`);
       return build(files, classes, { kind: 'hub', repo }, head);
     },

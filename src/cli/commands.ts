@@ -3,6 +3,7 @@ import { LABEL_MAPPINGS, PROMPT_SHAPES } from '../core/design/kinds';
 import { designParam } from '../core/design/schema';
 import { DEFAULT_SEARCH } from '../core/search/searchDefaults';
 import { MODELS } from '../../models';
+import { CLIP_VIT_B32_REPO } from '../engine/models/clip/clipHub';
 import type { CommandSpec, OptionSpec } from './args';
 import { BENCHMARK } from './benchmark';
 import { SEARCH_DESIGN_OPTIONS, TRAIN_DESIGN_OPTIONS } from './designOptions';
@@ -106,6 +107,18 @@ const modelFolderOptions: OptionSpec[] = [
   },
 ];
 
+/**
+ * SemanticMap's text encoder: what the machine has at hand, like --backend, not a design
+ * parameter (the design schema's rows travel in prompt files, links and the search space).
+ */
+const textEncoderOption: OptionSpec = {
+  name: 'text-encoder',
+  kind: 'string',
+  arg: 'hf:OWNER/NAME|DIR',
+  help: "SemanticMap: the CLIP checkpoint whose text embeddings match the class names, as AutoVP does (a hub repository, downloaded once, or a folder holding config.json, model.safetensors and tokenizer.json).",
+  defaultText: `hf:${CLIP_VIT_B32_REPO} when it is in the hub cache, else WordNet`,
+};
+
 const runOptions: OptionSpec[] = [
   {
     name: 'no-baseline',
@@ -139,6 +152,7 @@ export const TRAIN: CommandSpec = {
     },
     ...modelFolderOptions,
     ...TRAIN_DESIGN_OPTIONS,
+    textEncoderOption,
     ...runOptions,
     {
       name: 'out',
@@ -365,6 +379,7 @@ export const SEARCH: CommandSpec = {
       defaultText: String(DEFAULT_SEARCH.finalEpochs),
     },
     ...SEARCH_DESIGN_OPTIONS,
+    textEncoderOption,
     ...runOptions,
     {
       name: 'out',

@@ -1,11 +1,8 @@
 /** A training step that could not allocate its memory, in words: what it needs and a batch that fits. */
 import type { SplitImages } from '../core/data/runSplits';
-import { stepMemory } from '../engine/train/stepMemory';
+import { STEP_BUDGET, stepMemory } from '../engine/train/stepMemory';
 import type { VisualPromptModel } from '../engine/train/visualPromptModel';
 import { CliError } from './env';
-
-/** What a step may take: half of wasm's 4 GB heap (the weights, the images and fragmentation need the rest). */
-const STEP_BUDGET = 2 * 1024 ** 3;
 
 const size = (bytes: number) =>
   bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${Math.max(1, Math.round(bytes / 1024 ** 2))} MB`;

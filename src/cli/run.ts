@@ -12,6 +12,8 @@ import { type LearntState, modelFromPromptFile, snapshotModel } from '../engine/
 import { buildPromptFile, type PromptMetrics, promptModelInfo, splitMetrics } from '../engine/export/promptFile';
 import { preprocessingOf } from '../engine/run/preprocessing';
 import { runTraining } from '../engine/run/trainingRun';
+import { semanticMatchText } from '../engine/mapping/semantic';
+import type { TextEncoderLoader } from '../engine/mapping/semantic/clipSimilarity';
 import type { Evaluation } from '../engine/train/evaluate';
 import { featureDims } from '../engine/train/linearProbe';
 import type { DataSelection, RunSplits } from '../core/data/runSplits';
@@ -59,6 +61,8 @@ export interface TrainOneInput {
   resume?: Checkpoint | null;
   /** An interrupt (Ctrl-C): training stops between two steps, the last epoch's checkpoint is kept. */
   shouldStop?: () => boolean;
+  /** SemanticMap's CLIP text encoder (clipModel.ts resolveTextEncoder). */
+  textEncoder: TextEncoderLoader;
   /** What the command line asked for (recorded under config). */
   config: Record<string, unknown>;
   /** Extra top-level keys of metrics.json. */
@@ -169,6 +173,7 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
       design,
       classNames: () => model.classNames(),
       fetchBytes: publicBytes(env),
+      textEncoder: input.textEncoder,
       baseline: input.baseline
         ? async (splits) => {
             const images = splits.train.indices.length + splits.val.indices.length + (splits.test?.indices.length ?? 0);
@@ -188,7 +193,7 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
           progress.line(splitsLine(splits, selection, data));
           if (semantic) {
             const pairs = semantic.assignedNames.map((n, t) => `${classes[t]} → ${n.join(' / ')}`);
-            progress.line(`SemanticMap: ${pairs.slice(0, 6).join('; ')}${pairs.length > 6 ? '; …' : ''}`);
+            progress.line(`SemanticMap, ${semanticMatchText(semantic)}: ${pairs.slice(0, 6).join('; ')}${pairs.length > 6 ? '; …' : ''}`);
           }
           progress.line(trainingLine(vp, design));
         },
@@ -232,10 +237,10 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
         throw await memoryRefusal(e as Error, built.model, built.splits.train, input.backend.name);
       }
       // The engine's refusals (mapping capacity, SemanticMap) are the user's to fix.
-      throw e instanceof Error && !built.model ? new CliError(e.message) : e;
+      throw e instanceof Error && !(e instanceof CliError) && !built.model ? new CliError(e.message) : e;
     });
     await checkpoints;
-    const { test, baseline, splits } = run;
+    const { test, baseline, splits, semantic } = run;
     const result = run.trained;
     progress.clear();
     if (input.shouldStop?.()) throw interrupted(env, output, result.epochs.length, epochs);
@@ -290,6 +295,14 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
       // The extra probe on the flattened feature map (not AutoVP's baseline); null when the
       // features are a vector, the map is too large, or there is no baseline.
       baselineLPFlattened: baseline?.flattened ? { accuracy: finite(baseline.flattened.test?.accuracy ?? NaN) } : null,
+      // SemanticMap: what matched the names, and the source labels each class took.
+      semanticMap: semantic
+        ? {
+            encoder: semantic.encoder,
+            checkpoint: semantic.checkpoint,
+            sources: Object.fromEntries(classes.map((c, t) => [c, semantic.assignedNames[t]])),
+          }
+        : null,
       // Details beyond the schema above.
       validation: result.validation
         ? {

@@ -9,7 +9,7 @@ import type { PromptKind } from '../core/design/kinds';
 import { MODELS } from '../../models';
 import { sourceClassCount } from '../engine/models/classNames';
 import { SourceModelHolder } from '../engine/models/modelHolder';
-import { prepareSemanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
+import { classNameSimilarity, type NameSimilarity, semanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
 import type { AshaOptions } from '../core/search/asha';
 import { createSearch, SearchController, type TrialExecutor } from '../core/search/searchController';
 import { DEFAULT_SEARCH } from '../core/search/searchDefaults';
@@ -40,7 +40,7 @@ import { dataSelection, loadRunData } from './runData';
 import { GENERATOR, trainOne, writeAtomic } from './run';
 import { prepareOutput } from './outputFolder';
 import { folderModelOptions } from './train';
-import { clipZeroShot, recordZeroShot } from './clipModel';
+import { clipZeroShot, recordZeroShot, resolveTextEncoder } from './clipModel';
 import { type BatchNote, forkTrialWorker, noteBatch, type RemoteExecutor, serveTrials } from './searchWorkers';
 import { resumeSearchFrom } from './searchResume';
 
@@ -152,6 +152,7 @@ async function loadSearch(o: ParsedOptions, env: CliEnv, progress: Progress) {
     for (const n of m.notes) progress.line(n);
     if (!models.has(m.id)) models.set(m.id, m);
   }
+  const textEncoder = await resolveTextEncoder(o['text-encoder'] as string | undefined, env, progress);
   const data = await loadRunData(o, env, progress);
   const classes = data.dataset.meta.classes;
   const selection = dataSelection(o, data.dataset);
@@ -166,6 +167,24 @@ async function loadSearch(o: ParsedOptions, env: CliEnv, progress: Progress) {
     throw new CliError('No training images are left after holding out validation and test images.');
   const names = new Map<string, string[] | null>();
   for (const [id, m] of models) names.set(id, await m.classNames().catch(() => null));
+  // SemanticMap: the names compared once per model, for every k.
+  const similarities = new Map<string, Promise<NameSimilarity>>();
+  const similarityFor = (m: ResolvedModel, numSource: number) => {
+    let similarity = similarities.get(m.id);
+    if (!similarity) {
+      similarity = classNameSimilarity({
+        sourceNames: names.get(m.id) ?? [],
+        targetNames: classes,
+        numSource,
+        fetchBytes: publicBytes(env),
+        modelName: m.manifest.name,
+        textImage: m.manifest.textImage,
+        textEncoder,
+      });
+      similarities.set(m.id, similarity);
+    }
+    return similarity;
+  };
 
   // Source models: one in memory at a time (trials are grouped by model).
   const holder = new SourceModelHolder();
@@ -201,16 +220,8 @@ async function loadSearch(o: ParsedOptions, env: CliEnv, progress: Progress) {
       prepare: async (model, trial) => {
         if (model.design.labelMapping !== 'semantic') return;
         const m = models.get(trial.config.modelId) as ResolvedModel;
-        const semantic = await prepareSemanticMapping({
-          sourceNames: names.get(m.id) ?? [],
-          targetNames: classes,
-          k: model.design.k,
-          numSource: model.source.numSource,
-          fetchBytes: publicBytes(env),
-          modelName: m.manifest.name,
-          textImage: m.manifest.textImage,
-        });
-        setSemanticAssignment(model.mapping, semantic.assignment);
+        const similarity = await similarityFor(m, model.source.numSource);
+        setSemanticAssignment(model.mapping, semanticMapping(names.get(m.id) ?? [], classes, model.design.k, similarity).assignment);
       },
       shouldStop: hooks.shouldStop,
       ...(hooks.onBatch ? { onBatch: (m) => hooks.onBatch?.(m.imagesPerSecond) } : {}),
@@ -226,6 +237,7 @@ async function loadSearch(o: ParsedOptions, env: CliEnv, progress: Progress) {
     baseDesign,
     splits,
     names,
+    textEncoder,
     holder,
     sourceModel,
     executor,
@@ -253,7 +265,7 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
   const backend = await initBackend((o.backend as CliBackend | undefined) ?? 'wasm', env);
   progress.line(`autovp search · backend ${describeBackend(backend)}`);
   const search = await loadSearch(o, env, progress);
-  const { seed, asha, models, data, classes, selection, baseDesign, splits, names, holder, sourceModel } = search;
+  const { seed, asha, models, data, classes, selection, baseDesign, splits, names, textEncoder, holder, sourceModel } = search;
 
   // The space, and what cannot run in it.
   const infos: SearchModelInfo[] = [...models.values()].map((m) => ({
@@ -519,6 +531,7 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
       baseline: !o['no-baseline'],
       backend,
       output,
+      textEncoder,
       checkpointRun: {
         data: data.train.location,
         testData: data.testData?.location ?? null,

@@ -5,7 +5,7 @@ import { checkMappingCapacity } from '../engine/run/trainingRun';
 import type { ParsedOptions } from './args';
 import { describeBackend, initBackend, type CliBackend } from './backend';
 import { type CliEnv, CliError, shownPath } from './env';
-import { clipZeroShot, recordZeroShot } from './clipModel';
+import { clipZeroShot, recordZeroShot, resolveTextEncoder } from './clipModel';
 import { buildSource, type FolderModelOptions, resolveModel } from './models';
 import { Progress, percent } from './progress';
 import { designFromOptions } from './designOptions';
@@ -105,6 +105,7 @@ async function trainInto(
   progress.line(`autovp train · backend ${describeBackend(backend)}`);
   const model = await resolveModel(o.model as string, env, folderModelOptions(o));
   for (const n of model.notes) progress.line(n);
+  const textEncoder = await resolveTextEncoder(o['text-encoder'] as string | undefined, env, progress);
   const data = await loadRunData(o, env, progress);
   // Refuse an impossible one-to-one mapping before loading (or downloading) any weights.
   try {
@@ -145,6 +146,7 @@ async function trainInto(
       checkpointRun,
       resume: checkpoint,
       shouldStop: stopRequested,
+      textEncoder,
       config: {
         command: 'train',
         model: o.model,

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ModelListEntry, ModelOrigin } from '../../worker/api/modelsApi';
 import { engine } from '../engine';
-import { bytes } from '../format';
+import { bytes, downloadPace } from '../format';
 import { isBusy, useApp } from '../store';
 import { UserModelAdd } from './UserModelAdd';
 import { ProgressBar } from './ProgressBar';
@@ -50,6 +50,11 @@ function optionLabel(e: ModelListEntry): string {
   return `${e.manifest.name} — ${e.manifest.inputSize}², ${e.sourceClassCount} classes, ${bytes(e.manifest.sizeBytes)}${hub}`;
 }
 
+function DownloadPace({ loaded, total, seconds }: { loaded: number; total: number; seconds: number }) {
+  const pace = downloadPace(loaded, total, seconds);
+  return pace ? <span data-testid="download-pace"> · {pace}</span> : null;
+}
+
 function DownloadControls({ entry, busy }: { entry: ModelListEntry; busy: boolean }) {
   const download = useApp((s) => s.modelDownload);
   const start = useApp((s) => s.downloadModel);
@@ -65,6 +70,7 @@ function DownloadControls({ entry, busy }: { entry: ModelListEntry; busy: boolea
         <>
           <p className="hint" aria-live="polite">
             Downloading {p ? `${bytes(p.loadedBytes)} of ${bytes(p.totalBytes)}` : '…'}
+            {p && mine && <DownloadPace loaded={p.loadedBytes} total={p.totalBytes} seconds={mine.seconds} />}
           </p>
           <ProgressBar fraction={fraction} label="Model download" />
         </>

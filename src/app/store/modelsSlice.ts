@@ -17,7 +17,8 @@ export interface ModelsSlice {
   models: ModelListEntry[];
   modelsError: string | null;
   /** A hub model being downloaded outside a run. */
-  modelDownload: { id: string; progress: ModelDownloadProgress | null; error: string | null } | null;
+  /** The download in progress or failed; `seconds` since it started, at the last progress report. */
+  modelDownload: { id: string; progress: ModelDownloadProgress | null; error: string | null; seconds: number } | null;
   userModel: UserModelFlow;
   refreshModels(): Promise<void>;
   downloadModel(id: string): Promise<void>;
@@ -80,14 +81,19 @@ export const createModelsSlice: Slice<ModelsSlice> = (set, get) => {
       }
     },
     async downloadModel(id) {
-      set({ modelDownload: { id, progress: null, error: null } });
+      const started = performance.now();
+      set({ modelDownload: { id, progress: null, error: null, seconds: 0 } });
       const onProgress = (progress: ModelDownloadProgress) =>
-        set((s) => (s.modelDownload?.id === id ? { modelDownload: { ...s.modelDownload, progress } } : {}));
+        set((s) =>
+          s.modelDownload?.id === id
+            ? { modelDownload: { ...s.modelDownload, progress, seconds: (performance.now() - started) / 1000 } }
+            : {},
+        );
       try {
         replaceEntry(await engine.api().downloadModel(id, proxy(onProgress)));
         set({ modelDownload: null });
       } catch (e) {
-        set({ modelDownload: { id, progress: null, error: errorMessage(e) } });
+        set({ modelDownload: { id, progress: null, error: errorMessage(e), seconds: 0 } });
       }
     },
     async removeModelFromCache(id) {

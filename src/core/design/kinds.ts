@@ -36,8 +36,8 @@ export const LABEL_MAPPINGS = [
   {
     id: 'semantic',
     name: 'SemanticMap',
-    label: 'SemanticMap (class names, via WordNet)',
-    hint: 'Matches your class names to the model’s class names through WordNet; works when your classes are nameable things the model knows. Not for text-image models.',
+    label: 'SemanticMap (class names)',
+    hint: 'Matches your class names to the model’s class names by CLIP’s text embeddings when CLIP is downloaded already, else through WordNet; works when your classes are nameable things the model knows. Not for text-image models.',
   },
   {
     id: 'random',

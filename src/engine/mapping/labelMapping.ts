@@ -160,7 +160,7 @@ export class FullyMapping implements LabelMapping {
 /**
  * Build the mapping a design asks for. Random mappings are assigned at once; freq/iter and
  * BLM/BLM+ wait for the first count; semantic is assigned from class names before training
- * (mapping/semantic: prepareSemanticMapping, then setSemanticAssignment).
+ * (mapping/semantic: classNameSimilarity, semanticMapping, then setSemanticAssignment).
  */
 export function createLabelMapping(
   design: MappingDesign,

@@ -71,10 +71,18 @@ describe('bundled model manifests', () => {
       expect(ids.has(m.id)).toBe(false);
       ids.add(m.id);
       expect(m.summary.length).toBeGreaterThan(40);
-      expect(m.trainedOn).toMatch(/ImageNet/);
       expect(m.license).not.toBe('');
       expect([224, 256, 299]).toContain(m.inputSize);
       expect(m.valueRange).toEqual([0, 1]);
+      if (m.format === 'clip') {
+        // A text-image model: its source classes are the user's class names, its weights a hub checkpoint.
+        expect(m.trainedOn).toMatch(/image–text pairs/);
+        expect(m.textImage).toBe(true);
+        expect(m.sourceClasses).toEqual([]);
+        expect(m.weights.kind === 'hub' && m.weights.url).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/resolve\/main\/model\.safetensors$/);
+        continue;
+      }
+      expect(m.trainedOn).toMatch(/ImageNet/);
       expect(sourceClassCount(m)).toBeGreaterThanOrEqual(5);
       if (m.weights.kind === 'hub') expect(m.weights.url).toMatch(/^https:\/\/.*model\.json/);
       if (!Array.isArray(m.sourceClasses)) expect(m.sourceClasses.url).toMatch(/^(https:\/\/|generated\/classes\/|generated\/models\/)/);

@@ -8,6 +8,7 @@ import { Rng } from '../../core/util/rng';
 import { FullyMapping } from '../mapping/labelMapping';
 import { buildClipCheckpoint, type ClipCheckpoint } from '../models/clip/clipCheckpoint';
 import { classEmbeddings, CLIP_OUTPUTS, createClipSourceModel } from '../models/clip/clipSource';
+import { clipNameSimilarity } from '../mapping/semantic/clipSimilarity';
 import { crossEntropy, type SourceModel, VisualPromptModel } from '../train/visualPromptModel';
 import {
   DifferenceLog, difference, joinPath, projectRoot, readExchange, removeDir, runPython, type Tensor, tempDir,
@@ -18,8 +19,9 @@ import {
  * CLIP in the engine against its PyTorch twin (python/autovp/clip_reference.py), both reading the
  * tiny random CLIP of test/fixtures/tiny-clip (python/scripts/make_tiny_clip.py: the hub's layout
  * and tensor names). Image and text embeddings, class heads, logits, one VP step's loss and
- * gradients agree to 1e-4 relative (to the largest reference magnitude); token ids exactly, the
- * engine's from @huggingface/tokenizers, the twin's from a BPE written from the definition.
+ * gradients, SemanticMap's name similarities agree to 1e-4 relative (to the largest reference
+ * magnitude); token ids exactly, the engine's from @huggingface/tokenizers, the twin's from a BPE
+ * written from the definition.
  */
 const REL = 1e-4;
 const ABS = 1e-5;
@@ -30,6 +32,11 @@ const TEXTS = [
   'This is a photo of a Cat.', "it's  naïve: 42 dogs!!'s", 'a photo of the hard to see airplane.',
   '   Leading\tand trailing   ', 'émigré café — 東京', 'x'.repeat(3) + ' ' + 'a photo of many cars. '.repeat(6),
 ];
+/** SemanticMap's names: ImageNet-style synonym lists, underscores, words outside the fixture's vocabulary. */
+const SEMANTIC = {
+  source_names: ['tabby, tabby cat', 'golden retriever', 'airliner', 'great white shark, white shark, man-eater, man-eating shark, Carcharodon carcharias', 'dog', 'Egyptian cat'],
+  target_names: ['cat', 'golden_retriever', 'airplane', 'dog', 'naïve café'],
+};
 const BATCH = 4;
 const BASE = 40;
 
@@ -67,7 +74,7 @@ describe.skipIf(unavailable !== null)(`CLIP against PyTorch${unavailable ? ` —
       weight: { data: weight, shape: [CLASSES.length, 3] },
       bias: { data: bias, shape: [3] },
     }, {
-      model_dir: FIXTURE, class_names: CLASSES, templates: TEMPLATES, texts: TEXTS,
+      model_dir: FIXTURE, class_names: CLASSES, templates: TEMPLATES, texts: TEXTS, semantic: SEMANTIC,
       vp: { canvas: size, base: BASE, input_scale: 1.0, activation: 'identity' },
     });
     runPython('parity_clip.py', [dir]);
@@ -118,6 +125,14 @@ describe.skipIf(unavailable !== null)(`CLIP against PyTorch${unavailable ? ` —
     check('text_embeds', await take(clip.model.textEmbeds(texts.map((t) => clip.tokenizer.encode(t)), clip.tokenizer.eosId)));
     check('head_mean', await take(classEmbeddings(clip.model, clip.tokenizer, CLASSES, { templates: TEMPLATES })));
     check('head_per_template', await take(classEmbeddings(clip.model, clip.tokenizer, CLASSES, { templates: TEMPLATES, head: 'perTemplate', textBatch: 5 })));
+  });
+
+  it("gives the same SemanticMap similarities (cosine of the bare names' text embeddings)", async () => {
+    const before = tf.memory().numTensors;
+    const sim = await clipNameSimilarity(clip, SEMANTIC.source_names, SEMANTIC.target_names);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(sim.length).toBe(SEMANTIC.source_names.length * SEMANTIC.target_names.length);
+    check('semantic_similarity', sim);
   });
 
   it('gives the same zero-shot logits through the source model', async () => {

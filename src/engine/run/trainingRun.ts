@@ -8,7 +8,9 @@ import { mappingCapacityProblem, type VPDesign } from '../../core/design/design'
 import { isOneToOne } from '../../core/design/kinds';
 import type { FetchBytes } from '../../core/data/builtinDataset';
 import type { Dataset } from '../../core/data/imageSet';
-import { prepareSemanticMapping, type SemanticMappingReport, setSemanticAssignment } from '../mapping/semantic';
+import type { Assignment } from '../mapping/assignments';
+import type { TextEncoderLoader } from '../mapping/semantic/clipSimilarity';
+import { classNameSimilarity, type SemanticMappingReport, semanticMapping, setSemanticAssignment } from '../mapping/semantic';
 import { type Evaluation, evaluate } from '../train/evaluate';
 import { type DataSelection, type RunSplits, selectSplits } from '../../core/data/runSplits';
 import { type TrainCallbacks, type TrainerState, type TrainResult, trainVisualPrompt } from '../train/trainer';
@@ -51,6 +53,8 @@ export interface TrainingRunInput<Baseline> {
   classNames: () => Promise<readonly string[] | null>;
   /** The app's static files (the WordNet lexicon of SemanticMap). */
   fetchBytes: FetchBytes;
+  /** SemanticMap's CLIP text encoder, loaded only when SemanticMap runs (none, or it gives null: WordNet). */
+  textEncoder?: TextEncoderLoader;
   /** The linear-probing baseline on the run's splits, after the test; null: none. */
   baseline: ((splits: RunSplits) => Promise<Baseline | null>) | null;
   shouldStop?: () => boolean;
@@ -75,22 +79,25 @@ export function checkMappingCapacity(design: VPDesign, numSource: number, numTar
   if (problem) throw new Error(`${modelName}: ${problem}`);
 }
 
-async function semanticFor<B>(input: TrainingRunInput<B>): Promise<Awaited<ReturnType<typeof prepareSemanticMapping>>> {
+async function semanticFor<B>(input: TrainingRunInput<B>): Promise<{ assignment: Assignment; report: SemanticMappingReport }> {
   const names = await input.classNames();
   if (!names) {
     throw new Error(
       `SemanticMap needs the class names of ${input.modelName}: put a classes.json (a JSON list) or labels.txt (one per line) beside its model.json, or choose another mapping.`,
     );
   }
-  return prepareSemanticMapping({
-    sourceNames: [...names],
-    targetNames: input.dataset.meta.classes,
-    k: input.design.k,
+  const sourceNames = [...names];
+  const targetNames = input.dataset.meta.classes;
+  const similarity = await classNameSimilarity({
+    sourceNames,
+    targetNames,
     numSource: input.source.numSource,
     fetchBytes: input.fetchBytes,
     modelName: input.modelName,
     textImage: input.textImage,
+    textEncoder: input.textEncoder,
   });
+  return semanticMapping(sourceNames, targetNames, input.design.k, similarity);
 }
 
 export async function runTraining<Baseline>(input: TrainingRunInput<Baseline>): Promise<TrainingRunOutcome<Baseline>> {
@@ -100,7 +107,7 @@ export async function runTraining<Baseline>(input: TrainingRunInput<Baseline>): 
   const splits = selectSplits(dataset, input.selection, design.seed);
   if (splits.train.indices.length === 0)
     throw new Error('No training images are left after holding out validation and test images.');
-  let semantic: Awaited<ReturnType<typeof prepareSemanticMapping>> | null = null;
+  let semantic: Awaited<ReturnType<typeof semanticFor>> | null = null;
   if (!input.resume) {
     checkMappingCapacity(design, source.numSource, numTarget, input.modelName);
     if (design.labelMapping === 'semantic') semantic = await semanticFor(input);

@@ -18,6 +18,13 @@ export function isAllocationFailure(e: unknown): boolean {
   return inner instanceof Error && ALLOCATION_FAILURE.test(inner.message);
 }
 
+/**
+ * What one forward and backward pass may take on wasm, whose heap stops at 4 GB: a quarter of it,
+ * leaving the rest to the weights (about 1 GB for CLIP ViT-B/32 with its transposed copies), the
+ * images and fragmentation.
+ */
+export const STEP_BUDGET = 1024 ** 3;
+
 /** Bytes at the peak of one training step's forward and backward pass on the first `count` training images (no update). */
 async function stepPeak(model: VisualPromptModel, train: SplitImages, count: number): Promise<number> {
   const indices = train.indices.slice(0, count);
@@ -42,4 +49,24 @@ export async function stepMemory(model: VisualPromptModel, train: SplitImages): 
   const two = await stepPeak(model, train, 2);
   const perImage = Math.max(1, two - one);
   return { fixed: Math.max(0, one - perImage), perImage };
+}
+
+/**
+ * Images per forward and backward pass so that a step of `batch` images stays within
+ * STEP_BUDGET: the batch itself when it fits, else halved until it does (the step then adds the
+ * gradients of its micro-batches: the same update). Measured on wasm, the backend with a hard
+ * limit; elsewhere, and for SMM (its BatchNorm takes statistics over the whole batch), the batch.
+ */
+export async function microBatchFor(
+  model: VisualPromptModel,
+  train: SplitImages,
+  batch: number,
+  budget = STEP_BUDGET,
+): Promise<number> {
+  if (tf.getBackend() !== 'wasm' || model.design.prompt === 'smm' || batch < 2) return batch;
+  await stepPeak(model, train, 1); // first use: derived weights and kernels are made, and kept
+  const { fixed, perImage } = await stepMemory(model, train);
+  let images = batch;
+  while (images > 1 && fixed + perImage * images > budget) images = Math.ceil(images / 2);
+  return images;
 }

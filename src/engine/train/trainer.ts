@@ -9,6 +9,7 @@ import { bayesianCounts, type Evaluation, evaluate, labelsOf, sourcePredictionCo
 import type { SplitImages } from '../../core/data/runSplits';
 import { FiniteGuard } from './finiteGuard';
 import { createOptimizer, type Optimizer, type OptimizerState, scheduledLearningRate } from './optimizer';
+import { microBatchFor } from './stepMemory';
 import { crossEntropy, type VisualPromptModel } from './visualPromptModel';
 
 export interface BatchMetrics {
@@ -118,6 +119,8 @@ export class PromptTrainer {
   private lastEval: Evaluation | null = null;
   private evaluatedAtStep = 0;
   private readonly guard: FiniteGuard;
+  /** Images per forward and backward pass; null: chosen before the first step (microBatchFor). */
+  microBatch: number | null = null;
   diverged: Divergence | null = null;
 
   constructor(
@@ -236,29 +239,55 @@ export class PromptTrainer {
    * learning rate. Public for the benchmark, which times exactly this step.
    */
   async trainStep(indices: Int32Array): Promise<{ loss: number; correct: number; scale: number | undefined; lr: number }> {
-    const { model, train } = this;
-    const x = toBatchTensor(train.set, indices, model.design.baseSize);
-    const y = tf.tensor1d(labelsOf(train.set, indices), 'int32');
-    let correct: tf.Scalar | null = null;
-    let step: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
+    const { model } = this;
+    this.microBatch ??= await microBatchFor(model, this.train, model.design.batchSize);
+    let step: { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
     try {
-      step = tf.variableGrads(() => {
-        const logits = model.logits(x, true);
-        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
-        return crossEntropy(logits, y);
-      }, this.variables);
+      for (let start = 0; start < indices.length; start += this.microBatch) {
+        const part = this.partialStep(indices.subarray(start, start + this.microBatch), indices.length);
+        if (step) {
+          const sum = addSteps(step, part);
+          tf.dispose([step.value, step.correct, step.grads, part.value, part.correct, part.grads]);
+          step = sum;
+        } else {
+          step = part;
+        }
+      }
+      if (!step) throw new Error('a training step needs at least one image');
       const lr = scheduledLearningRate(model.design, this.step / this.totalSteps);
       this.optimizer.step(this.variables, step.grads, lr);
       model.prompter.clampScale();
       const [lossValue, correctValue, scaleValue] = await Promise.all([
         step.value.data(),
-        (correct as unknown as tf.Scalar).data(),
+        step.correct.data(),
         model.prompter.scale ? model.prompter.scale.data() : Promise.resolve(undefined),
       ]);
       return { loss: lossValue[0] as number, correct: correctValue[0] as number, scale: scaleValue?.[0], lr };
     } finally {
       // Also when a step throws (out of memory, a lost device): nothing of it stays behind.
-      tf.dispose([x, y, step?.grads ?? {}, step?.value ?? [], correct ?? []]);
+      tf.dispose(step ? [step.value, step.correct, step.grads] : []);
+    }
+  }
+
+  /** Loss, number correct and gradients of `indices`, the loss weighted as their share of a batch of `of` images. */
+  private partialStep(indices: Int32Array, of: number): { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } {
+    const { model, train } = this;
+    const x = toBatchTensor(train.set, indices, model.design.baseSize);
+    const y = tf.tensor1d(labelsOf(train.set, indices), 'int32');
+    let correct: tf.Scalar | null = null;
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = model.logits(x, true);
+        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
+        const loss = crossEntropy(logits, y);
+        return indices.length === of ? loss : tf.mul(loss, indices.length / of);
+      }, this.variables);
+      return { value, correct: correct as unknown as tf.Scalar, grads };
+    } catch (e) {
+      tf.dispose(correct ?? []);
+      throw e;
+    } finally {
+      tf.dispose([x, y]);
     }
   }
 
@@ -277,6 +306,16 @@ export class PromptTrainer {
         : this.lastEval;
     return { epochs: this.epochs, validation, stopped: this.stopped, steps: this.step, diverged: this.diverged };
   }
+}
+
+/** The sum of two partial steps (new tensors). */
+function addSteps(
+  a: { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap },
+  b: { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap },
+): { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } {
+  const grads: tf.NamedTensorMap = {};
+  for (const [name, g] of Object.entries(a.grads)) grads[name] = tf.add(g, b.grads[name] as tf.Tensor);
+  return { value: tf.add(a.value, b.value), correct: tf.add(a.correct, b.correct), grads };
 }
 
 /** Train for design.epochs epochs (or until a stop request) and report. */

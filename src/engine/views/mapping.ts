@@ -50,6 +50,8 @@ export interface MappingView {
   heat?: OmegaHeat;
   /** FreqMap / IterMap: each computation, oldest first. */
   history: MappingStep[];
+  /** SemanticMap: how the names were matched, in words ("matched through WordNet"). */
+  matchedBy?: string;
 }
 
 /** FullyMap's and BLM's weights listed per class. */
@@ -102,7 +104,7 @@ const nameOf = (names: readonly string[], s: number) => names[s] ?? `source #${s
 export function describeMapping(
   state: MappingState,
   sourceNames: readonly string[],
-  options: { similarities?: number[][] | null; numTarget?: number; top?: number } = {},
+  options: { similarities?: number[][] | null; matchedBy?: string | null | undefined; numTarget?: number; top?: number } = {},
 ): MappingView {
   if (state.kind === 'fully') {
     const { weight, bias, numSource, numTarget } = state;
@@ -148,7 +150,8 @@ export function describeMapping(
       return { source: s, name: nameOf(sourceNames, s), ...(similarity !== undefined ? { similarity } : {}) };
     }),
   );
-  return { kind: state.kind, k: state.k, numSource: sourceNames.length, numTarget, targets, history: [] };
+  const matchedBy = options.matchedBy ? { matchedBy: options.matchedBy } : {};
+  return { kind: state.kind, k: state.k, numSource: sourceNames.length, numTarget, targets, history: [], ...matchedBy };
 }
 
 const sameSet = (a: readonly number[], b: readonly number[]) =>

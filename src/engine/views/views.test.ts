@@ -33,9 +33,11 @@ describe('describeMapping', () => {
           [0.9, 0.8],
           [0.5, 0.25],
         ],
+        matchedBy: 'matched by CLIP text embeddings (openai/clip-vit-base-patch32)',
       },
     );
     expect(view.kind).toBe('semantic');
+    expect(view.matchedBy).toBe('matched by CLIP text embeddings (openai/clip-vit-base-patch32)');
     expect(view.numTarget).toBe(2);
     expect(view.targets).toEqual([
       [

@@ -85,7 +85,7 @@ export type TrainEvent =
       type: 'mapping';
       epoch: number;
       state: MappingState;
-      /** SemanticMap (sent once, before training): the source names each class took, what WordNet missed. */
+      /** SemanticMap (sent once, before training): the source names each class took, matched by what. */
       semantic?: SemanticMappingReport;
     }
   /** What the prompt and the mapping look like now (views/liveViews.ts): at the start, every ≥ 5 s, at epoch ends. */

@@ -5,13 +5,14 @@
  * memory while CLIP is the model in use; a source model is built from it for each run's class
  * names (its text head), and freeing that source model leaves the checkpoint loaded.
  */
-import { registerRefinedModel } from '../../../models';
+import { MODELS, registerRefinedModel } from '../../../models';
+import type { TextEncoderLoader } from '../../engine/mapping/semantic/clipSimilarity';
 import { buildClipCheckpoint, type ClipCheckpoint, type ClipCheckpointFiles } from '../../engine/models/clip/clipCheckpoint';
 import { clipHubRepoOf, clipUrlsBeside, downloadClipFiles, fetchHubFile, isClipCached } from '../../engine/models/clip/clipHub';
 import { clipConfigOf, refineClipManifest } from '../../engine/models/clip/clipManifest';
 import { createClipSourceModel } from '../../engine/models/clip/clipSource';
 import type { ClipCheckpointRef } from '../../engine/models/clip/clipTextHead';
-import type { LoadProgress } from '../../engine/models/loadArtifacts';
+import type { FetchLike, LoadProgress } from '../../engine/models/loadArtifacts';
 import type { ModelManifest } from '../../engine/models/manifest';
 import type { SourceModel } from '../../engine/train/visualPromptModel';
 import { hubMirror, modelCache } from './modelCache';
@@ -97,3 +98,18 @@ export function clipSourceModel(manifest: ModelManifest, inputs: ClipInputs, cla
   const checkpoint = checkpointRef(manifest);
   return createClipSourceModel(model, tokenizer, classNames, { ownsModel: false, ...(checkpoint ? { checkpoint } : {}) });
 }
+
+/** Reads cached files only: SemanticMap never starts CLIP's download. */
+const cacheOnly: FetchLike = () => Promise.reject(new Error('not in the cache any more'));
+
+/**
+ * SemanticMap's text encoder in the app: the built-in CLIP when its three files are in the
+ * browser's cache already, else null (the names are matched through WordNet).
+ */
+export const cachedClipTextEncoder: TextEncoderLoader = async () => {
+  const manifest = MODELS.find(isClipManifest);
+  if (!manifest || !(await clipCached(manifest))) return null;
+  const files = await downloadClipFiles(urlsOf(manifest), cacheOnly, { cache: modelCache() });
+  const ref = checkpointRef(manifest);
+  return { name: ref?.kind === 'hub' ? ref.repo : manifest.name, clip: buildClipCheckpoint(files) };
+};

@@ -13,6 +13,7 @@ import { type BaselineThread, startBaselineThread } from './baselineThread';
 import { zeroShotBaseline } from './zeroShotBaseline';
 import { fetchAppBytes } from '../context';
 import { getDataset } from '../datasets/datasets';
+import { cachedClipTextEncoder } from '../models/clipModels';
 import { getSourceModel, modelClassNames } from '../models/models';
 import { loadRunFile } from '../runs/storedRuns';
 import { type RunRecorder, startRecording } from '../runs/runRecorder';
@@ -167,6 +168,7 @@ async function trainAndRecord(
       resumeState: recovery?.checkpoint?.trainer,
       classNames: () => modelClassNames(request.modelId),
       fetchBytes: fetchAppBytes,
+      textEncoder: cachedClipTextEncoder,
       // The helper thread's result, or (no thread, or it failed) the same computed here.
       baseline: request.baseline
         ? async (splits) => {

@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import { findModel } from '../../../models';
 import type { Assignment } from '../../engine/mapping/assignments';
-import { prepareSemanticMapping, setSemanticAssignment } from '../../engine/mapping/semantic';
+import { classNameSimilarity, type NameSimilarity, semanticMapping, setSemanticAssignment } from '../../engine/mapping/semantic';
 import type { TrialExecutor } from '../../core/search/searchController';
 import type { TrialEpoch } from '../../core/search/searchState';
 import { createTrialExecutor } from '../../engine/search/trialExecutor';
@@ -14,13 +14,15 @@ import { selectSplits } from '../../core/data/runSplits';
 import type { TrialEvent, TrialSpec } from '../api/searchApi';
 import { fetchAppBytes } from '../context';
 import { getDataset } from '../datasets/datasets';
+import { cachedClipTextEncoder } from '../models/clipModels';
 import { getSourceModel, modelClassNames } from '../models/models';
 
 /** The executor of the current search, and what it was built for. */
 let current: { key: string; executor: TrialExecutor } | null = null;
 let onEvent: ((e: TrialEvent) => void) | null = null;
 let stopRequested = false;
-const semanticCache = new Map<string, Promise<Assignment>>();
+/** SemanticMap: the class names' similarity per model and dataset (CLIP's encoder is loaded once for all k). */
+const similarityCache = new Map<string, Promise<{ sourceNames: string[]; similarity: NameSimilarity }>>();
 
 const emit = (e: TrialEvent) => {
   // A lost UI callback must not fail the trial.
@@ -58,26 +60,28 @@ const envKey = (s: TrialSpec) => JSON.stringify([s.datasetId, s.data, s.baseDesi
 
 async function semanticAssignment(spec: TrialSpec, numSource: number, classes: string[]): Promise<Assignment> {
   const { modelId, design } = spec.trial.config;
-  const key = JSON.stringify([modelId, spec.datasetId, design.k]);
-  let a = semanticCache.get(key);
-  if (!a) {
-    a = (async () => {
+  const key = JSON.stringify([modelId, spec.datasetId]);
+  let matched = similarityCache.get(key);
+  if (!matched) {
+    matched = (async () => {
       const manifest = findModel(modelId);
-      const r = await prepareSemanticMapping({
-        sourceNames: await modelClassNames(modelId),
+      const sourceNames = await modelClassNames(modelId);
+      const similarity = await classNameSimilarity({
+        sourceNames,
         targetNames: classes,
-        k: design.k,
         numSource,
         fetchBytes: fetchAppBytes,
         modelName: manifest?.name ?? modelId,
         textImage: manifest?.textImage,
+        textEncoder: cachedClipTextEncoder,
       });
-      return r.assignment;
+      return { sourceNames, similarity };
     })();
-    a.catch(() => semanticCache.delete(key));
-    semanticCache.set(key, a);
+    matched.catch(() => similarityCache.delete(key));
+    similarityCache.set(key, matched);
   }
-  return a;
+  const { sourceNames, similarity } = await matched;
+  return semanticMapping(sourceNames, classes, design.k, similarity).assignment;
 }
 
 async function executorFor(spec: TrialSpec): Promise<TrialExecutor> {
@@ -97,7 +101,7 @@ async function executorFor(spec: TrialSpec): Promise<TrialExecutor> {
       emit({ type: 'phase', phase: 'loading-model' });
       return withRetry(() => getSourceModel(id, () => undefined, d.meta.classes));
     },
-    // SemanticMap: the same class-name matching a normal run does (training.ts), once per model and k.
+    // SemanticMap: the same class-name matching a normal run does (training.ts), the names compared once per model.
     async prepare(model, trial) {
       if (trial.config.design.labelMapping !== 'semantic') return;
       emit({ type: 'phase', phase: 'preparing' });

@@ -12,7 +12,7 @@ import { toBatchTensor } from '../../engine/data/batches';
 import type { Dataset } from '../../core/data/imageSet';
 import { type RgbaImage } from '../../engine/export/promptPictures';
 import type { MappingState } from '../../engine/mapping/labelMapping';
-import type { SemanticMappingReport } from '../../engine/mapping/semantic';
+import { type SemanticMappingReport, semanticMatchText } from '../../engine/mapping/semantic';
 import { type Evaluation } from '../../engine/train/evaluate';
 import type { SplitImages } from '../../core/data/runSplits';
 import type { BatchMetrics, EpochMetrics } from '../../engine/train/trainer';
@@ -41,10 +41,10 @@ export function mappingViewOf(
   names: readonly string[],
   numTarget: number,
   computed: ViewsRecord['computed'],
-  similarities: number[][] | null,
+  semantic: Pick<ViewsRecord, 'similarities' | 'matchedBy'>,
 ): MappingView | null {
   if (!state) return null;
-  const view = describeMapping(state, names, { similarities, numTarget });
+  const view = describeMapping(state, names, { ...semantic, numTarget });
   if (state.kind === 'freq' || state.kind === 'iter') view.history = mappingHistory(computed);
   return view;
 }
@@ -127,7 +127,7 @@ export function startViews(ctx: ViewsContext): ViewsRecorder {
     : null;
   const names = modelClassNames(ctx.modelId).catch(() => [] as string[]);
   const computed: ViewsRecord['computed'] = [];
-  const similarities = ctx.semantic?.similarities ?? null;
+  const semantic = { similarities: ctx.semantic?.similarities ?? null, matchedBy: ctx.semantic ? semanticMatchText(ctx.semantic) : null };
   let queue: Promise<void> = Promise.resolve();
   let lastAt = -Infinity;
   let interval = SNAPSHOT_INTERVAL_MS;
@@ -155,7 +155,7 @@ export function startViews(ctx: ViewsContext): ViewsRecorder {
         const [{ state, seen, masks }, sourceNames] = await Promise.all([read(), names]);
         const work = computeViews(state.prompt, model.design.promptActivation, seen);
         const t1 = now();
-        const mapping = mappingViewOf(state.mapping, sourceNames, numTarget, history, similarities);
+        const mapping = mappingViewOf(state.mapping, sourceNames, numTarget, history, semantic);
         const mappingMs = now() - t1;
         const { views, ms, offThread } = await work;
         // What training waits for: the capture, the mapping's names, and the pictures when computed here.
@@ -202,7 +202,7 @@ export function startViews(ctx: ViewsContext): ViewsRecorder {
         valIndices: Int32Array.from(ctx.val.indices),
         predictions: Int32Array.from(validation.predictions),
         computed,
-        similarities,
+        ...semantic,
         savedAt: Date.now(),
       };
       await keepViewsRecord(record);

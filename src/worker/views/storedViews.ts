@@ -75,7 +75,7 @@ export async function runViews(runId: string): Promise<PromptSnapshot> {
     sourceNames,
     file.manifest.targetClasses.length,
     record?.computed ?? [],
-    record?.similarities ?? null,
+    record ?? { similarities: null },
   );
   const steps = info.checkpoint?.steps ?? 0;
   const snapshot = snapshotOf({

@@ -17,6 +17,8 @@ export interface ViewsRecord {
   computed: { epoch: number; assignment: Assignment }[];
   /** SemanticMap: the similarity of each assigned source. */
   similarities: number[][] | null;
+  /** SemanticMap: how the names were matched, in words (records saved before it was kept lack it). */
+  matchedBy?: string | null;
   savedAt: number;
 }
 

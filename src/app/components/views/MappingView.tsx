@@ -20,7 +20,7 @@ function explanation(m: Mapping, model: string): string {
     case 'iter':
       return `${common} With IterMap each of your classes takes the score of ${k}: the ones the model most often predicts for that class’s training images, counted again while the prompt trains (the history below says what changed).`;
     case 'semantic':
-      return `${common} With SemanticMap each of your classes takes the score of ${k} whose names mean the most similar thing (WordNet); the similarity is shown from 0 to 1.`;
+      return `${common} With SemanticMap each of your classes takes the score of ${k} whose names mean the most similar thing${m.matchedBy ? `, ${m.matchedBy}` : ''}; the similarity is shown, 1 at most.`;
     case 'random':
       return `${common} With the random mapping each of your classes takes the score of ${k} picked at random: a baseline that shows how much the prompt alone can do.`;
     case 'blm':

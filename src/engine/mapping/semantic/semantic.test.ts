@@ -3,7 +3,7 @@ import { semanticAssignment } from '../assignments';
 import { NounLexicon, parseLexicon } from './lexicon';
 import { normaliseName, singularForms, splitAlternatives } from './normalise';
 import { resolveName, semanticSimilarity, senseWeight, stringSimilarity, wuPalmer } from './similarity';
-import { semanticMapping } from './index';
+import { semanticMapping, wordNetSimilarity } from './index';
 
 /*
  * A hand-made hypernym graph (depth = longest path to the root, D = depth + 1):
@@ -151,7 +151,7 @@ describe('semanticSimilarity on the hand-made graph', () => {
   it('gives a sensible round-robin assignment', () => {
     const rows = targets.map((_, t) => r.sim.subarray(t * sources.length, (t + 1) * sources.length));
     expect(semanticAssignment(rows, sources.length, 1)).toEqual([[0], [2], [3], [5]]);
-    const m = semanticMapping(sources, targets, 1, lex);
+    const m = semanticMapping(sources, targets, 1, wordNetSimilarity(sources, targets, lex));
     expect(m.report.assignedNames).toEqual([['tabby, tabby cat'], ['dog'], ['car'], ['zzz qqq']]);
   });
 });

@@ -13,7 +13,7 @@ import { normaliseName } from './normalise';
 import { resolveName, semanticSimilarity } from './similarity';
 import '@tensorflow/tfjs-backend-cpu';
 import { createLabelMapping, IndexMapping } from '../labelMapping';
-import { prepareSemanticMapping, semanticMapping, setSemanticAssignment } from './index';
+import { classNameSimilarity, semanticMapping, semanticMatchText, setSemanticAssignment, wordNetSimilarity } from './index';
 
 const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 const PUBLIC = join(ROOT, 'public');
@@ -103,7 +103,7 @@ describe.skipIf(!haveAssets)('SemanticMap with WordNet 3.1', () => {
 
   it('maps CIFAR-10 onto ImageNet sensibly (k = 1)', () => {
     const t0 = performance.now();
-    const { assignment, report } = semanticMapping(imagenet, CIFAR10, 1, lex);
+    const { assignment, report } = semanticMapping(imagenet, CIFAR10, 1, wordNetSimilarity(imagenet, CIFAR10, lex));
     const ms = performance.now() - t0;
     const lines = CIFAR10.map(
       (c, t) => `  ${c.padEnd(11)} → ${report.assignedNames[t]?.[0]} (${report.similarities[t]?.[0]})`,
@@ -122,7 +122,7 @@ describe.skipIf(!haveAssets)('SemanticMap with WordNet 3.1', () => {
     expect(isA(name('airplane'), 'airplane')).toBe(true);
     expect(name('horse')).toBe('sorrel'); // the only horse among ImageNet's classes
 
-    const k5 = semanticMapping(imagenet, CIFAR10, 5, lex);
+    const k5 = semanticMapping(imagenet, CIFAR10, 5, wordNetSimilarity(imagenet, CIFAR10, lex));
     console.log(
       `CIFAR-10 → ImageNet, k = 5:\n${CIFAR10.map((c, t) => `  ${c.padEnd(11)} → ${k5.report.assignedNames[t]?.map((n) => n.split(',')[0]).join(' | ')}`).join('\n')}`,
     );
@@ -164,16 +164,19 @@ describe.skipIf(!haveAssets || !existsSync(DARKNET_FILE))("SemanticMap with dark
   });
 });
 
-describe.skipIf(!haveAssets)('prepareSemanticMapping (what the worker calls before training)', () => {
+describe.skipIf(!haveAssets)('classNameSimilarity without a text encoder (what a run calls before training)', () => {
   const imagenet = () => JSON.parse(readFileSync(IMAGENET_FILE, 'utf8')) as string[];
-  const base = { k: 1, numSource: 1000, fetchBytes: readPublic, modelName: 'Test net' };
+  const base = { numSource: 1000, fetchBytes: readPublic, modelName: 'Test net' };
 
   it('assigns a semantic mapping from class names', async () => {
-    const { assignment, report } = await prepareSemanticMapping({
-      ...base,
-      sourceNames: imagenet(),
-      targetNames: ['cat', 'dog'],
-    });
+    const sourceNames = imagenet();
+    const targetNames = ['cat', 'dog'];
+    // No CLIP at hand (the app without CLIP in its cache): WordNet.
+    const similarity = await classNameSimilarity({ ...base, sourceNames, targetNames, textEncoder: async () => null });
+    const { assignment, report } = semanticMapping(sourceNames, targetNames, 1, similarity);
+    expect(report.encoder).toBe('wordnet');
+    expect(report.checkpoint).toBeNull();
+    expect(semanticMatchText(report)).toBe('matched through WordNet');
     const mapping = createLabelMapping(
       { labelMapping: 'semantic', k: 1, interval: 1, identityInit: false },
       1000,
@@ -194,14 +197,14 @@ describe.skipIf(!haveAssets)('prepareSemanticMapping (what the worker calls befo
   it('refuses text-image models, numbered class names and a wrong count', async () => {
     const names = imagenet();
     await expect(
-      prepareSemanticMapping({ ...base, sourceNames: names, targetNames: ['cat'], textImage: true }),
+      classNameSimilarity({ ...base, sourceNames: names, targetNames: ['cat'], textImage: true }),
     ).rejects.toThrow(/text-image/);
     const numbered = names.map((_, i) => `class ${i}`);
-    await expect(prepareSemanticMapping({ ...base, sourceNames: numbered, targetNames: ['cat'] })).rejects.toThrow(
+    await expect(classNameSimilarity({ ...base, sourceNames: numbered, targetNames: ['cat'] })).rejects.toThrow(
       /knows none of Test net's class names/,
     );
     await expect(
-      prepareSemanticMapping({ ...base, sourceNames: names.slice(1), targetNames: ['cat'] }),
+      classNameSimilarity({ ...base, sourceNames: names.slice(1), targetNames: ['cat'] }),
     ).rejects.toThrow(/1000 source outputs but 999 class names/);
   });
 });

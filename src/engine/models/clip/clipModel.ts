@@ -1,4 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { FrozenOp } from '../../network/ops/frozenOp';
+import { frozenWeighted } from '../../network/ops/frozenWeighted';
+import { matMulKernel } from '../../network/ops/linearKernels';
+import { layerNormOp, quickGeluOp } from '../../network/ops/transformerOps';
 import type { ClipConfig, ClipTowerConfig } from './clipConfig';
 import type { ClipWeights } from './clipWeights';
 
@@ -15,8 +19,18 @@ export const CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.275
  *   ids [N, L] → tokens + positions → encoder (causal) → final_layer_norm → first end-of-text → text_projection
  *
  * Encoder layer (pre-norm): h += out_proj(attention(ln1(h))); h += fc2(act(fc1(ln2(h)))).
+ *
+ * The linear layers and the patch embedding (a matrix product on the image's patches) are frozen
+ * ops whose gradient is dL/dx alone: a plain tf.matMul under a tape copies its weight to save it,
+ * and its input gradient multiplies by a transposed operand, ten times slower on wasm. LayerNorm
+ * and quick_gelu have gradients of their own too (transformerOps.ts).
  */
 export class ClipModel {
+  private readonly linears = new Map<string, FrozenOp>();
+  private readonly layerNorms = new Map<string, (x: tf.Tensor) => tf.Tensor>();
+  /** Tensors derived from the weights for those ops. */
+  private readonly derived: tf.Tensor[] = [];
+
   constructor(
     readonly config: ClipConfig,
     readonly weights: ClipWeights,
@@ -31,10 +45,8 @@ export class ClipModel {
     }
     return tf.tidy(() => {
       const W = (n: string) => this.weights.get(`vision_model.${n}`);
-      const patches = tf.conv2d(x, W('embeddings.patch_embedding.weight') as tf.Tensor4D, v.patchSize, 'valid');
-      const grid = v.imageSize / v.patchSize;
       const cls = tf.broadcastTo(tf.reshape(W('embeddings.class_embedding'), [1, 1, v.hiddenSize]), [b, 1, v.hiddenSize]);
-      let hidden = tf.concat([cls, tf.reshape(patches, [b, grid * grid, v.hiddenSize])], 1) as tf.Tensor3D;
+      let hidden = tf.concat([cls, this.patchEmbedding(x)], 1) as tf.Tensor3D;
       hidden = tf.add(hidden, W('embeddings.position_embedding.weight'));
       hidden = this.layerNorm(hidden, 'vision_model.pre_layrnorm', v.layerNormEps);
       hidden = this.encoder(hidden, 'vision_model', v, null);
@@ -81,26 +93,59 @@ export class ClipModel {
   }
 
   dispose(): void {
+    for (const op of this.linears.values()) op.dispose();
+    this.linears.clear();
+    tf.dispose(this.derived.splice(0));
     this.weights.dispose();
   }
 
+  /** x·W + b on the last axis, W kept [in, out]. */
   private linear(x: tf.Tensor, prefix: string): tf.Tensor {
-    const w = this.weights.get(`${prefix}.weight`) as tf.Tensor2D;
-    const shape = x.shape;
-    const inner = shape[shape.length - 1] as number;
-    const y = tf.add(tf.matMul(tf.reshape(x, [-1, inner]), w), this.weights.get(`${prefix}.bias`));
-    return tf.reshape(y, [...shape.slice(0, -1), w.shape[1]]);
+    return this.frozenLinear(prefix, () => ({
+      kernel: this.weights.get(`${prefix}.weight`) as tf.Tensor2D,
+      bias: this.weights.get(`${prefix}.bias`),
+    })).apply([x]);
+  }
+
+  /**
+   * The p×p stride-p convolution as a product: [B, S, S, 3] → patches [B, g², p·p·3] (rows, then
+   * columns, then channels inside a patch, as the [p, p, 3, hidden] kernel flattens) → [B, g², hidden].
+   */
+  private patchEmbedding(x: tf.Tensor4D): tf.Tensor3D {
+    const { patchSize: p, imageSize, hiddenSize } = this.config.vision;
+    const b = x.shape[0];
+    const g = imageSize / p;
+    const rows = tf.transpose(tf.reshape(x, [b * g, p, g, p * 3]), [0, 2, 1, 3]);
+    const patches = tf.reshape(rows, [b, g * g, p * p * 3]);
+    const op = this.frozenLinear('vision_model.embeddings.patch_embedding', () => {
+      const kernel = tf.keep(tf.reshape(this.weights.get('vision_model.embeddings.patch_embedding.weight'), [p * p * 3, hiddenSize]));
+      this.derived.push(kernel);
+      return { kernel: kernel as tf.Tensor2D, bias: undefined };
+    });
+    return op.apply([patches]) as tf.Tensor3D;
+  }
+
+  private frozenLinear(name: string, make: () => { kernel: tf.Tensor2D; bias: tf.Tensor | undefined }): FrozenOp {
+    let op = this.linears.get(name);
+    if (!op) {
+      const { kernel, bias } = make();
+      op = frozenWeighted(matMulKernel(kernel, bias), { activation: 'linear', alpha: 0 }, undefined);
+      this.linears.set(name, op);
+    }
+    return op;
   }
 
   private layerNorm<T extends tf.Tensor>(x: T, prefix: string, eps: number): T {
-    const axis = x.rank - 1;
-    const { mean, variance } = tf.moments(x, axis, true);
-    const normalised = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
-    return tf.add(tf.mul(normalised, this.weights.get(`${prefix}.weight`)), this.weights.get(`${prefix}.bias`)) as T;
+    let op = this.layerNorms.get(prefix);
+    if (!op) {
+      op = layerNormOp(this.weights.get(`${prefix}.weight`), this.weights.get(`${prefix}.bias`), eps);
+      this.layerNorms.set(prefix, op);
+    }
+    return op(x) as T;
   }
 
   private activation(x: tf.Tensor, kind: ClipTowerConfig['activation']): tf.Tensor {
-    if (kind === 'quick_gelu') return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
+    if (kind === 'quick_gelu') return quickGeluOp(x);
     return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
   }
 
