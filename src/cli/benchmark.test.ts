@@ -19,15 +19,23 @@ import { runCli } from './main';
 const ROOT = resolve(__dirname, '../..');
 let tmp = '';
 
-async function autovp(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** runCli in process; `interruptOn`: a Ctrl-C (env.interrupt) as soon as stderr shows it. */
+async function autovp(args: string[], interruptOn?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
+  const interrupt = new AbortController();
   const code = await runCli(args, {
     root: ROOT,
     cwd: tmp,
     stdout: { write: (t) => void (stdout += t) },
-    stderr: { write: (t) => void (stderr += t) },
+    stderr: {
+      write: (t) => {
+        stderr += t;
+        if (interruptOn && stderr.includes(interruptOn)) interrupt.abort();
+      },
+    },
     vars: { AUTOVP_OFFLINE: '1', AUTOVP_CACHE_DIR: join(tmp, 'cache') },
+    interrupt: interrupt.signal,
   });
   return { code, stdout, stderr };
 }
@@ -104,6 +112,20 @@ describe('autovp benchmark', () => {
     expect(again.code).toBe(0);
     expect(again.stderr.match(/\(read back\)/g)).toHaveLength(8);
     expect(JSON.parse(readFileSync(join(tmp, 'bench', 'benchmark.json'), 'utf8')).rows).toEqual(json.rows);
+  });
+
+  it('stops on Ctrl-C, keeps the runs done, and goes on from them when run again', async () => {
+    const args = ['benchmark', '--root', 'tasks', '--tasks', 'my-colours', '--methods', 'fully', '--seeds', '1,2,3', ...TINY, ...COUNTS, '--out', 'stopped'];
+    const stopped = await autovp(args, '[1/3]');
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain('Interrupted during my-colours · FullyMap, padding (AutoVP; the app default) · seed 2: 1 of 3 runs are kept');
+    expect(stopped.stderr).not.toContain('[2/3]');
+    expect(existsSync(join(tmp, 'stopped', 'benchmark.json'))).toBe(false);
+    const again = await autovp(args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/\[1\/3\] my-colours .* seed 1: .*\(read back\)/);
+    expect(again.stderr).toMatch(/\[2\/3\] my-colours .* seed 2: val [\d.]+%/);
+    expect(again.stderr).not.toMatch(/seed 2: .*\(read back\)/);
   });
 
   it('refuses unknown tasks and methods, naming what there is', async () => {

@@ -186,6 +186,30 @@ function recorder(): { write(text: string): void; text(): string } {
   return { write: (t: string) => void (all += t), text: () => all };
 }
 
+/**
+ * Whether SIGINT, SIGTERM or env.interrupt came while the benchmark ran. Each run's `train`
+ * hears them too and stops at its next step; a second Ctrl-C quits at once.
+ */
+function listenForStop(env: CliEnv): { happened: () => boolean; release: () => void } {
+  let happened = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (happened && signal === 'SIGINT') process.exit(130);
+    happened = true;
+  };
+  const onAbort = () => void (happened = true);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  env.interrupt?.addEventListener('abort', onAbort, { once: true });
+  return {
+    happened: () => happened,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      env.interrupt?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
 export async function runBenchmark(
   o: ParsedOptions,
   env: CliEnv,
@@ -214,69 +238,82 @@ export async function runBenchmark(
   const runs: BenchmarkRun[] = [];
   const probes = new Map<string, Pick<BenchmarkRun, 'lpTest' | 'lpFlattenedTest'>>();
   let done = 0;
-  for (const task of tasks) {
-    for (const method of methods) {
-      for (const seed of seeds) {
-        const dir = join(out, 'runs', task.id, method.id, `s${seed}`);
-        const args = [
-          '--data',
-          task.data,
-          '--model',
-          model,
-          ...select,
-          ...backend,
-          ...designArgs({ ...recipe, ...method.design }),
-        ];
-        const argsFile = join(dir, 'benchmark-args.json');
-        const base = { task: task.id, method: method.id, seed, classes: 0 };
-        const finished =
-          existsSync(join(dir, 'metrics.json')) &&
-          existsSync(argsFile) &&
-          readFileSync(argsFile, 'utf8') === JSON.stringify(args);
-        // Linear probing depends on the task, seed and model only: probed once, shown beside every method.
-        const probeKey = `${task.id}\u0000${seed}`;
-        const probe = probes.get(probeKey);
-        let run: BenchmarkRun;
-        if (finished) run = readRun(dir, base);
-        else {
-          const log = recorder();
-          const noProbe = probe ? ['--no-baseline'] : [];
-          const code = await train(['train', ...args, ...noProbe, '--seed', String(seed), '--out', dir, '--quiet'], {
-            ...env,
-            stdout: log,
-            stderr: log,
-          });
-          if (code === 0 && existsSync(join(dir, 'metrics.json'))) {
-            writeFileSync(argsFile, JSON.stringify(args));
-            run = readRun(dir, base);
-          } else {
-            const lines = log
-              .text()
-              .trim()
-              .split('\n')
-              .filter((l) => l.trim() && !l.includes('AUTOVP_DEBUG'));
-            run = {
-              ...base,
-              validation: null,
-              test: null,
-              lpTest: null,
-              lpFlattenedTest: null,
-              seconds: null,
-              error: (lines.at(-1) ?? `exit ${code}`).replace(/^autovp: /, '').trim(),
-            };
+  const interrupted = listenForStop(env);
+  try {
+    for (const task of tasks) {
+      for (const method of methods) {
+        for (const seed of seeds) {
+          const dir = join(out, 'runs', task.id, method.id, `s${seed}`);
+          const args = [
+            '--data',
+            task.data,
+            '--model',
+            model,
+            ...select,
+            ...backend,
+            ...designArgs({ ...recipe, ...method.design }),
+          ];
+          const argsFile = join(dir, 'benchmark-args.json');
+          const base = { task: task.id, method: method.id, seed, classes: 0 };
+          const finished =
+            existsSync(join(dir, 'metrics.json')) &&
+            existsSync(argsFile) &&
+            readFileSync(argsFile, 'utf8') === JSON.stringify(args);
+          // Linear probing depends on the task, seed and model only: probed once, shown beside every method.
+          const probeKey = `${task.id}\u0000${seed}`;
+          const probe = probes.get(probeKey);
+          let run: BenchmarkRun;
+          if (finished) run = readRun(dir, base);
+          else {
+            const log = recorder();
+            const noProbe = probe ? ['--no-baseline'] : [];
+            const code = await train(['train', ...args, ...noProbe, '--seed', String(seed), '--out', dir, '--quiet'], {
+              ...env,
+              stdout: log,
+              stderr: log,
+            });
+            // Ctrl-C stops the benchmark, not only the run it landed in (that run is not recorded).
+            if (interrupted.happened()) {
+              say(
+                `Interrupted during ${task.id} · ${method.name} · seed ${seed}: ${done} of ${total} runs are kept in ${out}; ` +
+                  'the same command again goes on from there.',
+              );
+              return 130;
+            }
+            if (code === 0 && existsSync(join(dir, 'metrics.json'))) {
+              writeFileSync(argsFile, JSON.stringify(args));
+              run = readRun(dir, base);
+            } else {
+              const lines = log
+                .text()
+                .trim()
+                .split('\n')
+                .filter((l) => l.trim() && !l.includes('AUTOVP_DEBUG'));
+              run = {
+                ...base,
+                validation: null,
+                test: null,
+                lpTest: null,
+                lpFlattenedTest: null,
+                seconds: null,
+                error: (lines.at(-1) ?? `exit ${code}`).replace(/^autovp: /, '').trim(),
+              };
+            }
           }
+          if (run.lpTest !== null && !probe)
+            probes.set(probeKey, { lpTest: run.lpTest, lpFlattenedTest: run.lpFlattenedTest });
+          else if (probe && run.lpTest === null && !run.error) run = { ...run, ...probe };
+          runs.push(run);
+          done++;
+          const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
+          say(
+            `[${done}/${total}] ${task.id} · ${method.name} · seed ${seed}: ${run.error ? `failed: ${run.error}` : `val ${pct(run.validation)}, test ${pct(run.test)}, LP ${pct(run.lpTest)}${finished ? ' (read back)' : ''}`}`,
+          );
         }
-        if (run.lpTest !== null && !probe)
-          probes.set(probeKey, { lpTest: run.lpTest, lpFlattenedTest: run.lpFlattenedTest });
-        else if (probe && run.lpTest === null && !run.error) run = { ...run, ...probe };
-        runs.push(run);
-        done++;
-        const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
-        say(
-          `[${done}/${total}] ${task.id} · ${method.name} · seed ${seed}: ${run.error ? `failed: ${run.error}` : `val ${pct(run.validation)}, test ${pct(run.test)}, LP ${pct(run.lpTest)}${finished ? ' (read back)' : ''}`}`,
-        );
       }
     }
+  } finally {
+    interrupted.release();
   }
   const rows = summarise(runs, tasks, methods);
   const context = `Model ${model}; ${select.join(' ')}; ${shared.epochs} epochs; ${Object.keys(recipe).length ? 'recipe' : "the app's default recipe"} ${shared.optimizer}, lr ${shared.learningRate}, ${shared.schedule} schedule, batch ${shared.batchSize}; seeds ${seeds.join(', ')}; accuracy in %, mean ± sample std over the seeds.`;

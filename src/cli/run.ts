@@ -223,6 +223,12 @@ export async function trainOne(input: TrainOneInput): Promise<TrainOneResult> {
         onMapping: (epoch) => {
           progress.status(`  ${mappingName(design.labelMapping)}: mapping computed before epoch ${epoch + 1}`, true);
         },
+        onMicroBatch: (images) => {
+          progress.line(
+            `A step of ${design.batchSize} images would need more memory than one pass may take on ${input.backend.name}: ` +
+              `each step runs as passes of ${images} images whose gradients add up (the same update).`,
+          );
+        },
         onTrained: () => {
           trainedSeconds = (performance.now() - started) / 1000;
         },

@@ -121,6 +121,7 @@ export async function runTraining<Baseline>(input: TrainingRunInput<Baseline>): 
     ...(hooks.onBatch ? { onBatch: hooks.onBatch } : {}),
     ...(hooks.onEpoch ? { onEpoch: hooks.onEpoch } : {}),
     ...(hooks.onMapping ? { onMapping: hooks.onMapping } : {}),
+    ...(hooks.onMicroBatch ? { onMicroBatch: hooks.onMicroBatch } : {}),
     shouldStop: stopped,
   }, input.resume ? input.resumeState : undefined);
   await hooks.onTrained?.(trained);

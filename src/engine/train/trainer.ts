@@ -60,6 +60,8 @@ export interface TrainCallbacks {
   onMapping?(epoch: number, state: MappingState): void;
   /** Checked between batches; training ends cleanly when it returns true. */
   shouldStop?(): boolean;
+  /** A batch is too large for one pass within the step's memory budget: it runs `images` at a time. */
+  onMicroBatch?(images: number): void;
 }
 
 /** Where a run's loss stopped being finite; the model holds the values of `keptStep`. */
@@ -240,7 +242,10 @@ export class PromptTrainer {
    */
   async trainStep(indices: Int32Array): Promise<{ loss: number; correct: number; scale: number | undefined; lr: number }> {
     const { model } = this;
-    this.microBatch ??= await microBatchFor(model, this.train, model.design.batchSize);
+    if (this.microBatch === null) {
+      this.microBatch = await microBatchFor(model, this.train, model.design.batchSize);
+      if (this.microBatch < model.design.batchSize) this.callbacks.onMicroBatch?.(this.microBatch);
+    }
     let step: { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
     try {
       for (let start = 0; start < indices.length; start += this.microBatch) {
