@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import { decodeSafetensors } from '../src/engine/export/safetensors';
-import { expect, setNumber, test } from './fixtures';
+import { expect, modelPicker, openApp, routeOffMachine, test, trainTiny as trainSmall } from './fixtures';
 
 /**
  * CLIP in the app, on the tiny random CLIP of test/fixtures/tiny-clip (64-pixel input, made by
@@ -16,59 +16,29 @@ const clip = JSON.parse(readFileSync(resolve(import.meta.dirname, '../models/cli
 };
 const HUB_BASE = clip.weights.url.slice(0, clip.weights.url.lastIndexOf('/') + 1);
 const FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];
-const CORS = { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' };
 
 /**
  * Every request off this machine is refused, except (when `online`) the checkpoint's three hub
- * URLs, answered from the fixture. Returns the hub URLs that were requested.
+ * URLs, answered from the fixture. Returns the URLs that were requested.
  */
-async function hub(context: BrowserContext, online: boolean): Promise<string[]> {
-  const requested: string[] = [];
-  await context.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, async (route) => {
-    const url = route.request().url();
-    requested.push(url);
+function hub(context: BrowserContext, online: boolean): Promise<string[]> {
+  return routeOffMachine(context, (url) => {
     const file = url.startsWith(HUB_BASE) ? url.slice(HUB_BASE.length) : null;
-    if (online && file && FILES.includes(file)) {
-      const body = readFileSync(join(FIXTURE, file));
-      await route.fulfill({ status: 200, body, headers: { ...CORS, 'content-type': 'application/octet-stream' } });
-    } else {
-      await route.abort('internetdisconnected');
-    }
+    return online && file && FILES.includes(file) ? readFileSync(join(FIXTURE, file)) : null;
   });
-  return requested;
 }
 
-const picker = (page: Page) => page.getByRole('combobox', { name: 'Model', exact: true });
-
-async function ready(page: Page) {
-  await page.goto('/');
-  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
-  await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
-}
-
-/** A few steps on a small subset of the default dataset, the prompt framing a 32-pixel image. */
-async function trainTiny(page: Page) {
-  await setNumber(page, 'Training images', 20);
-  await setNumber(page, 'Validation images', 10);
-  await setNumber(page, 'Test images', 20);
-  await setNumber(page, 'Epochs', 1);
-  await setNumber(page, 'Batch size', 10);
-  await setNumber(page, 'Base size (px)', 32);
-  const lp = page.getByLabel('Compare with linear probing');
-  if (await lp.isChecked()) await lp.uncheck();
-  await page.getByTestId('train').click();
-  await expect(page.getByTestId('run-result')).toBeVisible({ timeout: 240_000 });
-  await expect(page.getByTestId('run-status')).not.toContainText(/error|failed/i);
-}
+/** A few steps on a small subset, the prompt framing a 32-pixel image. */
+const trainTiny = (page: Page) => trainSmall(page, { testImages: 20, baseSize: 32 });
 
 const MNIST_CLASSES = Array.from({ length: 10 }, (_, i) => String(i));
 const PERCENT = /^\d{1,3}\.\d%$/;
 
 test('CLIP: downloaded once into the cache, trains a prompt beside its zero-shot accuracy, then works offline', async ({ page, context, errors }) => {
   let requested = await hub(context, true);
-  await ready(page);
-  await picker(page).selectOption(clip.id);
-  await expect(picker(page).locator(`option[value="${clip.id}"]`)).toHaveText(/your classes, 577\.0 MB · needs the internet once$/);
+  await openApp(page);
+  await modelPicker(page).selectOption(clip.id);
+  await expect(modelPicker(page).locator(`option[value="${clip.id}"]`)).toHaveText(/your classes, 577\.0 MB · needs the internet once$/);
   await expect(page.getByTestId('clip-internet')).toHaveText(/^Needs the internet once: 577\.0 MB from huggingface\.co/);
   await expect(page.getByTestId('clip-memory')).toContainText('of fp32 weights while loaded');
   await expect(page.getByTestId('clip-zero-shot-goal')).toContainText('the prompt should beat its zero-shot accuracy');
@@ -105,8 +75,8 @@ test('CLIP: downloaded once into the cache, trains a prompt beside its zero-shot
   // Second visit with the network blocked: the model loads from the cache and trains again.
   await context.unrouteAll({ behavior: 'wait' });
   requested = await hub(context, false);
-  await ready(page);
-  await picker(page).selectOption(clip.id);
+  await openApp(page);
+  await modelPicker(page).selectOption(clip.id);
   await expect(page.getByTestId('model-stored')).toHaveText('Cached in this browser: works offline');
   await expect(page.locator('.model-facts')).toContainText('64×64 RGB');
   await trainTiny(page);
@@ -117,8 +87,8 @@ test('CLIP: downloaded once into the cache, trains a prompt beside its zero-shot
 
 test('CLIP offline with nothing cached: the message names the URL and what to do', async ({ page, context, errors }) => {
   await hub(context, false);
-  await ready(page);
-  await picker(page).selectOption(clip.id);
+  await openApp(page);
+  await modelPicker(page).selectOption(clip.id);
   await page.getByRole('button', { name: 'Download now' }).click();
   const alert = page.getByRole('alert').filter({ hasText: 'Download failed' });
   await expect(alert).toContainText(`Cannot download ${HUB_BASE}config.json`);

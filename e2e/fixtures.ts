@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, type BrowserContext, expect, type Page } from '@playwright/test';
 
 /** Main-thread long tasks (ms) seen by the page since it loaded. */
 export async function longTasks(page: Page): Promise<number[]> {
@@ -75,4 +75,48 @@ export async function setNumber(page: Page, label: string, value: number): Promi
   const input = page.getByLabel(label, { exact: true });
   await input.fill(String(value));
   await input.blur();
+}
+
+/** The page, loaded, on WASM, with the default dataset (MNIST) ready. */
+export async function openApp(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
+}
+
+export const modelPicker = (page: Page) => page.getByRole('combobox', { name: 'Model', exact: true });
+
+/**
+ * Every request off this machine is answered by `answer` (the body, as a hub would send it with
+ * CORS) or, when it returns null, refused as if offline. Returns the URLs that were requested.
+ */
+export async function routeOffMachine(context: BrowserContext, answer: (url: string) => Buffer | null): Promise<string[]> {
+  const requested: string[] = [];
+  await context.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, async (route) => {
+    const url = route.request().url();
+    requested.push(url);
+    const body = answer(url);
+    if (body) {
+      const headers = { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin', 'content-type': 'application/octet-stream' };
+      await route.fulfill({ status: 200, body, headers });
+    } else {
+      await route.abort('internetdisconnected');
+    }
+  });
+  return requested;
+}
+
+/** A few steps on a small subset of the default dataset, without the baseline: enough to show the model trains. */
+export async function trainTiny(page: Page, options: { testImages?: number; baseSize?: number } = {}): Promise<void> {
+  await setNumber(page, 'Training images', 20);
+  await setNumber(page, 'Validation images', 10);
+  await setNumber(page, 'Test images', options.testImages ?? 10);
+  await setNumber(page, 'Epochs', 1);
+  await setNumber(page, 'Batch size', 10);
+  if (options.baseSize !== undefined) await setNumber(page, 'Base size (px)', options.baseSize);
+  const lp = page.getByLabel('Compare with linear probing');
+  if (await lp.isChecked()) await lp.uncheck();
+  await page.getByTestId('train').click();
+  await expect(page.getByTestId('run-result')).toBeVisible({ timeout: 240_000 });
+  await expect(page.getByTestId('run-status')).not.toContainText(/error|failed/i);
 }

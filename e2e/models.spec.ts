@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BrowserContext, Page } from '@playwright/test';
-import { expect, setNumber, test } from './fixtures';
+import type { BrowserContext } from '@playwright/test';
+import { expect, modelPicker, openApp, routeOffMachine, test, trainTiny } from './fixtures';
 
 /** darknet-tiny's local copy (../shared, never part of the app), for the hub and "your model" tests. */
 const DARKNET = resolve(import.meta.dirname, '../../shared/models/darknet-tiny');
@@ -14,7 +14,6 @@ const reference = JSON.parse(readFileSync(resolve(import.meta.dirname, '../model
 const MODEL_BASE = reference.weights.url.slice(0, reference.weights.url.lastIndexOf('/') + 1);
 /** A made-up address for "your own model from a URL", answered from the same local copy. */
 const USER_URL_BASE = 'https://models.example.test/darknet/';
-const CORS = { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' };
 /** Screenshots of the model card, to look at (MODEL_SHOTS=folder to keep them elsewhere). */
 const SHOTS = process.env.MODEL_SHOTS ?? 'test-results/models';
 
@@ -25,55 +24,27 @@ const SHOTS = process.env.MODEL_SHOTS ?? 'test-results/models';
  * the layers its manifest names), so the download, cache and training paths of a hub model run
  * for real. Returns the hub URLs that were requested.
  */
-async function mirrorHub(context: BrowserContext): Promise<string[]> {
-  const requested: string[] = [];
-  await context.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, async (route) => {
-    const url = route.request().url();
-    requested.push(url);
+function mirrorHub(context: BrowserContext): Promise<string[]> {
+  return routeOffMachine(context, (url) => {
     let file: string | null = null;
     if (url.startsWith(MODEL_BASE)) file = join(DARKNET, url.slice(MODEL_BASE.length).replace(/\?.*$/, ''));
     if (url === reference.sourceClasses.url) file = join(DARKNET, 'classes.json');
     if (url.startsWith(USER_URL_BASE)) file = join(DARKNET, url.slice(USER_URL_BASE.length));
-    if (file && existsSync(file)) {
-      let body = readFileSync(file);
-      if (url.startsWith(MODEL_BASE) && file.endsWith('model.json'))
-        body = Buffer.from(body.toString('utf8').replaceAll(/\[\s*null,\s*224,\s*224,\s*3\s*\]/g, '[null, 256, 256, 3]'));
-      await route.fulfill({ status: 200, body, headers: { ...CORS, 'content-type': 'application/octet-stream' } });
-    } else {
-      await route.abort('internetdisconnected');
-    }
+    if (!file || !existsSync(file)) return null;
+    const body = readFileSync(file);
+    return url.startsWith(MODEL_BASE) && file.endsWith('model.json')
+      ? Buffer.from(body.toString('utf8').replaceAll(/\[\s*null,\s*224,\s*224,\s*3\s*\]/g, '[null, 256, 256, 3]'))
+      : body;
   });
-  return requested;
 }
 
-const picker = (page: Page) => page.getByRole('combobox', { name: 'Model', exact: true });
-
-async function ready(page: Page) {
-  await page.goto('/');
-  await expect(page.getByTestId('backend-name')).toHaveText('WASM', { timeout: 60_000 });
-  await expect(page.getByTestId('dataset-summary')).toContainText('10 classes');
-}
-
-/** A tiny run: enough to show the model trains, not to learn much. */
-async function trainTiny(page: Page) {
-  await setNumber(page, 'Training images', 20);
-  await setNumber(page, 'Validation images', 10);
-  await setNumber(page, 'Test images', 10);
-  await setNumber(page, 'Epochs', 1);
-  await setNumber(page, 'Batch size', 10);
-  const lp = page.getByLabel('Compare with linear probing');
-  if (await lp.isChecked()) await lp.uncheck();
-  await page.getByTestId('train').click();
-  await expect(page.getByTestId('run-result')).toBeVisible({ timeout: 240_000 });
-  await expect(page.getByTestId('run-status')).not.toContainText(/error|failed/i);
-}
 
 test('the default model is the bundled darknet-tiny: offline, 1000 ImageNet classes in its own order', async ({ page, context, errors }) => {
   const requested = await mirrorHub(context);
-  await ready(page);
-  await expect(picker(page)).toHaveValue('darknet-tiny');
-  await expect(picker(page).locator('option:checked')).toHaveText(/^Darknet tiny \(ImageNet-1k, 1000 classes\) — 224², 1000 classes/);
-  await expect(picker(page).locator('optgroup[label="Offline (bundled with the app)"] option').first()).toHaveAttribute('value', 'darknet-tiny');
+  await openApp(page);
+  await expect(modelPicker(page)).toHaveValue('darknet-tiny');
+  await expect(modelPicker(page).locator('option:checked')).toHaveText(/^Darknet tiny \(ImageNet-1k, 1000 classes\) — 224², 1000 classes/);
+  await expect(modelPicker(page).locator('optgroup[label="Offline (bundled with the app)"] option').first()).toHaveAttribute('value', 'darknet-tiny');
   await expect(page.getByTestId('model-stored')).toHaveText('Offline: served by this app');
   // Class names from the bundled classes.json, in the model's own order.
   await page.getByText(/1,000 source classes/).click();
@@ -87,11 +58,11 @@ test('the default model is the bundled darknet-tiny: offline, 1000 ImageNet clas
 test('picks a hub model, downloads it with progress into the cache, trains on it, and removes it', async ({ page, context, errors }) => {
   test.skip(!hasDarknet, `needs the local darknet-tiny copy at ${DARKNET}`);
   const requested = await mirrorHub(context);
-  await ready(page);
-  const options = await picker(page).locator('optgroup').evaluateAll((groups) => groups.map((g) => (g as HTMLOptGroupElement).label));
+  await openApp(page);
+  const options = await modelPicker(page).locator('optgroup').evaluateAll((groups) => groups.map((g) => (g as HTMLOptGroupElement).label));
   expect(options).toEqual(['Offline (bundled with the app)', 'From the web (downloaded once, then cached)']);
 
-  await picker(page).selectOption('darknet-reference');
+  await modelPicker(page).selectOption('darknet-reference');
   await expect(page.getByTestId('model-stored')).toHaveText('Not downloaded yet: fetched on first use');
   await page.getByRole('button', { name: 'Download now' }).click();
   await expect(page.getByTestId('model-stored')).toHaveText('Cached in this browser: works offline', { timeout: 60_000 });
@@ -105,8 +76,8 @@ test('picks a hub model, downloads it with progress into the cache, trains on it
 
   // Second use is offline: after a reload the cache answers, the network is never asked again.
   const before = requested.length;
-  await ready(page);
-  await picker(page).selectOption('darknet-reference');
+  await openApp(page);
+  await modelPicker(page).selectOption('darknet-reference');
   await expect(page.getByTestId('model-stored')).toHaveText('Cached in this browser: works offline');
   await trainTiny(page);
   expect(requested.slice(before), 'requests after the model was cached').toEqual([]);
@@ -119,7 +90,7 @@ test('picks a hub model, downloads it with progress into the cache, trains on it
 test('adds your own model from files, keeps it across reloads, trains on it, and deletes it', async ({ page, context, errors }) => {
   test.skip(!hasDarknet, `needs the local darknet-tiny copy at ${DARKNET}`);
   await mirrorHub(context);
-  await ready(page);
+  await openApp(page);
   const files = ['model.json', 'classes.json', ...readdirSync(DARKNET).filter((f) => f.startsWith('group'))].map((f) => join(DARKNET, f));
 
   // Without its weight files the model is refused, with the files named.
@@ -137,27 +108,27 @@ test('adds your own model from files, keeps it across reloads, trains on it, and
   await page.locator('section[aria-labelledby="model-title"]').screenshot({ path: `${SHOTS}/user-review.png` });
   await review.getByRole('button', { name: 'Add this model' }).click();
   await expect(review).toBeHidden({ timeout: 60_000 });
-  await expect(picker(page).locator('option:checked')).toHaveText(/^My darknet — 224², 1000 classes/);
+  await expect(modelPicker(page).locator('option:checked')).toHaveText(/^My darknet — 224², 1000 classes/);
   await expect(page.getByTestId('model-stored')).toHaveText('Stored in this browser');
 
-  await ready(page);
-  const userOption = picker(page).locator('optgroup[label="Your models"] option');
+  await openApp(page);
+  const userOption = modelPicker(page).locator('optgroup[label="Your models"] option');
   await expect(userOption).toHaveCount(1);
-  await picker(page).selectOption({ label: (await userOption.textContent()) ?? '' });
+  await modelPicker(page).selectOption({ label: (await userOption.textContent()) ?? '' });
   await page.locator('section[aria-labelledby="model-title"]').screenshot({ path: `${SHOTS}/user-model.png` });
   await trainTiny(page);
 
   await page.getByRole('button', { name: 'Delete this model' }).click();
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
   await expect(userOption).toHaveCount(0);
-  await expect(picker(page)).toHaveValue('darknet-tiny');
+  await expect(modelPicker(page)).toHaveValue('darknet-tiny');
   expect(errors).toEqual([]);
 });
 
 test('inspects a model given by URL and says why one without its weights cannot be used', async ({ page, context, errors }) => {
   test.skip(!hasDarknet, `needs the local darknet-tiny copy at ${DARKNET}`);
   await mirrorHub(context);
-  await ready(page);
+  await openApp(page);
   await page.getByText('Add your own model').click();
   const urlField = page.getByLabel('or model.json URL');
   await urlField.fill(`${USER_URL_BASE}model.json`);
