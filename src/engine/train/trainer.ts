@@ -64,6 +64,9 @@ export interface TrainCallbacks {
   onMicroBatch?(images: number): void;
 }
 
+/** A step's (or a micro-batch's) loss, number correct and gradients. */
+type StepParts = { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap };
+
 /** Where a run's loss stopped being finite; the model holds the values of `keptStep`. */
 export interface Divergence {
   epoch: number;
@@ -246,7 +249,7 @@ export class PromptTrainer {
       this.microBatch = await microBatchFor(model, this.train, model.design.batchSize);
       if (this.microBatch < model.design.batchSize) this.callbacks.onMicroBatch?.(this.microBatch);
     }
-    let step: { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
+    let step: StepParts | null = null;
     try {
       for (let start = 0; start < indices.length; start += this.microBatch) {
         const part = this.partialStep(indices.subarray(start, start + this.microBatch), indices.length);
@@ -275,7 +278,7 @@ export class PromptTrainer {
   }
 
   /** Loss, number correct and gradients of `indices`, the loss weighted as their share of a batch of `of` images. */
-  private partialStep(indices: Int32Array, of: number): { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } {
+  private partialStep(indices: Int32Array, of: number): StepParts {
     const { model, train } = this;
     const x = toBatchTensor(train.set, indices, model.design.baseSize);
     const y = tf.tensor1d(labelsOf(train.set, indices), 'int32');
@@ -314,10 +317,7 @@ export class PromptTrainer {
 }
 
 /** The sum of two partial steps (new tensors). */
-function addSteps(
-  a: { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap },
-  b: { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap },
-): { value: tf.Scalar; correct: tf.Scalar; grads: tf.NamedTensorMap } {
+function addSteps(a: StepParts, b: StepParts): StepParts {
   const grads: tf.NamedTensorMap = {};
   for (const [name, g] of Object.entries(a.grads)) grads[name] = tf.add(g, b.grads[name] as tf.Tensor);
   return { value: tf.add(a.value, b.value), correct: tf.add(a.correct, b.correct), grads };
