@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendFaultNotice, crashNotice, crashSignal, EngineCrashed, preferenceAfterMove, resumedText } from './runFaults';
+import { backendFaultNotice, crashNotice, crashSignal, EngineCrashed, microBatchNotice, preferenceAfterMove, resumedText } from './runFaults';
 
 /** An engine client stand-in whose worker "dies" on demand. */
 function fakeEngine() {
@@ -32,6 +32,9 @@ describe('the page noticing a dead engine worker', () => {
       'The engine worker stopped unexpectedly. It was restarted and the run goes on from its last checkpoint.',
     );
     expect(crashNotice('X.', 2)).toContain('restarted (2 times)');
+    expect(microBatchNotice(8, 32)).toBe(
+      'A step of 32 images needs more memory than one pass may take here, so each step runs as passes of 8 images whose gradients add up: the same update, a little slower.',
+    );
     expect(resumedText(2, 4)).toBe('Resumed from the checkpoint after epoch 2 of 4; the epochs before it are kept.');
     expect(resumedText(0, 4)).toBe('No epoch had finished yet, so the run started again from its first batch.');
     expect(

@@ -46,3 +46,11 @@ export const preferenceAfterMove = (
   preference: BackendPreference,
   event: Extract<TrainEvent, { type: 'backend-fault' | 'backend-switched' }>,
 ): BackendPreference => (preference === event.failed ? event.backend.name : preference);
+
+/** Why a run's steps are slower than its batch suggests: they run in passes that fit in memory. */
+export function microBatchNotice(images: number, batch: number): string {
+  return (
+    `A step of ${batch} images needs more memory than one pass may take here, so each step runs as ` +
+    `passes of ${images} images whose gradients add up: the same update, a little slower.`
+  );
+}

@@ -3,7 +3,16 @@ import type { BatchMetrics, EpochMetrics, MappingState, RunSummary, TrainEvent, 
 import type { PromptSnapshot } from '../../worker/api/viewsApi';
 import { engine } from '../engine';
 import { frameBatcher } from './frameBatcher';
-import { backendFaultNotice, crashNotice, crashSignal, EngineCrashed, MAX_CRASH_RECOVERIES, preferenceAfterMove, resumedText } from './runFaults';
+import {
+  backendFaultNotice,
+  crashNotice,
+  crashSignal,
+  EngineCrashed,
+  MAX_CRASH_RECOVERIES,
+  microBatchNotice,
+  preferenceAfterMove,
+  resumedText,
+} from './runFaults';
 import { stopAgainAfter } from './stopAgain';
 import { errorMessage, type Slice } from './types';
 
@@ -176,6 +185,8 @@ function applyEvent(run: RunState, event: TrainEvent): RunState {
       return { ...run, notice: backendFaultNotice(event), resumed: null };
     case 'storage':
       return { ...run, storageProblem: event.message };
+    case 'micro-batch':
+      return { ...run, notice: microBatchNotice(event.images, event.batch) };
     case 'backend-switched':
       // The run starts again from its first batch on the new backend.
       return {

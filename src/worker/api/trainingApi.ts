@@ -105,7 +105,9 @@ export type TrainEvent =
    */
   | { type: 'backend-fault'; failed: BackendName; failure: string; backend: BackendChoice }
   /** Something of the run could not be saved (a full quota), in words; training goes on. */
-  | { type: 'storage'; message: string };
+  | { type: 'storage'; message: string }
+  /** A step of `batch` images would take more memory than one pass may: each runs as passes of `images`. */
+  | { type: 'micro-batch'; images: number; batch: number };
 
 /** Metrics of one model on one split. */
 export interface EvaluationSummary {

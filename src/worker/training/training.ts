@@ -233,6 +233,7 @@ async function trainAndRecord(
           if (lastRun && live.recorder) live.recorder.epoch(metrics, snapshotModel(lastRun), captureState());
           live.views?.epoch(metrics);
         },
+        onMicroBatch: (images) => onEvent({ type: 'micro-batch', images, batch: design.batchSize }),
         onMapping: (epoch, state) => {
           onEvent({ type: 'mapping', epoch, state });
           live.views?.mapping(epoch, state);
