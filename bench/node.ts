@@ -1,7 +1,10 @@
 /**
  * One Node measurement (one model on one backend), run by bench/run.ts in a fresh process:
  *
- *   npx tsx bench/node.ts --model darknet-tiny --backend wasm [--batch 32] [--runs 3] [--warmup 1]
+ *   npx tsx bench/node.ts --model darknet-tiny --backend wasm [--kernels stock|fma|fma-plain] [--batch 32] [--runs 3] [--warmup 1]
+ *
+ * --kernels (wasm): tfjs's own (stock), or our convolution kernels (src/engine/backend/fmaKernels.ts)
+ * with fused multiply-add (fma) or with plain SIMD multiply then add (fma-plain: what FMA buys).
  *
  * Prints progress on stderr and one line "RESULT <json>" on stdout.
  */
@@ -10,6 +13,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { installFmaKernels } from '../src/engine/backend/fmaKernels';
 import { createSourceModel } from '../src/engine/models/sourceModel';
 import { artifactsFromFolder } from '../test/support/network/sharedModels';
 import { BENCH_MODELS } from './lib/models';
@@ -30,6 +35,12 @@ async function main(): Promise<void> {
   if (!existsSync(join(dir, 'model.json'))) throw new Error(`${id}: no model.json in ${dir}`);
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
   await tf.ready();
+  const kernels = arg('kernels', 'stock');
+  if (backend === 'wasm' && kernels !== 'stock') {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const status = await installFmaKernels(1, { fused: kernels === 'fma' });
+    if (!status.active) throw new Error(`our kernels did not start: ${status.reason}`);
+  }
   const source = createSourceModel(model.manifest, artifactsFromFolder(dir));
   try {
     const result = await measureVpStep(source, {
@@ -43,7 +54,7 @@ async function main(): Promise<void> {
       },
     });
     const simd = backend === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : undefined;
-    process.stdout.write(`RESULT ${JSON.stringify({ ...result, threads: 1, simd })}\n`);
+    process.stdout.write(`RESULT ${JSON.stringify({ ...result, threads: 1, simd, kernels })}\n`);
   } finally {
     source.network.dispose();
   }

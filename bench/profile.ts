@@ -4,6 +4,7 @@
  *   node --import tsx --import ./bench/lib/nodeHooks.mjs bench/profile.ts [--model darknet-tiny] [--batch 32] [--backend wasm]
  *       [--top 25] [--detail [--min-ms 5]]
  *
+ * --kernels stock | fma (our convolution kernels, see bench/node.ts)
  * --top     kernels listed (by step time)
  * --detail  every kernel call of at least --min-ms ms, with its shapes
  *
@@ -12,13 +13,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { toBatchTensor } from '../src/engine/data/batches';
+import { setFlagsFromString } from 'node:v8';
+import { installFmaKernels } from '../src/engine/backend/fmaKernels';
 import { createSourceModel } from '../src/engine/models/sourceModel';
 import { artifactsFromFolder } from '../test/support/network/sharedModels';
-import { createOptimizer } from '../src/engine/train/optimizer';
-import { crossEntropy, VisualPromptModel } from '../src/engine/train/visualPromptModel';
 import { BENCH_MODELS } from './lib/models';
-import { benchDesign, syntheticImageSet } from './lib/vpStep';
+import { vpWorkload } from './lib/vpStep';
 import { nodeModelDir } from './lib/nodeModels';
 
 const arg = (name: string, fallback: string): string => {
@@ -61,25 +61,13 @@ async function main(): Promise<void> {
   const id = arg('model', 'darknet-tiny');
   const batch = Number(arg('batch', '32'));
   await tf.setBackend(arg('backend', 'wasm'));
+  if (arg('kernels', 'stock') !== 'stock') {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+    await tf.ready();
+    console.log('our kernels:', await installFmaKernels(1, { fused: arg('kernels', 'fma') === 'fma' }));
+  }
   const source = createSourceModel(BENCH_MODELS[id]!.manifest, artifactsFromFolder(nodeModelDir(id)));
-  const design = benchDesign(batch);
-  const model = new VisualPromptModel(source, design, 10);
-  const optimizer = createOptimizer(design);
-  const variables = model.variables();
-  const set = syntheticImageSet(batch);
-  const indices = Int32Array.from({ length: batch }, (_, i) => i);
-  const x = toBatchTensor(set, indices, design.baseSize);
-  const y = tf.tensor1d(
-    Array.from(indices, (i) => set.labels[i] as number),
-    'int32',
-  );
-  const step = (): tf.Tensor => {
-    const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(x), y), variables);
-    optimizer.step(variables, grads, 1e-3);
-    tf.dispose(grads);
-    return value;
-  };
-  const forward = (): tf.Tensor => model.logits(x);
+  const { forward, step, dispose } = vpWorkload(source, batch, 1e-3);
   for (let i = 0; i < 2; i++) {
     tf.dispose([forward(), step()]);
   }
@@ -98,9 +86,7 @@ async function main(): Promise<void> {
       `${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ${String(n).padStart(6)} ${(f?.[1] ?? 0).toFixed(1).padStart(8)} ${String(f?.[2] ?? 0).padStart(6)}`,
     );
   }
-  tf.dispose([x, y]);
-  optimizer.dispose();
-  model.dispose();
+  dispose();
   source.network.dispose();
 }
 

@@ -3,7 +3,7 @@
  * Chromium, against the same step natively in PyTorch, on the same machine.
  *
  *   npm run bench -- [--out bench/results.json] [--runs 3] [--warmup 1] [--batch 32]
- *                    [--models darknet-tiny,nsfwjs-mobilenet-v2] [--skip node,ort,browser,torch]
+ *                    [--models darknet-tiny,nsfwjs-mobilenet-v2] [--skip node,kernels,ort,browser,torch]
  *                    [--cpu-batch 4] [--gpu-batch 1] [--no-gpu] [--no-build] [--quick]
  *   npm run bench -- --from bench/results.json    (rewrite results.md from the JSON only)
  *
@@ -19,7 +19,15 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserCase, BrowserCaseResult } from './browser/protocol';
 import { BENCH_MODELS } from './lib/models';
-import { markdownReport, type BenchReport, type OrtRun, type ResultRow, type TorchRun } from './lib/report';
+import {
+  markdownReport,
+  type BenchReport,
+  type KernelChoice,
+  type KernelsRun,
+  type OrtRun,
+  type ResultRow,
+  type TorchRun,
+} from './lib/report';
 import type { StepResult } from './lib/vpStep';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -124,7 +132,13 @@ function runChild(cmd: string, args: string[], prefix: string, env: NodeJS.Proce
   });
 }
 
-async function nodeRow(model: string, backend: 'wasm' | 'cpu', batch: number, runs: number): Promise<ResultRow> {
+async function nodeRow(
+  model: string,
+  backend: 'wasm' | 'cpu',
+  batch: number,
+  runs: number,
+  kernels: KernelChoice = 'stock',
+): Promise<ResultRow> {
   const before = load();
   const out = await runChild(
     process.execPath,
@@ -144,13 +158,25 @@ async function nodeRow(model: string, backend: 'wasm' | 'cpu', batch: number, ru
       String(runs),
       '--warmup',
       String(options.warmup),
+      '--kernels',
+      kernels,
     ],
     '',
   );
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`bench/node.ts printed no result:\n${out}`);
   const r = JSON.parse(line.slice(7)) as StepResult & { threads: number; simd?: boolean };
-  return row(r, { model, backend, where: 'node', threads: r.threads, simd: r.simd, loadAverage: [before, load()] });
+  const where = { where: 'node' as const, threads: r.threads, simd: r.simd, loadAverage: [before, load()] };
+  return row(r, { model, backend, ...where, ...(backend === 'wasm' ? { kernels } : {}) });
+}
+
+/** bench/kernels.ts in its own process: our kernels against tfjs's, op by op and whole. */
+async function kernelsRun(model: string): Promise<KernelsRun> {
+  const args = ['--import', 'tsx', '--import', './bench/lib/nodeHooks.mjs', 'bench/kernels.ts', '--model', model];
+  const out = await runChild(process.execPath, [...args, '--batch', String(options.batch), '--runs', String(Math.max(options.runs, 3))], '');
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`bench/kernels.ts printed no result:\n${out}`);
+  return JSON.parse(line.slice(7)) as KernelsRun;
 }
 
 function row(
@@ -227,7 +253,7 @@ async function buildSite(): Promise<string> {
 function caseLabel(c: BrowserCase): string {
   const threads =
     c.threads === 0 ? ' no threads' : c.threads < 0 ? ' threads (tfjs default count)' : ` ${c.threads} threads`;
-  return `${c.backend}${c.backend === 'wasm' ? threads : ''} ${c.model} batch ${c.batch}`;
+  return `${c.backend}${c.backend === 'wasm' ? threads : ''}${c.stockKernels ? " (tfjs's kernels)" : ''} ${c.model} batch ${c.batch}`;
 }
 
 function wasmNote(c: BrowserCase, r: BrowserCaseResult): string {
@@ -282,6 +308,7 @@ async function browserRows(
             where: 'browser',
             threads: r.threads,
             simd: r.simd,
+            ...(r.kernels ? { kernels: r.kernels } : {}),
             loadAverage: [before, load()],
             longTasksMs: r.longTasksMs,
             worstFrameGapMs: r.worstFrameGapMs,
@@ -468,9 +495,20 @@ async function main(): Promise<void> {
 
   if (!options.skip.has('node')) {
     for (const model of models) {
-      log(`node wasm ${model}, batch ${options.batch} …`);
-      const r = await attempt(`node wasm ${model}`, () => nodeRow(model, 'wasm', options.batch, options.runs));
-      if (r) report.results.push(r);
+      // tfjs's kernels, ours (FMA); for darknet-tiny also ours without FMA (what FMA itself buys).
+      const choices: KernelChoice[] = model === 'darknet-tiny' ? ['stock', 'fma', 'fma-plain'] : ['stock', 'fma'];
+      for (const kernels of choices) {
+        log(`node wasm ${model} (${kernels} kernels), batch ${options.batch} …`);
+        const r = await attempt(`node wasm ${model} ${kernels}`, () =>
+          nodeRow(model, 'wasm', options.batch, options.runs, kernels),
+        );
+        if (r) report.results.push(r);
+      }
+    }
+    if (models.includes('darknet-tiny') && !options.skip.has('kernels')) {
+      log(`our kernels against tfjs's, op by op, darknet-tiny, batch ${options.batch} …`);
+      const k = await attempt('kernels darknet-tiny', () => kernelsRun('darknet-tiny'));
+      if (k) report.kernels = k;
     }
     if (models.includes('darknet-tiny') && !options.skip.has('ort')) {
       log(`ONNX Runtime Web darknet-tiny, wasm, 1 thread, batch ${options.batch} …`);
@@ -490,8 +528,11 @@ async function main(): Promise<void> {
       const common = { batch: options.batch, runs: options.runs, warmup: options.warmup };
       for (const model of models) {
         // All logical cores; tfjs's own default (hardwareConcurrency / 2: 1 on 2 vCPUs); no threads.
+        // A single thread gets our FMA kernels where the browser has relaxed SIMD, as in the app;
+        // the single-threaded binary also runs with tfjs's kernels, to compare.
         const counts = model === models[0] ? [hardwareConcurrency, -1, 0] : [hardwareConcurrency, 0];
         for (const threads of counts) list.push({ model, backend: 'wasm', threads, ...common });
+        list.push({ model, backend: 'wasm', threads: 0, stockKernels: true, ...common });
       }
       if (options.gpu) {
         // A real GPU gets the full batch and runs (the WebGPU rows of the goals); software emulation

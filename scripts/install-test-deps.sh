@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond npm packages, on Debian (this project's CI and dev machines):
-# Debian's Chromium for Playwright, and PyTorch (with OpenBLAS), torchvision, NumPy and Pillow for the parity tests against a reference and the exported Ray Tune job.
+# Debian's Chromium for Playwright, and PyTorch (with OpenBLAS), torchvision, NumPy and Pillow for the parity tests against a reference and the exported Ray Tune job;
+# clang and wasm-ld 19 for the test that rebuilds our wasm kernels (src/engine/backend/kernels).
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
@@ -11,9 +12,10 @@ need=()
 # alternative, is what an expert installs beside it (about 60): the parity tests and the PyTorch
 # rows of the benchmarks run at its speed.
 [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || need+=(libopenblas0-pthread)
+{ command -v clang-19 && [ -x /usr/lib/llvm-19/bin/wasm-ld ]; } >/dev/null || need+=(clang-19 lld-19)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "install-test-deps: Chromium, PyTorch, torchvision, NumPy and Pillow are present."
+  echo "install-test-deps: Chromium, PyTorch, torchvision, NumPy, Pillow and clang 19 are present."
   exit 0
 fi
 

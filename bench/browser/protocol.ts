@@ -11,6 +11,8 @@ export interface BrowserCase {
    * cross-origin isolation.
    */
   threads: number;
+  /** wasm: keep tfjs's own convolution kernels even where the app would run ours (FMA). */
+  stockKernels?: boolean;
   batch: number;
   runs: number;
   warmup: number;
@@ -22,6 +24,8 @@ export interface BrowserCaseResult extends StepResult {
   reason: string;
   threads: number;
   simd: boolean | undefined;
+  /** wasm: whose convolution kernels ran. */
+  kernels?: 'stock' | 'fma';
   crossOriginIsolated: boolean;
   adapter?: { vendor: string; architecture: string; isFallback: boolean };
   /** Main-thread long tasks (ms) observed while this case ran. */

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { fmaKernelStatus, setFmaKernelsEnabled } from '../../src/engine/backend/fmaKernels';
 import { selectBackend } from '../../src/engine/backend/selectBackend';
 import { createSourceModel } from '../../src/engine/models/sourceModel';
 import { BENCH_MODELS } from '../lib/models';
@@ -55,6 +56,8 @@ self.onmessage = async (e: MessageEvent<BrowserCase>) => {
     if (choice.name !== c.backend)
       throw new Error(`asked for ${c.backend}, selectBackend started ${choice.name}: ${choice.reason}`);
     const threads = choice.name === 'wasm' ? getThreadsCount() : 0;
+    if (c.stockKernels) setFmaKernelsEnabled(false);
+    const kernels = choice.name === 'wasm' ? (fmaKernelStatus().active ? 'fma' : 'stock') : undefined;
     post({
       kind: 'progress',
       text: `backend ${choice.name}${choice.name === 'wasm' ? ` (${threads} threads)` : ''}: ${choice.reason}`,
@@ -76,6 +79,7 @@ self.onmessage = async (e: MessageEvent<BrowserCase>) => {
           backend: choice.name,
           reason: choice.reason,
           threads,
+          ...(kernels ? { kernels } : {}),
           simd: choice.name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : undefined,
           crossOriginIsolated: self.crossOriginIsolated,
           ...(choice.adapter ? { adapter: choice.adapter } : {}),

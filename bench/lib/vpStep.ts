@@ -12,7 +12,8 @@ import { DEFAULT_DESIGN } from '../../src/core/design/schema';
 import { toBatchTensor } from '../../src/engine/data/batches';
 import type { ImageSet } from '../../src/core/data/imageSet';
 import { PromptTrainer } from '../../src/engine/train/trainer';
-import { type SourceModel, VisualPromptModel } from '../../src/engine/train/visualPromptModel';
+import { createOptimizer } from '../../src/engine/train/optimizer';
+import { crossEntropy, type SourceModel, VisualPromptModel } from '../../src/engine/train/visualPromptModel';
 import { Rng } from '../../src/core/util/rng';
 import { type Timing, timing } from './stats';
 
@@ -161,4 +162,33 @@ export async function measureVpStep(source: SourceModel, options: StepOptions): 
     trainer.dispose();
     model.dispose();
   }
+}
+
+/**
+ * One batch's forward pass and VP step (logits, cross-entropy, input gradient, Adam at
+ * `learningRate`) as closures, for the profiling and kernel benchmarks; 0 keeps the prompt fixed.
+ */
+export function vpWorkload(source: SourceModel, batch: number, learningRate: number) {
+  const design = benchDesign(batch);
+  const model = new VisualPromptModel(source, design, 10);
+  const optimizer = createOptimizer(design);
+  const variables = model.variables();
+  const set = syntheticImageSet(batch);
+  const indices = Int32Array.from({ length: batch }, (_, i) => i);
+  const x = toBatchTensor(set, indices, design.baseSize);
+  const y = tf.tensor1d(Array.from(indices, (i) => set.labels[i] as number), 'int32');
+  return {
+    forward: (): tf.Tensor => model.logits(x),
+    step: (): tf.Tensor => {
+      const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(x), y), variables);
+      optimizer.step(variables, grads, learningRate);
+      tf.dispose(grads);
+      return value;
+    },
+    dispose: () => {
+      tf.dispose([x, y]);
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
 }

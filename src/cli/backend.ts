@@ -8,6 +8,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { installFmaKernels } from '../engine/backend/fmaKernels';
 import { type CliEnv, CliError } from './env';
 
 export type CliBackend = 'wasm' | 'cpu';
@@ -16,6 +18,8 @@ export interface BackendInfo {
   name: CliBackend;
   simd: boolean;
   threads: boolean;
+  /** Convolutions and matrix products on our FMA kernels (src/engine/backend/fmaKernels.ts). */
+  fmaKernels: boolean;
 }
 
 let active: BackendInfo | null = null;
@@ -48,9 +52,17 @@ export async function initBackend(name: CliBackend, env: CliEnv): Promise<Backen
   }
   if (!ok || tf.getBackend() !== name) throw new CliError(`The ${name} backend could not start.`);
   const simd = name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : false;
-  active = { name, simd, threads: false };
+  let fmaKernels = false;
+  if (name === 'wasm') {
+    // Node 20 has relaxed SIMD (the kernels' fused multiply-add) behind a flag; Chromium has it on.
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+    fmaKernels = (await installFmaKernels(1)).active;
+  }
+  active = { name, simd, threads: false, fmaKernels };
   return active;
 }
 
 export const describeBackend = (b: BackendInfo) =>
-  b.name === 'wasm' ? `wasm${b.simd ? ' + SIMD' : ''}, single-threaded` : 'cpu (pure JavaScript)';
+  b.name === 'wasm'
+    ? `wasm${b.simd ? ' + SIMD' : ''}, single-threaded${b.fmaKernels ? ', convolutions on FMA kernels' : ''}`
+    : 'cpu (pure JavaScript)';

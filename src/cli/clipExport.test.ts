@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeClassFolders } from '../../test/support/imageFolder';
 import { PYTHON, torchUnavailable } from '../../test/support/parity/support';
 import { toBatchTensor } from '../engine/data/batches';
+import { isInMemory } from '../core/data/imageSet';
 import { modelFromPromptFile } from '../engine/export/loadPrompt';
 import { encodeNpy } from '../engine/export/npy';
 import { parsePromptFile } from '../engine/export/promptFileReader';
@@ -86,6 +87,7 @@ describe('a CLIP prompt trained by the CLI, evaluated again and in PyTorch', () 
     const progress = new Progress(quiet, { quiet: true });
     const data = await loadData('easy', env(), { fit: file.manifest.preprocessing.fit, maxImages: 100, progress });
     const set = data.dataset.train;
+    if (!isInMemory(set)) throw new Error('the easy fixture is small: held in memory');
     const all = Int32Array.from(set.labels, (_, i) => i);
     const source = await clipSourceForPrompt(await resolveModel(FIXTURE, env()), file, progress);
     const vp = modelFromPromptFile(source, file);

@@ -79,8 +79,8 @@ const dataOptions: OptionSpec[] = [
     kind: 'int',
     arg: 'N',
     min: 1,
-    help: 'Refuse folders with more images (each is held in memory, 49 KB at 128²).',
-    defaultText: '20000',
+    help: 'Refuse folders with more images (above 5000, images are decoded again from their files per batch instead of held in memory).',
+    defaultText: '100000',
   },
 ];
 

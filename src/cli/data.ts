@@ -1,7 +1,8 @@
 /**
  * Datasets for the CLI: an ImageFolder tree (or a .zip of one) read through the app's own import
  * pipeline (layout parser, sniffing, checks, skip reasons) with the Node decoder, or a built-in
- * dataset (mnist, fashion-mnist) from public/generated.
+ * dataset (mnist, fashion-mnist) from public/generated. A folder or zip of more than LAZY_ABOVE
+ * images is not held in memory: its files are decoded again per batch (lazyImages.ts).
  */
 import { openAsBlob } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { basename, join, resolve, sep } from 'node:path';
 import { BUILTIN_DATASET_IDS, loadBuiltinDataset } from '../core/data/builtinDataset';
 import type { ImageFit } from '../core/data/imageFit';
 import { classNameKey, isHiddenOrSystem } from '../core/data/imageFolderLayout';
-import type { Dataset, ImageSet } from '../core/data/imageSet';
+import type { Dataset, ImageCollection } from '../core/data/imageSet';
 import {
   ALPHA_BACKGROUND,
   ImageSetAssembler,
@@ -21,10 +22,12 @@ import { IMPORT_LIMITS, type ImportReport, type StoredDatasetInfo } from '../cor
 import { type ImportStore, runImport, type StoredChunk } from '../core/import/importPipeline';
 import { listSource, type SourceEntry, type SourceListing } from '../core/import/importSources';
 import { CLI_RESAMPLING, createNodeDecoder } from './decode';
+import { concatCollections, FileImageSet, LAZY_ABOVE, relabeled } from './lazyImages';
 import { type CliEnv, CliError, publicDir } from './env';
 import type { Progress } from './progress';
 
 export interface LoadedData {
+  /** In memory (built-ins, folders up to LAZY_ABOVE images) or decoded per batch from the files. */
   dataset: Dataset;
   /** What was read: a folder, a zip or a built-in dataset id. */
   kind: 'folder' | 'zip' | 'builtin';
@@ -36,8 +39,10 @@ export interface LoadedData {
 
 export interface DataOptions {
   fit: ImageFit;
-  /** Refuse more images than this (every image is held in memory, 49 KB each at 128²). */
+  /** Refuse more images than this. */
   maxImages: number;
+  /** Decode per batch from the files above this many images (default LAZY_ABOVE); below, hold them in memory. */
+  lazyAbove?: number;
   /** Test images may cover a single class (default: a training set's two). */
   minClasses?: number;
   progress: Progress;
@@ -156,9 +161,11 @@ class MemoryStore implements ImportStore {
   chunks: StoredChunk[] = [];
   info: StoredDatasetInfo | null = null;
   remap: Int32Array | null = null;
+  /** False: keep each chunk's labels and files only (the pixels are decoded again when read). */
+  constructor(private readonly keepPixels: boolean) {}
   async begin() {}
   async putChunk(_id: string, chunk: StoredChunk) {
-    this.chunks.push(chunk);
+    this.chunks.push(this.keepPixels ? chunk : { ...chunk, pixels: new Uint8Array(0) });
   }
   async finish(info: StoredDatasetInfo, remap: Int32Array) {
     this.info = info;
@@ -229,14 +236,16 @@ async function importListing(
   listingSkips: readonly ListingSkip[],
 ): Promise<LoadedData> {
   const size = IMPORT_LIMITS.workingSize;
-  const store = new MemoryStore();
+  const lazy = listing.entries.length > (options.lazyAbove ?? LAZY_ABOVE);
+  const store = new MemoryStore(!lazy);
+  const decode = createNodeDecoder(size, options.fit, ALPHA_BACKGROUND);
   const progress = options.progress;
   progress.line(`Reading ${path} (${fmtInt(listing.entries.length)} files)…`);
   const result = await runImport(
     listing,
     options.fit,
     {
-      decode: createNodeDecoder(size, options.fit, ALPHA_BACKGROUND),
+      decode,
       store,
       newId: () => `cli-${Date.now().toString(36)}`,
       now: () => performance.now(),
@@ -266,13 +275,34 @@ async function importListing(
   const info = result.dataset;
   const remap = store.remap as Int32Array;
   const px = info.height * info.width;
-  const train = new ImageSetAssembler(info.trainCount, info.height, info.width, info.channels);
-  const test =
-    info.testCount > 0 ? new ImageSetAssembler(info.testCount, info.height, info.width, info.channels) : null;
-  for (const c of store.chunks) {
-    const chunk = remapChunk(c, remap, px);
-    if (c.split === 'train') train.add(chunk);
-    else test?.add(chunk);
+  let trainSet: ImageCollection;
+  let testSet: ImageCollection | null;
+  if (lazy) {
+    const files = { train: [] as SourceEntry[], test: [] as SourceEntry[] };
+    const labels = { train: [] as number[], test: [] as number[] };
+    for (const c of store.chunks) {
+      c.labels.forEach((l, k) => {
+        const cls = remap[l] ?? -1;
+        if (cls < 0) return;
+        files[c.split].push(listing.entries[c.entries[k]!]!);
+        labels[c.split].push(cls);
+      });
+    }
+    const lazySet = (split: 'train' | 'test') =>
+      new FileImageSet(info.height, info.width, info.channels, Int32Array.from(labels[split]), files[split], decode, IMPORT_LIMITS.maxFileBytes);
+    trainSet = lazySet('train');
+    testSet = info.testCount > 0 ? lazySet('test') : null;
+  } else {
+    const train = new ImageSetAssembler(info.trainCount, info.height, info.width, info.channels);
+    const test =
+      info.testCount > 0 ? new ImageSetAssembler(info.testCount, info.height, info.width, info.channels) : null;
+    for (const c of store.chunks) {
+      const chunk = remapChunk(c, remap, px);
+      if (c.split === 'train') train.add(chunk);
+      else test?.add(chunk);
+    }
+    trainSet = train.finish();
+    testSet = test ? test.finish() : null;
   }
   const preprocessing = { ...importPreprocessing(size, options.fit, ALPHA_BACKGROUND), resampling: CLI_RESAMPLING };
   const meta: ImportedDatasetInfo = {
@@ -285,8 +315,7 @@ async function importListing(
     alphaBackground: info.alphaBackground,
     preprocessing,
   };
-  const trainSet = train.finish();
-  const dataset: Dataset = test ? { meta, train: trainSet, test: test.finish() } : { meta, train: trainSet };
+  const dataset: Dataset = testSet ? { meta, train: trainSet, test: testSet } : { meta, train: trainSet };
   const report = info.report;
   progress.line(
     `  ${fmtInt(report.classes)} classes, ${fmtInt(info.trainCount)} training images` +
@@ -320,26 +349,11 @@ function skipLines(report: ImportReport, examplesPerReason: number): string[] {
   return lines;
 }
 
-/** Images of several sets in one set (gray sets expanded when any is colour); labels as given. */
-function concatSets(parts: { set: ImageSet; labels: Int32Array }[]): ImageSet {
-  const first = parts[0]?.set;
-  if (!first) throw new Error('concatSets: nothing to join');
-  const { height, width } = first;
-  const channels: 1 | 3 = parts.some((p) => p.set.channels === 3) ? 3 : 1;
-  const n = parts.reduce((a, p) => a + p.labels.length, 0);
-  const out = new ImageSetAssembler(n, height, width, channels);
-  for (const p of parts) {
-    if (p.set.height !== height || p.set.width !== width) throw new Error('concatSets: sets of different image sizes');
-    out.add({ count: p.labels.length, channels: p.set.channels, pixels: p.set.pixels, labels: p.labels });
-  }
-  return out.finish();
-}
-
 /**
  * Every image of `data` (its training pool and its test split) labelled with `classes` by class
  * name. Refuses classes `classes` does not have (`whose`: those classes, in words).
  */
-export function relabelAll(data: LoadedData, classes: readonly string[], what: string, whose = 'the prompt'): ImageSet {
+export function relabelAll(data: LoadedData, classes: readonly string[], what: string, whose = 'the prompt'): ImageCollection {
   const index = new Map(classes.map((c, i) => [classNameKey(c), i]));
   const own = data.dataset.meta.classes;
   const unknown = own.filter((c) => !index.has(classNameKey(c)));
@@ -353,15 +367,14 @@ export function relabelAll(data: LoadedData, classes: readonly string[], what: s
     );
   }
   const map = own.map((c) => index.get(classNameKey(c)) as number);
-  const parts = [data.dataset.train, ...(data.dataset.test ? [data.dataset.test] : [])].map((set) => ({
-    set,
-    labels: Int32Array.from(set.labels, (l) => map[l] as number),
-  }));
-  return concatSets(parts);
+  const parts = [data.dataset.train, ...(data.dataset.test ? [data.dataset.test] : [])].map((set) =>
+    relabeled(set, Int32Array.from(set.labels, (l) => map[l] as number)),
+  );
+  return concatCollections(parts);
 }
 
 /** One split of `data` (its training pool or its test split) alone, labelled with `classes` by name. */
-export function relabelSplit(data: LoadedData, set: ImageSet, classes: readonly string[], what: string): ImageSet {
+export function relabelSplit(data: LoadedData, set: ImageCollection, classes: readonly string[], what: string): ImageCollection {
   const only: LoadedData = { ...data, dataset: { meta: data.dataset.meta, train: set } };
   return relabelAll(only, classes, what);
 }

@@ -1,8 +1,9 @@
 /** `autovp eval`: a prompt file on a folder of images. */
+import { IMPORT_LIMITS } from '../core/import/types';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { ImageSet } from '../core/data/imageSet';
+import type { ImageCollection } from '../core/data/imageSet';
 import { modelFromPromptFile } from '../engine/export/loadPrompt';
 import { type PromptFile, PromptFileError } from '../engine/export/promptFile';
 import { parsePromptFile } from '../engine/export/promptFileReader';
@@ -101,7 +102,7 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
   const fit = (o.fit as 'crop' | 'pad' | 'stretch' | undefined) ?? m.preprocessing.fit;
   const data = await loadData(o.data as string, env, {
     fit,
-    maxImages: (o['max-images'] as number | undefined) ?? 20_000,
+    maxImages: (o['max-images'] as number | undefined) ?? IMPORT_LIMITS.maxImages,
     progress,
     // Images of some of the prompt's classes are a legitimate test set.
     minClasses: 1,
@@ -109,7 +110,7 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
   const classes = m.targetClasses;
   const what = `The data ${data.location}`;
   const split = (o.split as 'test' | 'train' | 'all' | undefined) ?? 'test';
-  let set: ImageSet;
+  let set: ImageCollection;
   let described: string;
   const d = data.dataset;
   if (split === 'all') {
@@ -152,7 +153,7 @@ export async function runEval(o: ParsedOptions, env: CliEnv): Promise<number> {
     described,
   );
 
-  async function evaluateOn(images: ImageSet, indices: Int32Array) {
+  async function evaluateOn(images: ImageCollection, indices: Int32Array) {
     if (indices.length === 0) throw new CliError(`No images to evaluate in ${data.location}.`);
     const missing = missingClasses(Int32Array.from(indices, (i) => images.labels[i] as number), classes);
     if (missing) progress.line(missing);

@@ -1,4 +1,5 @@
 /** The data of a CLI run: --data and --test-data read, and the images a run selects from them. */
+import { IMPORT_LIMITS } from '../core/import/types';
 import type { Dataset } from '../core/data/imageSet';
 import type { DataSelection } from '../core/data/runSplits';
 import type { ParsedOptions } from './args';
@@ -21,7 +22,7 @@ const opt = <T>(o: ParsedOptions, name: string): T | undefined => o[name] as T |
 export async function loadRunData(o: ParsedOptions, env: CliEnv, progress: Progress): Promise<RunData> {
   const options = {
     fit: opt<'crop' | 'pad' | 'stretch'>(o, 'fit') ?? 'crop',
-    maxImages: opt<number>(o, 'max-images') ?? 20_000,
+    maxImages: opt<number>(o, 'max-images') ?? IMPORT_LIMITS.maxImages,
     progress,
   };
   const train = await loadData(opt<string>(o, 'data') as string, env, options);

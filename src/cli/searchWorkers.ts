@@ -19,6 +19,8 @@ type Reply = { id: number; ok: true; value?: TrialEpoch } | { id: number; ok: fa
 export interface BatchNote {
   type: 'batch';
   imagesPerSecond: number;
+  /** The worker's peak resident memory so far, MB (a darknet-tiny worker: 0.8–2.3 GB measured, BENCHMARKS.md issue 18 part 3). */
+  peakMB: number;
 }
 type Note = BatchNote | { type: 'ready' };
 
@@ -43,9 +45,13 @@ export function forkTrialWorker(
   let next = 0;
   const waiting = new Map<number, { resolve: (v: TrialEpoch | undefined) => void; reject: (e: Error) => void }>();
   let exited: Error | null = null;
+  let peakMB = 0;
   child.on('message', (m: Reply | Note) => {
     if ('type' in m) {
-      if (m.type === 'batch') onBatch(m);
+      if (m.type === 'batch') {
+        peakMB = Math.max(peakMB, m.peakMB);
+        onBatch(m);
+      }
       return;
     }
     const w = waiting.get(m.id);
@@ -56,7 +62,7 @@ export function forkTrialWorker(
   });
   child.on('exit', (code, signal) => {
     exited = new Error(
-      `a search worker process ended (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`,
+      `a search worker process ended (${signal ?? `exit code ${code}`}${peakMB ? `; its memory peaked at ${(peakMB / 1024).toFixed(1)} GB` : ''})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`,
     );
     for (const w of waiting.values()) w.reject(exited);
     waiting.clear();
@@ -120,6 +126,6 @@ export function serveTrials(executor: TrialExecutor, stop: { requested: boolean 
   });
 }
 
-/** Tells the parent about a batch of the trial in flight. */
+/** Tells the parent about a batch of the trial in flight, and the worker's peak memory (maxRSS is in kB). */
 export const noteBatch = (imagesPerSecond: number) =>
-  process.send?.({ type: 'batch', imagesPerSecond } satisfies BatchNote);
+  process.send?.({ type: 'batch', imagesPerSecond, peakMB: process.resourceUsage().maxRSS / 1024 } satisfies BatchNote);

@@ -104,7 +104,7 @@ async function loadSplit(meta: DatasetMeta, name: 'train' | 'test', split: Datas
  * all read through fetchBytes. Sizes and labels are checked against the meta; errors say what
  * is wrong and how to regenerate.
  */
-export async function loadBuiltinDataset(id: string, fetchBytes: FetchBytes): Promise<Dataset> {
+export async function loadBuiltinDataset(id: string, fetchBytes: FetchBytes): Promise<Dataset<ImageSet>> {
   if (!SAFE_NAME.test(id)) throw new Error(`Built-in dataset id ${JSON.stringify(id)} is not a plain name`);
   const meta = parseDatasetMeta(id, await fetchChecked(fetchBytes, builtinDatasetPath(id, 'meta.json'), `Built-in dataset "${id}"`));
   const testMeta = meta.splits.test;

@@ -14,6 +14,43 @@ export interface ImageSet {
   labels: Int32Array;
 }
 
+/**
+ * N images of one size whose pixels are read on demand (an imported dataset in IndexedDB: only
+ * the labels are held, the images are decoded per batch). Same layout as ImageSet's pixels.
+ */
+export interface LazyImageSet {
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  /** N class indices (0-based), all in memory (4 bytes an image). */
+  labels: Int32Array;
+  /** The images at `indices` (repeats allowed), n×H×W×C uint8 in that order; rejects with a message that says what to do. */
+  read(indices: ArrayLike<number>): Promise<Uint8Array>;
+}
+
+/** What the engine trains and evaluates on: images in memory or read on demand. */
+export type ImageCollection = ImageSet | LazyImageSet;
+
+export const isInMemory = (set: ImageCollection): set is ImageSet => 'pixels' in set;
+
+/** Pixels of the images at `indices` of an in-memory set, n×H×W×C in that order. */
+export function copyImages(set: ImageSet, indices: ArrayLike<number>): Uint8Array {
+  const per = imageBytes(set);
+  const total = set.labels.length;
+  const out = new Uint8Array(indices.length * per);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    if (!Number.isInteger(i) || i < 0 || i >= total) throw new Error(`index ${i} is outside 0..${total - 1}`);
+    out.set(set.pixels.subarray(i * per, (i + 1) * per), k * per);
+  }
+  return out;
+}
+
+/** Pixels of the images at `indices`, n×H×W×C in that order, from memory or from the set's store. */
+export async function readImages(set: ImageCollection, indices: ArrayLike<number>): Promise<Uint8Array> {
+  return isInMemory(set) ? copyImages(set, indices) : set.read(indices);
+}
+
 /** One split entry of a built-in dataset's meta.json. Paths are relative to the meta.json. */
 export interface DatasetSplitMeta {
   count: number;
@@ -48,10 +85,10 @@ export interface DatasetMeta extends DatasetInfo {
 }
 
 /** A labelled dataset: a training pool and, when it has one, a held-out test split. */
-export interface Dataset {
+export interface Dataset<S extends ImageCollection = ImageCollection> {
   meta: DatasetInfo;
-  train: ImageSet;
-  test?: ImageSet;
+  train: S;
+  test?: S;
 }
 
 /** Bytes of one image. */

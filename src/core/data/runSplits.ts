@@ -1,4 +1,4 @@
-import type { Dataset, ImageSet } from './imageSet';
+import type { Dataset, ImageCollection } from './imageSet';
 import { stratifiedFraction, stratifiedSample, stratifiedSplit } from './splits';
 
 /** How much of a dataset a run uses: a seeded, class-stratified selection. */
@@ -22,7 +22,7 @@ export interface DataSelection {
 
 /** Some images of a set, by index. */
 export interface SplitImages {
-  set: ImageSet;
+  set: ImageCollection;
   indices: Int32Array;
 }
 

@@ -27,6 +27,8 @@ export class UnsupportedImageError extends Error {
 export interface StoredChunk extends PixelChunk {
   split: 'train' | 'test';
   index: number;
+  /** The listing entry each image was decoded from (a store may read the file again instead of keeping pixels). */
+  entries: Int32Array;
 }
 
 export interface ImportStore {
@@ -89,6 +91,7 @@ export function quotaMessage(needBytes: number | null, storage: StorageInfo | nu
 class ChunkBuffer {
   private rgb: Uint8Array;
   private labels: Int32Array;
+  private entries: Int32Array;
   private count = 0;
   private allGray = true;
   index = 0;
@@ -100,6 +103,7 @@ class ChunkBuffer {
   ) {
     this.rgb = new Uint8Array(capacity * px * 3);
     this.labels = new Int32Array(capacity);
+    this.entries = new Int32Array(capacity);
   }
 
   get full() {
@@ -110,8 +114,9 @@ class ChunkBuffer {
     return this.count === 0;
   }
 
-  add(rgb: Uint8Array, label: number, gray: boolean): void {
+  add(rgb: Uint8Array, label: number, gray: boolean, entry: number): void {
     this.rgb.set(rgb, this.count * this.px * 3);
+    this.entries[this.count] = entry;
     this.labels[this.count++] = label;
     this.allGray &&= gray;
   }
@@ -132,6 +137,7 @@ class ChunkBuffer {
       channels: this.allGray ? 1 : 3,
       pixels,
       labels: this.labels.slice(0, n),
+      entries: this.entries.slice(0, n),
     };
     this.count = 0;
     this.allGray = true;
@@ -208,14 +214,14 @@ export async function runImport(
     return refuse({
       code: 'too-many-images',
       message:
-        `${fmtInt(files.length)} images were found; an import takes at most ${fmtInt(limits.maxImages)}. Every image is kept in memory ` +
-        `while training (${size}×${size}×3 = ${fmtInt(px * 3)} bytes each). Import a subset, for example fewer images per class.`,
+        `${fmtInt(files.length)} images were found; an import takes at most ${fmtInt(limits.maxImages)} (each is stored at ` +
+        `${size}×${size} in this browser, up to ${fmtInt(px * 3)} bytes before compression). Import a subset, for example fewer images per class.`,
       paths: layout.classes.slice(0, 20).map((c) => `${layout.root}${c.folder}/`),
     });
   }
   if (files.length > limits.warnImages) {
     warnings.push(
-      `A large dataset: ${fmtInt(files.length)} images take up to ${fmtMB(files.length * px * 3)} in this browser's storage and in memory while training.`,
+      `A large dataset: ${fmtInt(files.length)} images take a while to import and up to ${fmtMB(files.length * px * 3)} of this browser's storage (less once compressed).`,
     );
   }
   const storage = await deps.store.estimate().catch(() => null);
@@ -330,7 +336,7 @@ export async function runImport(
         const gray = isGray(result.rgb);
         allGray &&= gray;
         const buffer = buffers[file.split];
-        buffer.add(result.rgb, file.label, gray);
+        buffer.add(result.rgb, file.label, gray, file.entry);
         if (file.split === 'train') trainByLayout[file.label]!++;
         else {
           testByLayout[file.label]!++;

@@ -14,10 +14,14 @@ export const IMPORT_LIMITS = {
   maxFileBytes: 50 * 1024 * 1024,
   /** Images whose header declares more pixels are skipped undecoded (decompression bombs). */
   maxPixels: 40_000_000,
-  /** Above this many images the import warns (time, storage, memory while training). */
+  /** Above this many images the import warns (time and storage). */
   warnImages: 5_000,
-  /** Above this many images the import is refused: the whole set is held in memory to train. */
-  maxImages: 20_000,
+  /**
+   * Above this many images the import is refused. Images are stored compressed one by one and
+   * read per batch while training, so memory does not grow with this (issue 18); what grows is
+   * the import's time and the browser storage it takes.
+   */
+  maxImages: 100_000,
   maxClasses: 1_000,
   /** A dataset to train on needs two classes; a test set may cover only some (the CLI's --test-data, eval). */
   minClasses: 2,

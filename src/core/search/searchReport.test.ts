@@ -4,7 +4,6 @@ import { createSearch, SearchController, type TrialExecutor } from './searchCont
 import { enumerateTrials } from './space';
 import type { SearchRecord } from './records';
 import type { TrialRecord } from '../../worker/api/searchApi';
-import { defaultPoolSize } from '../../client/search/pool';
 import { designSentence, explainSearch, mappingWords, searchCsv, searchJson, trialCountText } from './searchReport';
 
 const space = {
@@ -162,16 +161,5 @@ describe('search reports', () => {
     expect(json.winner).toBe('big/fully/s1/resize');
     expect(json.leaderboard[0]).toBe(json.winner);
     expect(json.explanation.length).toBeGreaterThan(2);
-  });
-});
-
-describe('pool size', () => {
-  it('takes half the cores, at most one worker per 2 GB, between 1 and 8', () => {
-    expect(defaultPoolSize(2, 8)).toBe(1);
-    expect(defaultPoolSize(8, 8)).toBe(4);
-    expect(defaultPoolSize(16, 4)).toBe(2);
-    expect(defaultPoolSize(64, undefined)).toBe(4);
-    expect(defaultPoolSize(undefined, undefined)).toBe(1);
-    expect(defaultPoolSize(1, 0.5)).toBe(1);
   });
 });

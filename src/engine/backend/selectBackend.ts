@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fmaKernelStatus, installFmaKernels, setFmaKernelsEnabled } from './fmaKernels';
 import { probeBackend } from './probeBackend';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
@@ -114,10 +115,23 @@ export async function startBackend(name: BackendName, env: BackendEnvironment): 
     if (!ok) return `it did not initialise in this browser${warnings.length ? `: ${warnings.at(-1)}` : ''}`;
     await tf.ready();
     if (tf.getBackend() !== name) return `TensorFlow.js fell back to ${tf.getBackend()}`;
-    return await probeBackend();
+    const problem = await probeBackend();
+    if (problem || name !== 'wasm') return problem;
+    await startFmaKernels();
+    return null;
   } catch (e) {
     return firstLine(e);
   }
+}
+
+/**
+ * Our FMA convolution kernels over tfjs's, where they help (see fmaKernels.ts), probed like the
+ * backend itself: if they compute wrongly here, the stock kernels stay.
+ */
+async function startFmaKernels(): Promise<void> {
+  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+  const status = await installFmaKernels(getThreadsCount());
+  if (status.active && (await probeBackend()) !== null) setFmaKernelsEnabled(false);
 }
 
 function wasmThreads(env: BackendEnvironment): boolean {
@@ -145,7 +159,8 @@ export async function selectBackend(
   const choose = (name: BackendName, reason: string): BackendChoice => {
     attempts.push({ name, ok: true, detail: '' });
     const threads = name === 'wasm' ? wasmThreads(env) : undefined;
-    const detail = name === 'wasm' ? ` WASM ${threads ? 'with threads' : 'single-threaded'} + SIMD.` : '';
+    const fma = fmaKernelStatus().active ? ', convolutions on our FMA kernels' : '';
+    const detail = name === 'wasm' ? ` WASM ${threads ? 'with threads' : 'single-threaded'} + SIMD${fma}.` : '';
     return {
       name,
       reason: reason + detail,

@@ -2,8 +2,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../core/util/rng';
-import { epochBatches, toBatchTensor } from './batches';
-import type { ImageSet } from '../../core/data/imageSet';
+import { BatchPrefetcher, epochBatches, toBatchTensor } from './batches';
+import { copyImages, type ImageSet, type LazyImageSet } from '../../core/data/imageSet';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -103,5 +103,56 @@ describe('epochBatches', () => {
     expect(epochBatches(idx, 4, new Rng(5)).map((x) => Array.from(x))).toEqual(b.map((x) => Array.from(x)));
     expect(epochBatches(idx, 4, new Rng(6)).flatMap((x) => Array.from(x))).not.toEqual(flat);
     expect(Array.from(idx)).toEqual(Array.from({ length: 10 }, (_, i) => i * 3)); // input untouched
+  });
+});
+
+describe('BatchPrefetcher', () => {
+  it('reads the next batch while the current one is used, and matches toBatchTensor', async () => {
+    const pixels = Uint8Array.from({ length: 4 * 2 * 2 }, (_, i) => i * 10);
+    const memory: ImageSet = { height: 2, width: 2, channels: 1, pixels, labels: Int32Array.of(0, 1, 0, 1) };
+    const reads: number[][] = [];
+    let release: () => void = () => undefined;
+    const lazy: LazyImageSet = {
+      height: 2,
+      width: 2,
+      channels: 1,
+      labels: memory.labels,
+      read: async (idx) => {
+        reads.push(Array.from(idx));
+        if (reads.length === 2) await new Promise<void>((r) => (release = r));
+        return copyImages(memory, idx);
+      },
+    };
+    const reader = new BatchPrefetcher(lazy);
+    const x = await reader.tensor([3, 1], 2, [0, 2]);
+    expect(reads).toEqual([[3, 1], [0, 2]]); // the second batch was asked for before the first was used
+    const expected = toBatchTensor(memory, [3, 1], 2);
+    expect(Array.from(await x.data())).toEqual(Array.from(await expected.data()));
+    const second = reader.tensor([0, 2], 2);
+    release();
+    const y = await second;
+    expect(reads).toHaveLength(2); // served by the read started ahead
+    const expected2 = toBatchTensor(memory, [0, 2], 2);
+    expect(Array.from(await y.data())).toEqual(Array.from(await expected2.data()));
+    tf.dispose([x, y, expected, expected2]);
+  });
+
+  it('reads afresh when asked for another batch than the one read ahead', async () => {
+    const memory: ImageSet = { height: 1, width: 1, channels: 1, pixels: Uint8Array.of(1, 2, 3), labels: Int32Array.of(0, 0, 0) };
+    const reads: number[][] = [];
+    const lazy: LazyImageSet = {
+      height: 1,
+      width: 1,
+      channels: 1,
+      labels: memory.labels,
+      read: async (idx) => {
+        reads.push(Array.from(idx));
+        return copyImages(memory, idx);
+      },
+    };
+    const reader = new BatchPrefetcher(lazy);
+    await reader.pixels([0], [1]);
+    expect(Array.from(await reader.pixels([2]))).toEqual([3]);
+    expect(reads).toEqual([[0], [1], [2]]);
   });
 });

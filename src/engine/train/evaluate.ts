@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { toBatchTensor } from '../data/batches';
-import type { ImageSet } from '../../core/data/imageSet';
+import { BatchPrefetcher } from '../data/batches';
+import type { ImageCollection } from '../../core/data/imageSet';
 import type { SplitImages } from '../../core/data/runSplits';
 import { countMatrix } from '../mapping/assignments';
 import type { BayesianMapping } from '../mapping/bayesianMapping';
@@ -23,8 +23,25 @@ export function* chunks(indices: Int32Array, size: number): Generator<Int32Array
   for (let i = 0; i < indices.length; i += size) yield indices.subarray(i, i + size);
 }
 
-export function labelsOf(set: ImageSet, indices: Int32Array): Int32Array {
+export function labelsOf(set: Pick<ImageCollection, 'labels'>, indices: Int32Array): Int32Array {
   return Int32Array.from(indices, (i) => set.labels[i] as number);
+}
+
+/**
+ * A split's images in batches of batchSize, in order, as tensors of size×size (the caller
+ * disposes each `x`); the next batch is read and decoded while the caller works on this one.
+ */
+export async function* splitBatches(
+  split: SplitImages,
+  batchSize: number,
+  size: number,
+): AsyncGenerator<{ batch: Int32Array; x: tf.Tensor4D }> {
+  const reader = new BatchPrefetcher(split.set);
+  const all = [...chunks(split.indices, batchSize)];
+  for (let b = 0; b < all.length; b++) {
+    const batch = all[b]!;
+    yield { batch, x: await reader.tensor(batch, size, all[b + 1]) };
+  }
 }
 
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -41,14 +58,17 @@ export async function evaluate(
   const labels = labelsOf(split.set, split.indices);
   let lossSum = 0;
   let offset = 0;
-  for (const batch of chunks(split.indices, batchSize)) {
-    if (shouldStop()) break;
+  for await (const { batch, x } of splitBatches(split, batchSize, model.design.baseSize)) {
+    if (shouldStop()) {
+      x.dispose();
+      break;
+    }
     const [loss, pred] = tf.tidy(() => {
-      const x = toBatchTensor(split.set, batch, model.design.baseSize);
       const logits = model.logits(x);
       const y = tf.tensor1d(labels.subarray(offset, offset + batch.length), 'int32');
       return [crossEntropy(logits, y), tf.argMax(logits, 1)];
     });
+    x.dispose();
     const [l, p] = await Promise.all([loss.data(), pred.data()]);
     loss.dispose();
     pred.dispose();
@@ -91,10 +111,9 @@ export async function sourcePredictionCounts(
 ): Promise<Float64Array[]> {
   const preds = new Int32Array(split.indices.length);
   let offset = 0;
-  for (const batch of chunks(split.indices, batchSize)) {
-    const top1 = tf.tidy(() =>
-      tf.argMax(model.sourceLogits(toBatchTensor(split.set, batch, model.design.baseSize)), 1),
-    );
+  for await (const { batch, x } of splitBatches(split, batchSize, model.design.baseSize)) {
+    const top1 = tf.tidy(() => tf.argMax(model.sourceLogits(x), 1));
+    x.dispose();
     preds.set((await top1.data()) as Int32Array, offset);
     top1.dispose();
     offset += batch.length;
@@ -113,12 +132,13 @@ export async function bayesianCounts(
   const counts = new Float64Array(model.source.numSource * model.numTarget);
   const labels = labelsOf(split.set, split.indices);
   let offset = 0;
-  for (const batch of chunks(split.indices, batchSize)) {
+  for await (const { batch, x } of splitBatches(split, batchSize, model.design.baseSize)) {
     const part = tf.tidy(() => {
-      const logits = model.sourceLogits(toBatchTensor(split.set, batch, model.design.baseSize));
+      const logits = model.sourceLogits(x);
       const y = tf.tensor1d(labels.subarray(offset, offset + batch.length), 'int32');
       return mapping.countBatch(logits, y);
     });
+    x.dispose();
     const values = await part.data();
     part.dispose();
     values.forEach((v, i) => (counts[i] = (counts[i] as number) + v));

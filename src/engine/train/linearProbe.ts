@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { toBatchTensor } from '../data/batches';
 import { Rng } from '../../core/util/rng';
-import { chunks, labelsOf, summarise, type Evaluation, yieldToEventLoop } from './evaluate';
+import { chunks, labelsOf, splitBatches, summarise, type Evaluation, yieldToEventLoop } from './evaluate';
 import type { SplitImages } from '../../core/data/runSplits';
 import { createOptimizer } from './optimizer';
 import { crossEntropy, type SourceModel } from './visualPromptModel';
@@ -63,10 +62,12 @@ export async function extractFeatures(
   const flatParts: Float32Array[] = [];
   let pooledDim = 0;
   let flatDim = 0;
-  for (const batch of chunks(split.indices, batchSize)) {
-    if (shouldStop()) return null;
+  for await (const { batch, x: base } of splitBatches(split, batchSize, baseSize)) {
+    if (shouldStop()) {
+      base.dispose();
+      return null;
+    }
     const [pooled, flat] = tf.tidy((): tf.Tensor[] => {
-      const base = toBatchTensor(split.set, batch, baseSize);
       const x = tf.image.resizeBilinear(base, [canvas, canvas], false, true);
       const {
         valueRange: [lo, hi],
@@ -82,6 +83,7 @@ export async function extractFeatures(
       const flatWanted = options.flattened && spatial && (f.shape[1] as number) * (f.shape[2] as number) > 1;
       return flatWanted ? [p, tf.reshape(f, [batch.length, -1])] : [p];
     }) as [tf.Tensor, tf.Tensor?];
+    base.dispose();
     pooledDim = pooled.shape[1] as number;
     pooledParts.push((await pooled.data()) as Float32Array);
     pooled.dispose();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendFailure } from '../backend/backendFailure';
-import { toBatchTensor } from '../data/batches';
+import { pixelsToBatchTensor } from '../data/batches';
+import { readImages } from '../../core/data/imageSet';
 import type { SplitImages } from '../../core/data/runSplits';
 import { labelsOf } from './evaluate';
 import { crossEntropy, type VisualPromptModel } from './visualPromptModel';
@@ -28,10 +29,11 @@ export const STEP_BUDGET = 1024 ** 3;
 /** Bytes at the peak of one training step's forward and backward pass on the first `count` training images (no update). */
 async function stepPeak(model: VisualPromptModel, train: SplitImages, count: number): Promise<number> {
   const indices = train.indices.slice(0, count);
+  const pixels = await readImages(train.set, indices);
   const before = tf.memory().numBytes;
   const info = await tf.profile(() => {
     tf.tidy(() => {
-      const x = toBatchTensor(train.set, indices, model.design.baseSize);
+      const x = pixelsToBatchTensor(train.set, pixels, model.design.baseSize);
       const y = tf.tensor1d(labelsOf(train.set, indices), 'int32');
       tf.variableGrads(() => crossEntropy(model.logits(x, true), y), model.variables());
     });

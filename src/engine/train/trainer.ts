@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asFirstUse } from '../backend/backendFailure';
-import { epochBatches, toBatchTensor } from '../data/batches';
+import { BatchPrefetcher, epochBatches, pixelsToBatchTensor } from '../data/batches';
+import { imageBytes } from '../../core/data/imageSet';
 import { freqAssignment } from '../mapping/assignments';
 import { BayesianMapping } from '../mapping/bayesianMapping';
 import { IndexMapping, type MappingState } from '../mapping/labelMapping';
@@ -124,6 +125,8 @@ export class PromptTrainer {
   private lastEval: Evaluation | null = null;
   private evaluatedAtStep = 0;
   private readonly guard: FiniteGuard;
+  /** Reads the training images one batch ahead (lazy sets decode while a step runs). */
+  private readonly reader: BatchPrefetcher;
   /** Images per forward and backward pass; null: chosen before the first step (microBatchFor). */
   microBatch: number | null = null;
   diverged: Divergence | null = null;
@@ -143,6 +146,7 @@ export class PromptTrainer {
     this.optimizer = createOptimizer(design);
     this.variables = model.variables();
     this.guard = new FiniteGuard(this.variables);
+    this.reader = new BatchPrefetcher(train.set);
     this.batchesPerEpoch = Math.ceil(train.indices.length / design.batchSize);
     this.totalSteps = this.batchesPerEpoch * plannedEpochs;
     if (resume) {
@@ -194,7 +198,7 @@ export class PromptTrainer {
       }
       const indices = batches[b] as Int32Array;
       this.guard.before();
-      const { loss, correct, scale, lr } = await asFirstUse(this.step === 0, () => this.trainStep(indices));
+      const { loss, correct, scale, lr } = await asFirstUse(this.step === 0, () => this.trainStep(indices, batches[b + 1]));
       this.step++;
       if (!this.guard.after(this.step - 1, loss)) return this.diverge(epoch, loss, 'training');
       this.images += indices.length;
@@ -241,18 +245,22 @@ export class PromptTrainer {
 
   /**
    * One optimiser step on a batch of the training images: loss, number correct, learnt scale and
-   * learning rate. Public for the benchmark, which times exactly this step.
+   * learning rate. Public for the benchmark, which times exactly this step. `next`, the batch that
+   * follows, is read (and, for a lazy set, decoded) while this step runs.
    */
-  async trainStep(indices: Int32Array): Promise<{ loss: number; correct: number; scale: number | undefined; lr: number }> {
+  async trainStep(indices: Int32Array, next?: Int32Array): Promise<{ loss: number; correct: number; scale: number | undefined; lr: number }> {
     const { model } = this;
     if (this.microBatch === null) {
       this.microBatch = await microBatchFor(model, this.train, model.design.batchSize);
       if (this.microBatch < model.design.batchSize) this.callbacks.onMicroBatch?.(this.microBatch);
     }
+    const pixels = await this.reader.pixels(indices, next);
+    const per = imageBytes(this.train.set);
     let step: StepParts | null = null;
     try {
       for (let start = 0; start < indices.length; start += this.microBatch) {
-        const part = this.partialStep(indices.subarray(start, start + this.microBatch), indices.length);
+        const end = Math.min(indices.length, start + this.microBatch);
+        const part = this.partialStep(indices.subarray(start, end), pixels.subarray(start * per, end * per), indices.length);
         if (step) {
           const sum = addSteps(step, part);
           tf.dispose([step.value, step.correct, step.grads, part.value, part.correct, part.grads]);
@@ -278,9 +286,9 @@ export class PromptTrainer {
   }
 
   /** Loss, number correct and gradients of `indices`, the loss weighted as their share of a batch of `of` images. */
-  private partialStep(indices: Int32Array, of: number): StepParts {
+  private partialStep(indices: Int32Array, pixels: Uint8Array, of: number): StepParts {
     const { model, train } = this;
-    const x = toBatchTensor(train.set, indices, model.design.baseSize);
+    const x = pixelsToBatchTensor(train.set, pixels, model.design.baseSize);
     const y = tf.tensor1d(labelsOf(train.set, indices), 'int32');
     let correct: tf.Scalar | null = null;
     try {

@@ -2,7 +2,7 @@
  * Small pictures for the views of a run: the prompt's frequency spectrum in a colour-blind-safe
  * colour map, images shrunk for thumbnails, and the training images the prompt views follow.
  */
-import type { ImageSet } from '../../core/data/imageSet';
+import { imageBytes, type ImageSet } from '../../core/data/imageSet';
 import type { RgbaImage } from '../export/promptPictures';
 
 /**
@@ -118,11 +118,15 @@ export function downscaleRgba(image: RgbaImage, maxSide: number): RgbaImage {
   return { width: W, height: H, rgba: out };
 }
 
-/** Image `index` of a uint8 set as an opaque RGBA picture (grayscale repeated), at most maxSide. */
-export function imagePicture(set: ImageSet, index: number, maxSide: number): RgbaImage {
+/**
+ * Image `k` of n×H×W×C uint8 `pixels` (of `set`'s size) as an opaque RGBA picture (grayscale
+ * repeated), at most maxSide.
+ */
+export function imagePicture(set: Pick<ImageSet, 'height' | 'width' | 'channels'>, pixels: Uint8Array, k: number, maxSide: number): RgbaImage {
   const { height, width, channels } = set;
   const n = height * width;
-  const src = set.pixels.subarray(index * n * channels, (index + 1) * n * channels);
+  const per = imageBytes(set);
+  const src = pixels.subarray(k * per, (k + 1) * per);
   const rgba = new Uint8ClampedArray(n * 4);
   for (let p = 0; p < n; p++) {
     for (let c = 0; c < 3; c++) rgba[p * 4 + c] = src[p * channels + (channels === 3 ? c : 0)]!;

@@ -216,7 +216,7 @@ describe('pictures', () => {
       pixels: Uint8Array.from({ length: 32 }, (_, i) => (i < 16 ? 100 : 200)),
       labels: Int32Array.of(0, 1),
     };
-    const pic = imagePicture(set, 1, 2);
+    const pic = imagePicture(set, set.pixels, 1, 2);
     expect([pic.width, pic.height]).toEqual([2, 2]);
     expect(Array.from(pic.rgba.subarray(0, 4))).toEqual([200, 200, 200, 255]);
   });

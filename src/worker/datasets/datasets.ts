@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { BUILTIN_DATASET_IDS, loadBuiltinDataset } from '../../core/data/builtinDataset';
-import { countByClass, type Dataset, type ImageSet } from '../../core/data/imageSet';
+import { countByClass, type Dataset, type ImageCollection } from '../../core/data/imageSet';
 import { stratifiedSplitCounts, sumCounts } from '../../core/data/splitCounts';
 import type { DatasetSummary, Thumbnail } from '../api/trainingApi';
 import type { SplitPlan } from '../api/importApi';
@@ -61,8 +61,8 @@ function shrink(t: Thumbnail): Thumbnail {
   return { label: t.label, width, height, rgba };
 }
 
-function thumbnails(set: ImageSet, numClasses: number): Thumbnail[] {
-  return classThumbnails(set, numClasses, 4).map(shrink);
+async function thumbnails(set: ImageCollection, numClasses: number): Promise<Thumbnail[]> {
+  return (await classThumbnails(set, numClasses, 4)).map(shrink);
 }
 
 export async function describeDataset(id: string): Promise<DatasetSummary> {
@@ -74,7 +74,7 @@ export async function describeDataset(id: string): Promise<DatasetSummary> {
     trainCount: d.train.labels.length,
     testCount: d.test?.labels.length ?? 0,
     countsByClass: countByClass(d.train.labels, d.meta.classes.length),
-    thumbnails: thumbnails(d.train, d.meta.classes.length),
+    thumbnails: await thumbnails(d.train, d.meta.classes.length),
     imageSize: { height: d.train.height, width: d.train.width, channels: d.train.channels },
     ...(d.meta.source ? { source: d.meta.source } : {}),
   };

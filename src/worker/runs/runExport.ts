@@ -4,8 +4,8 @@
  * run report (JSON, and the training curves as SVG).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { toBatchTensor } from '../../engine/data/batches';
-import type { ImageSet } from '../../core/data/imageSet';
+import { readBatchTensor } from '../../engine/data/batches';
+import type { ImageCollection } from '../../core/data/imageSet';
 import { encodeNpy } from '../../engine/export/npy';
 import { fileInputSpec, promptedPictures, promptPicture, type RgbaImage } from '../../engine/export/promptPictures';
 import { chartsSvg } from '../../engine/export/reportCharts';
@@ -32,7 +32,7 @@ const buffer = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer as Array
 const text = (s: string): ArrayBuffer => buffer(new TextEncoder().encode(s));
 
 /** One image of the run's dataset (or another), or a mid-gray square when none is at hand. */
-async function sampleSet(info: StoredRunInfo, fallbackId: string | undefined): Promise<{ set: ImageSet; index: number; from: string }> {
+async function sampleSet(info: StoredRunInfo, fallbackId: string | undefined): Promise<{ set: ImageCollection; index: number; from: string }> {
   for (const id of [info.dataset?.id, fallbackId]) {
     if (!id) continue;
     try {
@@ -61,7 +61,7 @@ export async function exportRun(id: string, kind: RunExportKind, sampleDatasetId
       return { name: `${stem}-prompt.png`, mime: 'image/png', bytes: await png(promptPicture(file.prompt, file.manifest.promptActivation)) };
     case 'sample-png': {
       const sample = await sampleSet(info, sampleDatasetId);
-      const base = toBatchTensor(sample.set, [sample.index], file.manifest.config.baseSize);
+      const base = await readBatchTensor(sample.set, [sample.index], file.manifest.config.baseSize);
       try {
         const [seen] = await promptedPictures(file.manifest.config, file.prompt, base, fileInputSpec(file.manifest.model));
         return { name: `${stem}-on-sample.png`, mime: 'image/png', bytes: await png(seen!) };

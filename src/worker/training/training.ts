@@ -199,7 +199,7 @@ async function trainAndRecord(
           if (recorder) onEvent({ type: 'recording', runId: recorder.runId });
           if (recorder && recovery) onEvent({ type: 'resumed', runId: recorder.runId, epochs: recovery.checkpoint?.trainer.epochs ?? [], of: design.epochs });
           // Views (views/liveViews.ts): prompt snapshots while training, validation predictions afterwards.
-          const views = startViews({
+          const views = await startViews({
             model,
             train: splits.train,
             val: splits.val,

@@ -8,7 +8,7 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
-import { toBatchTensor } from '../../engine/data/batches';
+import { readBatchTensor } from '../../engine/data/batches';
 import type { Dataset } from '../../core/data/imageSet';
 import { type RgbaImage } from '../../engine/export/promptPictures';
 import type { MappingState } from '../../engine/mapping/labelMapping';
@@ -116,14 +116,14 @@ export interface ViewsContext {
   onEvent: (event: TrainEvent) => void;
 }
 
-export function startViews(ctx: ViewsContext): ViewsRecorder {
+export async function startViews(ctx: ViewsContext): Promise<ViewsRecorder> {
   const { model, train } = ctx;
   const classes = ctx.dataset.meta.classes;
   const numTarget = model.numTarget;
   const sampleIdx = sampleIndices(train.set.labels, train.indices, SAMPLES);
   const sampleLabels = sampleIdx.map((i) => train.set.labels[i]!);
   let samples: tf.Tensor4D | null = sampleIdx.length
-    ? toBatchTensor(train.set, sampleIdx, model.design.baseSize)
+    ? await readBatchTensor(train.set, sampleIdx, model.design.baseSize)
     : null;
   const names = modelClassNames(ctx.modelId).catch(() => [] as string[]);
   const computed: ViewsRecord['computed'] = [];

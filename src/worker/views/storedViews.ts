@@ -3,8 +3,8 @@
  * the model gets wrong (from the kept record, or evaluated again on demand for runs without one).
  */
 import * as Comlink from 'comlink';
-import { toBatchTensor } from '../../engine/data/batches';
-import type { Dataset } from '../../core/data/imageSet';
+import { readBatchTensor } from '../../engine/data/batches';
+import { readImages, type Dataset } from '../../core/data/imageSet';
 import { modelFromPromptFile } from '../../engine/export/loadPrompt';
 import { fileInputSpec, promptedPictures, type RgbaImage } from '../../engine/export/promptPictures';
 import { evaluate } from '../../engine/train/evaluate';
@@ -54,7 +54,7 @@ export async function runViews(runId: string): Promise<PromptSnapshot> {
   if (d && d.train.labels.length > 0) {
     const idx = storedSamples(info, d);
     sampleLabels = idx.map((i) => d.train.labels[i]!);
-    const base = toBatchTensor(d.train, idx, design.baseSize);
+    const base = await readBatchTensor(d.train, idx, design.baseSize);
     try {
       seen = await promptedPictures(design, file.prompt, base, fileInputSpec(file.manifest.model));
     } finally {
@@ -136,7 +136,9 @@ export async function misclassified(query: MisclassifiedQuery): Promise<Misclass
   record.valIndices.forEach((index, i) => {
     if (labels[index] === query.trueClass && record.predictions[i] === query.predicted) hits.push(index);
   });
-  const images = hits.slice(0, max).map((index) => ({ index, picture: imagePicture(d.train, index, THUMB_SIDE) }));
+  const shown = hits.slice(0, max);
+  const pixels = await readImages(d.train, shown);
+  const images = shown.map((index, k) => ({ index, picture: imagePicture(d.train, pixels, k, THUMB_SIDE) }));
   const result: MisclassifiedResult = {
     runId: query.runId,
     trueClass: query.trueClass,

@@ -1,6 +1,6 @@
 import { createAsha } from '../../../core/search/asha';
 import { DEFAULT_SEARCH } from '../../../core/search/searchDefaults';
-import { defaultPoolSize, MAX_POOL_SIZE } from '../../../client/search/pool';
+import { defaultPoolSize, MAX_POOL_SIZE, WORKER_PEAK_MB } from '../../../client/search/pool';
 import { useApp } from '../../store';
 import { tuningGrid } from '../../../core/search/space';
 import { Checkbox, NumberField } from '../fields';
@@ -108,10 +108,11 @@ export function RunFields() {
         </div>
         <small className="hint" data-testid="pool-hint">
           The budget stops new trials and epochs (the ones in flight finish; the winner still trains); pauses do not
-          count. Each worker trains one trial at a time with its own copy of the model (about 0.5–1 GB at batch 32,
-          224²) on one core. This device: {cores ?? '?'} cores, {memory ? `${memory} GB` : 'unknown'} memory →{' '}
-          {suggested} suggested (half the cores, at most one per 2 GB). More workers than free cores make every trial
-          slower.
+          count. Each worker trains one trial at a time with its own copy of the model on one core, and was measured
+          to peak at up to {(WORKER_PEAK_MB / 1024).toFixed(1)} GB. This device: {cores ?? '?'} cores,{' '}
+          {memory ? `${memory} GB` : 'unknown'} memory → {suggested} suggested (one per core but one, within three
+          quarters of the memory): {((suggested * WORKER_PEAK_MB) / 1024).toFixed(1)} GB at most. More workers than
+          free cores make every trial slower.
         </small>
         <Checkbox checked={form.stage2} onChange={(stage2) => setForm({ stage2 })}>
           Then tune the winner’s learning rate ({TUNING.learningRates.join(', ')}) × weight decay (

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunSplits, SplitImages } from '../../../core/data/runSplits';
-import { toBatchTensor } from '../../data/batches';
 import { toModelRange } from '../../prompt/prompter';
-import { chunks, type Evaluation, labelsOf, summarise, yieldToEventLoop } from '../../train/evaluate';
+import { type Evaluation, labelsOf, splitBatches, summarise, yieldToEventLoop } from '../../train/evaluate';
 import { crossEntropy, type SourceModel } from '../../train/visualPromptModel';
 
 /**
@@ -19,13 +18,14 @@ export async function zeroShotEvaluation(source: SourceModel, split: SplitImages
   const predictions = new Int32Array(split.indices.length);
   let lossSum = 0;
   let offset = 0;
-  for (const batch of chunks(split.indices, batchSize)) {
+  for await (const { batch, x: base } of splitBatches(split, batchSize, source.input.canvas)) {
     const [loss, pred] = tf.tidy(() => {
-      const x = toModelRange(toBatchTensor(split.set, batch, source.input.canvas), source.input);
+      const x = toModelRange(base, source.input);
       const [logits] = source.network.apply(x, [source.sourceOutput]);
       const y = tf.tensor1d(labels.subarray(offset, offset + batch.length), 'int32');
       return [crossEntropy(logits as tf.Tensor2D, y), tf.argMax(logits as tf.Tensor2D, 1)];
     });
+    base.dispose();
     const [l, p] = await Promise.all([loss.data(), pred.data()]);
     tf.dispose([loss, pred]);
     lossSum += (l[0] as number) * batch.length;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { firstMaxPoolGrad } from '../../backend/fmaKernels';
 import type { Pair } from '../ir';
 import { inputGradOp } from './inputGradOp';
 import type { KernelCache } from './kernelCache';
@@ -9,8 +10,9 @@ const LOWEST = -3.4028234663852886e38;
 /**
  * Max pooling whose gradient goes, in every window, to the FIRST maximal element in
  * row-major order (PyTorch's rule; ties are common after ReLU). tfjs's MaxPoolGrad is wrong
- * on the wasm backend, and strided slices are very slow there, so the backward pass is built
- * from XNNPACK-backed kernels: max pooling, depthwise convolution and elementwise math.
+ * on the wasm backend, and strided slices are very slow there, so the backward pass is our own
+ * wasm kernel (backend/fmaKernels.ts) where it runs, and is otherwise built from XNNPACK-backed
+ * kernels: max pooling, depthwise convolution and elementwise math.
  */
 export function maxPoolFirstMax(size: Pair, strides: Pair, padding: 'same' | 'valid', kernels: KernelCache): (x: tf.Tensor4D) => tf.Tensor4D {
   return inputGradOp((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
@@ -30,6 +32,9 @@ export function firstMaxGrad(
 ): tf.Tensor4D {
   const info = tf.backend_util.computePool2DInfo(x.shape, [size[0], size[1]], [strides[0], strides[1]], 1, padding);
   const { top, bottom, left, right } = info.padInfo;
+  // One pass on our wasm kernel where it runs; otherwise composed from tfjs kernels below.
+  const direct = firstMaxPoolGrad(dy, x, y, size, strides, info.padInfo);
+  if (direct) return direct;
   const [b, h, w, c] = x.shape;
   // Only the rows and columns some window reads: 'valid' pooling may leave a remainder.
   const usedH = Math.min(h + top + bottom, (info.outHeight - 1) * strides[0] + size[0]);

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers'; // registers tfjs's gradient functions
+import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { fmaKernelStatus, installFmaKernels, setFmaKernelsEnabled } from '../../backend/fmaKernels';
 import type { Pair } from '../ir';
 import { maxRelativeError, take } from '../../../../test/support/network/compare';
 import { averagePool } from './averagePool';
@@ -65,9 +67,19 @@ async function poolGrad(kind: Kind, x: tf.Tensor4D, dy: tf.Tensor4D, size: Pair,
   return take(grad);
 }
 
-describe.each(['cpu', 'wasm'])('pooling gradients on %s', (backend) => {
+/** cpu; wasm with tfjs's kernels only; wasm with our kernels (the max-pool gradient in one pass). */
+async function useBackend(backend: string): Promise<void> {
+  await tf.setBackend(backend === 'cpu' ? 'cpu' : 'wasm');
+  if (backend === 'cpu') return;
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  await installFmaKernels(1);
+  setFmaKernelsEnabled(backend === 'wasm, our kernels');
+  expect(fmaKernelStatus().active).toBe(backend === 'wasm, our kernels');
+}
+
+describe.each(['cpu', 'wasm', 'wasm, our kernels'])('pooling gradients on %s', (backend) => {
   it('max pooling routes each window\'s gradient to its first maximum', async () => {
-    await tf.setBackend(backend);
+    await useBackend(backend);
     const x = tf.tensor4d([
       1, 1, 0, 2,
       1, 0, 2, 2,
@@ -85,8 +97,9 @@ describe.each(['cpu', 'wasm'])('pooling gradients on %s', (backend) => {
   });
 
   it.each(CONFIGS)('max and average pooling $size/$strides $padding on $hw match a plain-JS reference', async ({ size, strides, padding, hw }) => {
-    await tf.setBackend(backend);
-    const shape: [number, number, number, number] = [2, hw[0], hw[1], 3];
+    await useBackend(backend);
+    // 6 channels: our kernel's four-lane path and its one-by-one tail.
+    const shape: [number, number, number, number] = [2, hw[0], hw[1], 6];
     // Few distinct values: plenty of ties, and all-negative windows.
     const x = tf.tidy(() => tf.floor(tf.randomUniform(shape, -3, 2, 'float32', 11))) as tf.Tensor4D;
     const y = tf.maxPool(x, [size[0], size[1]], [strides[0], strides[1]], padding);
