@@ -4,8 +4,12 @@
  *
  *   npm run bench -- [--out bench/results.json] [--runs 3] [--warmup 1] [--batch 32]
  *                    [--models darknet-tiny,nsfwjs-mobilenet-v2] [--skip node,kernels,ort,browser,torch]
- *                    [--cpu-batch 4] [--gpu-batch 1] [--no-gpu] [--no-build] [--quick]
+ *                    [--cpu-batch 4] [--gpu-batch 1] [--no-gpu] [--no-build] [--quick] [--with data,search]
  *   npm run bench -- --from bench/results.json    (rewrite results.md from the JSON only)
+ *
+ * --with data,search also runs the longer benchmarks of issue 18's parts 2 and 3 afterwards
+ * (bench/dataScale.ts and bench/searchScaling.ts, about 20 and 45 minutes here), which write
+ * bench/data-scale.json and bench/search-scaling.json and print their own tables.
  *
  * Writes the JSON (schema in BENCHMARKS.md) and a markdown table next to it (results.md), and
  * prints the table. Each Node measurement runs in a fresh process, each browser one in a fresh
@@ -56,6 +60,7 @@ const options = {
   gpu: !has('no-gpu'),
   build: !has('no-build'),
   cpuBatch: Number(opt('cpu-batch', '4')),
+  with: new Set(opt('with', '').split(',').filter(Boolean)),
 };
 
 const log = (text: string): void => void process.stdout.write(`${text}\n`);
@@ -599,6 +604,13 @@ async function main(): Promise<void> {
   writeFileSync(mdPath, md);
   log(`\n${md}`);
   log(`wrote ${relative(process.cwd(), options.out)} and ${relative(process.cwd(), mdPath)} in ${report.durationS} s`);
+  const longer: Record<string, string> = { data: 'bench/dataScale.ts', search: 'bench/searchScaling.ts' };
+  for (const part of options.with) {
+    const script = longer[part];
+    if (!script) throw new Error(`--with ${part}: known parts are ${Object.keys(longer).join(', ')}`);
+    log(`${script} …`);
+    log(await runChild(process.execPath, ['--import', 'tsx', script], `  [${part}] `));
+  }
 }
 
 main().catch((e: unknown) => {
