@@ -106,23 +106,31 @@ describe('epochBatches', () => {
   });
 });
 
+/** `memory` served lazily, each read recorded in `reads`; `hold` may delay a read. */
+function recordingSet(memory: ImageSet, reads: number[][], hold: () => Promise<void> = async () => undefined): LazyImageSet {
+  const { height, width, channels, labels } = memory;
+  return {
+    height,
+    width,
+    channels,
+    labels,
+    read: async (idx) => {
+      reads.push(Array.from(idx));
+      await hold();
+      return copyImages(memory, idx);
+    },
+  };
+}
+
 describe('BatchPrefetcher', () => {
   it('reads the next batch while the current one is used, and matches toBatchTensor', async () => {
     const pixels = Uint8Array.from({ length: 4 * 2 * 2 }, (_, i) => i * 10);
     const memory: ImageSet = { height: 2, width: 2, channels: 1, pixels, labels: Int32Array.of(0, 1, 0, 1) };
     const reads: number[][] = [];
     let release: () => void = () => undefined;
-    const lazy: LazyImageSet = {
-      height: 2,
-      width: 2,
-      channels: 1,
-      labels: memory.labels,
-      read: async (idx) => {
-        reads.push(Array.from(idx));
-        if (reads.length === 2) await new Promise<void>((r) => (release = r));
-        return copyImages(memory, idx);
-      },
-    };
+    const lazy = recordingSet(memory, reads, async () => {
+      if (reads.length === 2) await new Promise<void>((r) => (release = r));
+    });
     const reader = new BatchPrefetcher(lazy);
     const x = await reader.tensor([3, 1], 2, [0, 2]);
     expect(reads).toEqual([[3, 1], [0, 2]]); // the second batch was asked for before the first was used
@@ -140,16 +148,7 @@ describe('BatchPrefetcher', () => {
   it('reads afresh when asked for another batch than the one read ahead', async () => {
     const memory: ImageSet = { height: 1, width: 1, channels: 1, pixels: Uint8Array.of(1, 2, 3), labels: Int32Array.of(0, 0, 0) };
     const reads: number[][] = [];
-    const lazy: LazyImageSet = {
-      height: 1,
-      width: 1,
-      channels: 1,
-      labels: memory.labels,
-      read: async (idx) => {
-        reads.push(Array.from(idx));
-        return copyImages(memory, idx);
-      },
-    };
+    const lazy = recordingSet(memory, reads);
     const reader = new BatchPrefetcher(lazy);
     await reader.pixels([0], [1]);
     expect(Array.from(await reader.pixels([2]))).toEqual([3]);
