@@ -3,6 +3,7 @@
  * createTrialExecutor) on the command line, then the winner trained in full with `trainOne`.
  */
 import { mkdir } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { VPDesign } from '../core/design/design';
 import type { PromptKind } from '../core/design/kinds';
@@ -12,6 +13,7 @@ import { SourceModelHolder } from '../engine/models/modelHolder';
 import { classNameSimilarity, type NameSimilarity, semanticMapping, setSemanticAssignment } from '../engine/mapping/semantic';
 import type { AshaOptions } from '../core/search/asha';
 import { createSearch, SearchController, type TrialExecutor } from '../core/search/searchController';
+import { defaultPoolSize } from '../core/search/poolSize';
 import { DEFAULT_SEARCH } from '../core/search/searchDefaults';
 import { estimateSearch, REFERENCE_SPEED, searchClock, type SearchWork } from '../core/search/searchEstimate';
 import { trialEnding, trialName } from '../core/search/trialName';
@@ -300,7 +302,8 @@ export async function runSearch(given: ParsedOptions, env: CliEnv, argv: readonl
   const budgetMinutes = (o['budget-minutes'] as number | undefined) ?? DEFAULT_SEARCH.budgetMinutes;
   const budgetSeconds = budgetMinutes > 0 ? budgetMinutes * 60 : null;
   const tune = Boolean(o.tune);
-  const workers = Math.min((o.workers as number | undefined) ?? 1, trials.length);
+  const machineWorkers = defaultPoolSize(cpus().length, totalmem() / 2 ** 30);
+  const workers = Math.min((o.workers as number | undefined) ?? machineWorkers, trials.length);
   const finalEpochs = (o['final-epochs'] as number | undefined) ?? DEFAULT_SEARCH.finalEpochs;
   const state = createSearch({
     id: `cli-search-${Date.now().toString(36)}`,

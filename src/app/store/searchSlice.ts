@@ -5,7 +5,7 @@ import { autovpSpace, enumerateTrials, tuningGrid } from '../../core/search/spac
 import { bestTrial } from '../../core/search/searchState';
 import { createSearch } from '../../core/search/searchController';
 import { DEFAULT_SEARCH } from '../../core/search/searchDefaults';
-import { defaultPoolSize } from '../../client/search/pool';
+import { defaultPoolSize } from '../../core/search/poolSize';
 import { deleteSearch, isSearchRunning, listSearches, saveSearch } from '../../client/search/searchStore';
 import { rayTuneScript } from '../../core/search/rayTune';
 import { searchCsv, searchJson } from '../../core/search/searchReport';

@@ -1,6 +1,6 @@
 import { createAsha } from '../../../core/search/asha';
 import { DEFAULT_SEARCH } from '../../../core/search/searchDefaults';
-import { defaultPoolSize, MAX_POOL_SIZE, WORKER_PEAK_MB } from '../../../client/search/pool';
+import { defaultPoolSize, MAX_POOL_SIZE, WORKER_PEAK_MB } from '../../../core/search/poolSize';
 import { useApp } from '../../store';
 import { tuningGrid } from '../../../core/search/space';
 import { Checkbox, NumberField } from '../fields';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPoolSize, MAX_POOL_SIZE, WORKER_PEAK_MB } from './pool';
+import { defaultPoolSize, MAX_POOL_SIZE, WORKER_PEAK_MB } from './poolSize';
 
 describe('the default pool size', () => {
   it('runs one worker per logical core but one (the page keeps one), where memory allows', () => {
