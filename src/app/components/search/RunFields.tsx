@@ -109,9 +109,9 @@ export function RunFields() {
         <small className="hint" data-testid="pool-hint">
           The budget stops new trials and epochs (the ones in flight finish; the winner still trains); pauses do not
           count. Each worker trains one trial at a time with its own copy of the model on one core, and was measured
-          to peak at up to {(WORKER_PEAK_MB / 1024).toFixed(1)} GB. This device: {cores ?? '?'} cores,{' '}
+          to peak at up to {(WORKER_PEAK_MB / 1000).toFixed(1)} GB. This device: {cores ?? '?'} cores,{' '}
           {memory ? `${memory} GB` : 'unknown'} memory → {suggested} suggested (one per core but one, within three
-          quarters of the memory): {((suggested * WORKER_PEAK_MB) / 1024).toFixed(1)} GB at most. More workers than
+          quarters of the memory): {((suggested * WORKER_PEAK_MB) / 1000).toFixed(1)} GB at most. More workers than
           free cores make every trial slower.
         </small>
         <Checkbox checked={form.stage2} onChange={(stage2) => setForm({ stage2 })}>
